@@ -1,0 +1,51 @@
+"""`venue-terminal`: the command line. Each subcommand lives in terminal/commands/<name>.py
+and exposes `register(subparsers)`, which adds its parser and sets `func(args) -> int`.
+
+Exit codes: 0 all valid / success, 1 some code not valid / operation failed, 2 usage or
+configuration error (one line on stderr, no traceback).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS = ("verify", "decode", "enroll", "sync", "status", "gui", "demo")
+
+
+class UsageError(Exception):
+    """A usage or configuration problem: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="venue-terminal", description="Venue Terminal: offline QR verification")
+    parser.add_argument("--home", metavar="DIR", help="terminal home (database, identity); default: platformdirs data dir")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"terminal.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"terminal.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as exc:
+        print(f"venue-terminal: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

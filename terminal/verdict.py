@@ -1,0 +1,80 @@
+"""The frozen result of verifying one code, and the holder summary it carries.
+
+A verdict never holds raw `sub`, birth dates or full ID numbers for EZ1/EP1: only what the
+credential itself carries for display (masked name, masked id). `holder_sub` is kept apart,
+for the scan log's keyed `holder_ref`, and is excluded from `to_dict()`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import reasons
+
+
+@dataclass(frozen=True)
+class LinkedCert:
+    t: str               # catalogue type, or the raw unknown value
+    no: str              # masked number
+    exp: int | None = None
+    iss: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"t": self.t, "no": self.no, "exp": self.exp, "iss": self.iss}
+
+
+@dataclass(frozen=True)
+class CredentialSummary:
+    """What the holder's code says, for display. For HC1, `dcc` holds name, birth date and entry."""
+
+    typ: str                      # resident | enterprise | dcc
+    name: str                     # masked person name, enterprise name, or DCC holder name
+    idm: str                      # masked id / social credit code / DCC uvci
+    age: tuple[int, ...] = ()
+    certs: tuple[LinkedCert, ...] = ()
+    issuer: str = ""              # iss claim (EZ1) or country (HC1)
+    kid: str = ""                 # hex of the signing key id
+    exp: int | None = None
+    iat: int | None = None
+    nbf: int | None = None
+    cti: str = ""                 # hex credential id
+    dcc: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "typ": self.typ, "name": self.name, "idm": self.idm, "age": list(self.age),
+            "certs": [c.to_dict() for c in self.certs], "issuer": self.issuer, "kid": self.kid,
+            "exp": self.exp, "iat": self.iat, "nbf": self.nbf, "cti": self.cti,
+        }
+        if self.dcc is not None:
+            d["dcc"] = self.dcc
+        return d
+
+
+@dataclass(frozen=True)
+class Verdict:
+    valid: bool
+    reason: str
+    profile: str = ""                       # EZ1 | EP1 | HC1 | "" when the prefix is unknown
+    warnings: tuple[str, ...] = ()
+    credential: CredentialSummary | None = None
+    detail: str = ""                        # one technical line for logs (never personal data)
+    policy_rule: str = ""                   # the rule that failed, for policy_denied
+    presentation_cti: bytes | None = field(default=None, repr=False)
+    holder_sub: str | None = field(default=None, repr=False)   # never leaves the device
+
+    @property
+    def outcome(self) -> reasons.Outcome:
+        return reasons.outcome(self.valid, self.reason, self.warnings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "reason": self.reason,
+            "profile": self.profile,
+            "warnings": list(self.warnings),
+            "outcome": self.outcome.value,
+            "policy_rule": self.policy_rule or None,
+            "detail": self.detail or None,
+            "credential": self.credential.to_dict() if self.credential else None,
+        }
