@@ -1,0 +1,200 @@
+"""COSE_Sign1 (RFC 9052) parsing, signing and signature checks for ES256, EdDSA and PS256.
+
+    >>> msg = parse_sign1(cose_bytes)          # CodecError(bad_encoding) on any structural fault
+    >>> verify_signature(msg, public_key, msg.alg)   # raises SignatureInvalid
+
+Pure: bytes and key objects in, no I/O.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+
+from . import reasons
+from .codec import CodecError
+
+ES256 = -7
+EDDSA = -8
+PS256 = -37
+ALG_NAMES = {ES256: "ES256", EDDSA: "EdDSA", PS256: "PS256"}
+
+H_ALG = 1
+H_KID = 4
+COSE_SIGN1_TAG = 18
+
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+_SHA256 = hashes.SHA256()
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+
+
+class SignatureInvalid(Exception):
+    """The signature does not verify under the given key and algorithm."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sign1:
+    protected_bstr: bytes
+    protected: Mapping
+    unprotected: Mapping
+    payload: bytes
+    signature: bytes
+    tagged: bool
+
+    @property
+    def alg(self) -> Any:
+        return self.protected.get(H_ALG)
+
+    @property
+    def kid(self) -> bytes | None:
+        """kid from the protected header, else the unprotected one (spec section 1)."""
+        kid = self.protected.get(H_KID)
+        if kid is None:
+            kid = self.unprotected.get(H_KID)
+        return kid if isinstance(kid, bytes) else None
+
+    def to_be_signed(self) -> bytes:
+        return cbor2.dumps(["Signature1", self.protected_bstr, b"", self.payload])
+
+
+def loads_cbor(data: bytes, what: str) -> Any:
+    """cbor2.loads that turns every failure on hostile input into bad_encoding."""
+    try:
+        return cbor2.loads(data)
+    except Exception as exc:  # noqa: BLE001 - cbor2 raises many types (ValueError, RecursionError, OverflowError...)
+        raise CodecError(reasons.BAD_ENCODING, f"{what}: {type(exc).__name__}") from None
+
+
+def parse_sign1(data: bytes) -> Sign1:
+    obj = loads_cbor(data, "COSE")
+    tagged = False
+    if isinstance(obj, cbor2.CBORTag):
+        if obj.tag != COSE_SIGN1_TAG:
+            raise CodecError(reasons.BAD_ENCODING, f"CBOR tag {obj.tag} is not COSE_Sign1")
+        obj, tagged = obj.value, True
+    if not isinstance(obj, Sequence) or isinstance(obj, (str, bytes)) or len(obj) != 4:
+        raise CodecError(reasons.BAD_ENCODING, "not a COSE_Sign1 array")
+    prot_b, unprot, payload, sig = obj
+    if not isinstance(prot_b, bytes) or not isinstance(unprot, Mapping) \
+            or not isinstance(payload, bytes) or not isinstance(sig, bytes):
+        raise CodecError(reasons.BAD_ENCODING, "COSE_Sign1 member of the wrong type")
+    if prot_b:
+        prot = loads_cbor(prot_b, "protected header")
+        if not isinstance(prot, Mapping):
+            raise CodecError(reasons.BAD_ENCODING, "protected header is not a map")
+    else:
+        prot = {}
+    return Sign1(prot_b, prot, unprot, payload, sig, tagged)
+
+
+def verify_signature(msg: Sign1, key: Any, alg: int) -> None:
+    """Check `msg`'s signature with `key` under `alg`; raise SignatureInvalid if it fails.
+
+    The key's type must fit the algorithm (an Ed25519 key never checks an ES256 signature).
+    """
+    tbs = msg.to_be_signed()
+    sig = msg.signature
+    try:
+        if alg == ES256:
+            if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1) \
+                    or len(sig) != 64:
+                raise SignatureInvalid("ES256 needs a P-256 key and a 64-byte signature")
+            der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+            key.verify(der, tbs, _ECDSA_SHA256)
+        elif alg == EDDSA:
+            if not isinstance(key, ed25519.Ed25519PublicKey) or len(sig) != 64:
+                raise SignatureInvalid("EdDSA needs an Ed25519 key and a 64-byte signature")
+            key.verify(sig, tbs)
+        elif alg == PS256:
+            if not isinstance(key, rsa.RSAPublicKey):
+                raise SignatureInvalid("PS256 needs an RSA key")
+            key.verify(sig, tbs, _PSS, _SHA256)
+        else:
+            raise SignatureInvalid(f"algorithm {alg!r} not supported")
+    except InvalidSignature:
+        raise SignatureInvalid("signature does not verify") from None
+
+
+def key_fits_alg(key: Any, alg: int) -> bool:
+    if alg == ES256:
+        return isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1)
+    if alg == EDDSA:
+        return isinstance(key, ed25519.Ed25519PublicKey)
+    if alg == PS256:
+        return isinstance(key, rsa.RSAPublicKey)
+    return False
+
+
+# ---- COSE_Key (RFC 9052 section 7) for `cnf` -------------------------------------------
+
+def cose_key_to_public(ck: Any) -> tuple[Any, int]:
+    """(public key, the alg it can verify) from a COSE_Key map; ValueError if unusable.
+
+    Accepts OKP/Ed25519 (kty 1, crv 6, x) and EC2/P-256 (kty 2, crv 1, x, y).
+    """
+    if not isinstance(ck, Mapping):
+        raise ValueError("COSE_Key is not a map")
+    kty, crv, x = ck.get(1), ck.get(-1), ck.get(-2)
+    if kty == 1 and crv == 6 and isinstance(x, bytes) and len(x) == 32:
+        return ed25519.Ed25519PublicKey.from_public_bytes(x), EDDSA
+    if kty == 2 and crv == 1:
+        y = ck.get(-3)
+        if isinstance(x, bytes) and isinstance(y, bytes) and len(x) == 32 and len(y) == 32:
+            return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + x + y), ES256
+    raise ValueError("unsupported COSE_Key (need OKP Ed25519 or EC2 P-256)")
+
+
+def public_to_cose_key(key: Any) -> dict:
+    if isinstance(key, ed25519.Ed25519PublicKey):
+        from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+        return {1: 1, -1: 6, -2: key.public_bytes(Encoding.Raw, PublicFormat.Raw)}
+    if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
+        nums = key.public_numbers()
+        return {1: 2, -1: 1, -2: nums.x.to_bytes(32, "big"), -3: nums.y.to_bytes(32, "big")}
+    raise ValueError("only Ed25519 and P-256 keys have a COSE_Key form here")
+
+
+# ---- signing (issuer, tests) ---------------------------------------------------------------
+
+def alg_for_private(key: Any) -> int:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return EDDSA
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return ES256
+    if isinstance(key, rsa.RSAPrivateKey):
+        return PS256
+    raise ValueError("unsupported private key type")
+
+
+def sign1(payload: bytes, key: Any, *, alg: int | None = None, kid: bytes | None = None,
+          kid_protected: bool = True, tagged: bool = True, extra_protected: dict | None = None) -> bytes:
+    """Make a COSE_Sign1; `alg` defaults to the key's natural algorithm."""
+    alg = alg_for_private(key) if alg is None else alg
+    prot: dict = {H_ALG: alg}
+    unprot: dict = {}
+    if kid is not None:
+        (prot if kid_protected else unprot)[H_KID] = kid
+    if extra_protected:
+        prot.update(extra_protected)
+    prot_b = cbor2.dumps(prot)
+    tbs = cbor2.dumps(["Signature1", prot_b, b"", payload])
+    sig = raw_sign(key, alg, tbs)
+    body = [prot_b, unprot, payload, sig]
+    return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, body) if tagged else body)
+
+
+def raw_sign(key: Any, alg: int, tbs: bytes) -> bytes:
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(tbs)
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        r, s = decode_dss_signature(key.sign(tbs, _ECDSA_SHA256))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(tbs, _PSS, _SHA256)
+    raise ValueError("unsupported private key type")

@@ -1,0 +1,154 @@
+"""Venue policy: which codes a venue accepts and on what condition (spec section 5, step 10).
+
+A policy is declared in TOML (see assets/policies/) and parsed here from the decoded mapping;
+`terminal.config.load_policy(path)` reads the file. Unknown keys are an error naming the key.
+
+    [policy]
+    name = "park-senior-free"
+    accept = ["resident"]
+    [[policy.admit_any]]
+    rule = "senior"
+    age_at_least = 60
+
+Pure: no I/O, the clock is passed in.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .verdict import CredentialSummary
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used; the message names the offending key."""
+
+
+KNOWN_TYPES = ("resident", "enterprise", "dcc")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One admission condition; all its given parts must hold."""
+
+    rule: str
+    age_at_least: int | None = None
+    cert: str | None = None              # a linked certificate type that must be present and unexpired
+    typ: str | None = None               # the code type it applies to
+
+    def holds(self, cred: CredentialSummary, now: int) -> bool:
+        if self.typ is not None and cred.typ != self.typ:
+            return False
+        if self.age_at_least is not None and not any(a >= self.age_at_least for a in cred.age):
+            return False
+        if self.cert is not None and not any(
+                c.t == self.cert and (c.exp is None or c.exp >= now) for c in cred.certs):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class VenuePolicy:
+    name: str = "default"
+    title: str = ""
+    accept: tuple[str, ...] = KNOWN_TYPES
+    require_dynamic: bool = False
+    admit_any: tuple[Condition, ...] = ()          # empty: every accepted, valid code is admitted
+    stale_trust: str = "warn"                      # "warn" | "reject"
+    skew_seconds: int = 300
+    presentation_max_age: int = 60
+    presentation_max_future: int = 30
+    rescan_same_admission: bool = False            # a replayed EP1 within its freshness counts as the same admission
+    source: str = field(default="", compare=False)
+
+    def check(self, profile: str, cred: CredentialSummary, now: int) -> str | None:
+        """Return the name of the rule that fails, or None when the code is admitted."""
+        if cred.typ not in self.accept:
+            return f"accept:{cred.typ}"
+        if self.require_dynamic and profile == "EZ1":
+            return "require_dynamic"
+        if self.admit_any and not any(c.holds(cred, now) for c in self.admit_any):
+            return "admit_any:" + "|".join(c.rule for c in self.admit_any)
+        return None
+
+
+_POLICY_KEYS = {"name", "title", "accept", "require_dynamic", "admit_any", "stale_trust", "skew_seconds",
+                "presentation_max_age", "presentation_max_future", "rescan_same_admission"}
+_COND_KEYS = {"rule", "age_at_least", "cert", "typ"}
+
+
+def _int(v: object, key: str, lo: int = 0, hi: int = 10**9) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+        raise PolicyError(f"policy key '{key}' must be an integer from {lo} to {hi}")
+    return v
+
+
+def _bool(v: object, key: str) -> bool:
+    if not isinstance(v, bool):
+        raise PolicyError(f"policy key '{key}' must be true or false")
+    return v
+
+
+def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
+    unknown_top = set(doc) - {"policy"}
+    if unknown_top:
+        raise PolicyError(f"unknown top-level key '{sorted(unknown_top)[0]}' (expected [policy])")
+    p = doc.get("policy")
+    if not isinstance(p, Mapping):
+        raise PolicyError("missing [policy] table")
+    unknown = set(p) - _POLICY_KEYS
+    if unknown:
+        raise PolicyError(f"unknown policy key '{sorted(unknown)[0]}'")
+    kw: dict = {"source": source}
+    if "name" in p:
+        if not isinstance(p["name"], str) or not p["name"]:
+            raise PolicyError("policy key 'name' must be a non-empty string")
+        kw["name"] = p["name"]
+    if "title" in p:
+        if not isinstance(p["title"], str):
+            raise PolicyError("policy key 'title' must be a string")
+        kw["title"] = p["title"]
+    if "accept" in p:
+        acc = p["accept"]
+        if not isinstance(acc, list) or not acc or any(a not in KNOWN_TYPES for a in acc):
+            raise PolicyError(f"policy key 'accept' must list some of {', '.join(KNOWN_TYPES)}")
+        kw["accept"] = tuple(acc)
+    if "require_dynamic" in p:
+        kw["require_dynamic"] = _bool(p["require_dynamic"], "require_dynamic")
+    if "rescan_same_admission" in p:
+        kw["rescan_same_admission"] = _bool(p["rescan_same_admission"], "rescan_same_admission")
+    if "stale_trust" in p:
+        if p["stale_trust"] not in ("warn", "reject"):
+            raise PolicyError("policy key 'stale_trust' must be \"warn\" or \"reject\"")
+        kw["stale_trust"] = p["stale_trust"]
+    for key, hi in (("skew_seconds", 86400), ("presentation_max_age", 3600), ("presentation_max_future", 3600)):
+        if key in p:
+            kw[key] = _int(p[key], key, 0, hi)
+    if "admit_any" in p:
+        conds = []
+        if not isinstance(p["admit_any"], list):
+            raise PolicyError("policy key 'admit_any' must be an array of tables")
+        for n, c in enumerate(p["admit_any"]):
+            if not isinstance(c, Mapping):
+                raise PolicyError(f"admit_any #{n} is not a table")
+            bad = set(c) - _COND_KEYS
+            if bad:
+                raise PolicyError(f"unknown key '{sorted(bad)[0]}' in admit_any #{n}")
+            rule = c.get("rule")
+            if not isinstance(rule, str) or not rule:
+                raise PolicyError(f"admit_any #{n} needs a 'rule' name")
+            cond = Condition(rule=rule,
+                             age_at_least=_int(c["age_at_least"], "age_at_least", 0, 150) if "age_at_least" in c else None,
+                             cert=c.get("cert"), typ=c.get("typ"))
+            if cond.cert is not None and not isinstance(cond.cert, str):
+                raise PolicyError(f"admit_any #{n}: 'cert' must be a string")
+            if cond.typ is not None and cond.typ not in KNOWN_TYPES:
+                raise PolicyError(f"admit_any #{n}: 'typ' must be one of {', '.join(KNOWN_TYPES)}")
+            if cond.age_at_least is None and cond.cert is None and cond.typ is None:
+                raise PolicyError(f"admit_any #{n} ('{rule}') has no condition")
+            conds.append(cond)
+        kw["admit_any"] = tuple(conds)
+    return VenuePolicy(**kw)
+
+
+DEFAULT_POLICY = VenuePolicy()

@@ -1,0 +1,192 @@
+"""Signed trust data (spec section 4): the trust list of issuer keys and the revocation list.
+
+Both arrive as raw COSE_Sign1 bytes signed by the platform's trust-list key, which the
+terminal pins. `verify_signed` checks that signature; `parse_trust_list` and
+`parse_revocations` check the structure. Any fault raises `TrustDataError` with a one-line
+message; the caller keeps its last good data.
+
+    >>> root = load_root_key(pem_bytes)
+    >>> tl = parse_trust_list(verify_signed(raw, root))
+    >>> tl.issuers[kid].iss
+
+Pure: bytes in, frozen objects out.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from cryptography.hazmat.primitives import serialization
+
+from . import cose
+from .codec import CodecError
+
+
+class TrustDataError(Exception):
+    """Trust or revocation data that must not be used (bad signature, wrong structure...)."""
+
+
+class RevocationLookup(Protocol):
+    """Anything that can answer whether a 16-byte revocation key is listed."""
+
+    def is_revoked(self, key: bytes) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    kid: bytes
+    iss: str
+    alg: int
+    key: Any                      # a cryptography public key object, loaded once
+    spki: bytes
+    nbf: int
+    exp: int
+    typ: frozenset[str]
+    status: str
+
+    def to_row(self) -> dict:
+        return {"kid": self.kid.hex(), "iss": self.iss, "alg": self.alg, "nbf": self.nbf, "exp": self.exp,
+                "typ": sorted(self.typ), "status": self.status}
+
+
+@dataclass(frozen=True)
+class TrustList:
+    seq: int
+    iat: int
+    next: int
+    issuers: Mapping[bytes, Issuer]
+
+    def stale(self, now: int) -> bool:
+        return now > self.next
+
+
+@dataclass(frozen=True)
+class RevocationList:
+    """A full revocation list held in memory (a delta is applied by the store)."""
+
+    seq: int
+    iat: int
+    next: int
+    entries: frozenset[bytes] = field(default_factory=frozenset)
+
+    def is_revoked(self, key: bytes) -> bool:
+        return key in self.entries
+
+    def stale(self, now: int) -> bool:
+        return now > self.next
+
+
+@dataclass(frozen=True)
+class RevocationDelta:
+    from_seq: int
+    seq: int
+    iat: int
+    next: int
+    add: tuple[bytes, ...]
+    remove: tuple[bytes, ...]
+
+
+def revocation_key(iss: str, cti: bytes) -> bytes:
+    """SHA-256(iss ‖ 0x00 ‖ cti)[:16], the spec's revocation entry for a credential."""
+    return hashlib.sha256(iss.encode("utf-8") + b"\x00" + cti).digest()[:16]
+
+
+def load_root_key(data: bytes) -> Any:
+    """The pinned platform key from PEM or DER SubjectPublicKeyInfo."""
+    try:
+        if b"-----BEGIN" in data:
+            key = serialization.load_pem_public_key(data)
+        else:
+            key = serialization.load_der_public_key(data)
+    except (ValueError, TypeError) as exc:
+        raise TrustDataError(f"root key is not a PEM/DER public key ({exc})") from None
+    if not (cose.key_fits_alg(key, cose.ES256) or cose.key_fits_alg(key, cose.EDDSA)):
+        raise TrustDataError("root key must be P-256 or Ed25519")
+    return key
+
+
+def verify_signed(raw: bytes, root_key: Any) -> Mapping:
+    """Verify a trust-data COSE_Sign1 under the pinned key; return its payload map."""
+    try:
+        msg = cose.parse_sign1(raw)
+    except CodecError as exc:
+        raise TrustDataError(f"not a COSE_Sign1 document ({exc.detail})") from None
+    alg = msg.alg
+    if alg not in (cose.ES256, cose.EDDSA) or not cose.key_fits_alg(root_key, alg):
+        raise TrustDataError(f"signature algorithm {alg!r} does not fit the pinned root key")
+    try:
+        cose.verify_signature(msg, root_key, alg)
+    except cose.SignatureInvalid:
+        raise TrustDataError("signature does not verify under the pinned root key") from None
+    try:
+        payload = cose.loads_cbor(msg.payload, "payload")
+    except CodecError:
+        raise TrustDataError("payload is not CBOR") from None
+    if not isinstance(payload, Mapping):
+        raise TrustDataError("payload is not a map")
+    return payload
+
+
+def _uint(m: Mapping, k: str, what: str) -> int:
+    v = m.get(k)
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise TrustDataError(f"{what}: '{k}' missing or not an unsigned integer")
+    return v
+
+
+def _header(p: Mapping, what: str) -> tuple[int, int, int]:
+    if p.get("v") != 1:
+        raise TrustDataError(f"{what}: unsupported version {p.get('v')!r}")
+    return _uint(p, "seq", what), _uint(p, "iat", what), _uint(p, "next", what)
+
+
+def parse_trust_list(p: Mapping) -> TrustList:
+    seq, iat, nxt = _header(p, "trust list")
+    raw_issuers = p.get("issuers")
+    if not isinstance(raw_issuers, Sequence) or isinstance(raw_issuers, (str, bytes)):
+        raise TrustDataError("trust list: 'issuers' is not an array")
+    issuers: dict[bytes, Issuer] = {}
+    for n, e in enumerate(raw_issuers):
+        what = f"trust list issuer #{n}"
+        if not isinstance(e, Mapping):
+            raise TrustDataError(f"{what}: not a map")
+        kid, iss, alg, spki, typ = e.get("kid"), e.get("iss"), e.get("alg"), e.get("spki"), e.get("typ")
+        status = e.get("status", "active")
+        if not isinstance(kid, bytes) or not kid:
+            raise TrustDataError(f"{what}: bad kid")
+        if not isinstance(iss, str) or not isinstance(alg, int) or not isinstance(spki, bytes):
+            raise TrustDataError(f"{what}: bad iss/alg/spki")
+        if not isinstance(typ, Sequence) or isinstance(typ, (str, bytes)) or not all(isinstance(t, str) for t in typ):
+            raise TrustDataError(f"{what}: bad typ")
+        if status not in ("active", "revoked"):
+            raise TrustDataError(f"{what}: bad status {status!r}")
+        try:
+            key = serialization.load_der_public_key(spki)
+        except (ValueError, TypeError):
+            raise TrustDataError(f"{what}: spki is not a DER public key") from None
+        issuers[kid] = Issuer(kid=kid, iss=iss, alg=alg, key=key, spki=spki,
+                              nbf=_uint(e, "nbf", what) if "nbf" in e else 0,
+                              exp=_uint(e, "exp", what) if "exp" in e else 2**63,
+                              typ=frozenset(typ), status=status)
+    return TrustList(seq=seq, iat=iat, next=nxt, issuers=issuers)
+
+
+def _keys(v: Any, what: str) -> tuple[bytes, ...]:
+    if not isinstance(v, Sequence) or isinstance(v, (str, bytes)):
+        raise TrustDataError(f"{what} is not an array")
+    for k in v:
+        if not isinstance(k, bytes) or len(k) != 16:
+            raise TrustDataError(f"{what}: entry is not a 16-byte string")
+    return tuple(v)
+
+
+def parse_revocations(p: Mapping) -> RevocationList | RevocationDelta:
+    seq, iat, nxt = _header(p, "revocation list")
+    if "entries" in p:
+        return RevocationList(seq=seq, iat=iat, next=nxt, entries=frozenset(_keys(p["entries"], "entries")))
+    if "from" in p:
+        return RevocationDelta(from_seq=_uint(p, "from", "revocation delta"), seq=seq, iat=iat, next=nxt,
+                               add=_keys(p.get("add", []), "add"), remove=_keys(p.get("remove", []), "remove"))
+    raise TrustDataError("revocation list: neither 'entries' nor 'from'")

@@ -1,0 +1,329 @@
+"""The verification pipeline (spec section 5) as small named stages.
+
+    >>> snap = TrustSnapshot(trust_list=tl, revocations=rl)
+    >>> v = verify(code_text, snap, now=1795000000)
+    >>> v.valid, v.reason
+
+Each stage returns the next stage's input or raises `Fail(reason)`; the first failure is the
+verdict's reason. The clock (`now`, seconds), the trust data and the replay lookup are passed
+in. Every input, however hostile, yields a Verdict; no exception escapes `verify`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import codec, cose, reasons as R
+from .codec import CodecError
+from .policy import DEFAULT_POLICY, VenuePolicy
+from .trust import Issuer, RevocationLookup, TrustList, revocation_key
+from .verdict import CredentialSummary, LinkedCert, Verdict
+
+EZ1_ALGS = (cose.ES256, cose.EDDSA)
+CLAIM_EZC = -65537
+CLAIM_VC = -65538
+SAME_ADMISSION = "same_admission"     # warning: a re-scan the policy counts as the earlier admission
+
+
+class Fail(Exception):
+    """A stage failed with a spec reason code."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class TrustSnapshot:
+    """The trust data one verification runs against."""
+
+    trust_list: TrustList | None
+    revocations: RevocationLookup
+    revocations_next: int | None = None
+    dcc: Any = None                      # DCC trust (terminal.dcc.DccTrust) for HC1, when configured
+
+    def stale(self, now: int) -> bool:
+        if self.trust_list is not None and self.trust_list.stale(now):
+            return True
+        return self.revocations_next is not None and now > self.revocations_next
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    iss: str
+    sub: str
+    exp: int
+    iat: int
+    nbf: int | None
+    cti: bytes
+    cnf: Mapping | None
+    ezc: Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Presentation:
+    iat: int
+    cti: bytes
+    vc: bytes
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def _is_uint(v: Any) -> bool:
+    return type(v) is int and v >= 0
+
+
+def _is_array(v: Any) -> bool:
+    return isinstance(v, Sequence) and not isinstance(v, (str, bytes, bytearray))
+
+
+def _payload_map(msg: cose.Sign1, what: str) -> Mapping:
+    try:
+        p = cose.loads_cbor(msg.payload, what)
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
+    if not isinstance(p, Mapping):
+        raise Fail(R.BAD_ENCODING, f"{what} is not a map")
+    return p
+
+
+# ---- stages 1-2: text to COSE ----------------------------------------------------------------
+
+def stage_prefix(text: str) -> tuple[str, str]:
+    try:
+        return codec.split_prefix(text)
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
+
+
+def stage_decode(body: str) -> bytes:
+    try:
+        return codec.inflate_bounded(codec.b45decode(body))
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
+
+
+def stage_cose(data: bytes) -> cose.Sign1:
+    try:
+        return cose.parse_sign1(data)
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
+
+
+def stage_claims(msg: cose.Sign1) -> Claims:
+    """The EZ1 CWT claims (section 2), type-checked; unknown claims are ignored."""
+    p = _payload_map(msg, "credential payload")
+    iss, sub, exp, iat, nbf, cti, cnf, ezc = (p.get(1), p.get(2), p.get(4), p.get(6), p.get(5), p.get(7),
+                                              p.get(8), p.get(CLAIM_EZC))
+    if not isinstance(iss, str) or not isinstance(sub, str):
+        raise Fail(R.BAD_ENCODING, "iss/sub missing")
+    if not _is_uint(exp) or not _is_uint(iat) or (nbf is not None and not _is_uint(nbf)):
+        raise Fail(R.BAD_ENCODING, "exp/iat/nbf missing or not unsigned")
+    if not isinstance(cti, bytes) or not 8 <= len(cti) <= 32:
+        raise Fail(R.BAD_ENCODING, "cti missing or not 8-32 bytes")
+    if cnf is not None and not isinstance(cnf, Mapping):
+        raise Fail(R.BAD_ENCODING, "cnf is not a map")
+    if not isinstance(ezc, Mapping):
+        raise Fail(R.BAD_ENCODING, "ezc missing")
+    if ezc.get("v") != 1 or type(ezc.get("v")) is not int:
+        raise Fail(R.BAD_ENCODING, "ezc.v is not 1")
+    for k in ("typ", "name", "idm"):
+        if not isinstance(ezc.get(k), str):
+            raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
+    age = ezc.get("age", ())
+    if not _is_array(age) or not all(_is_uint(a) for a in age):
+        raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
+    certs = ezc.get("certs", ())
+    if not _is_array(certs):
+        raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")
+    for c in certs:
+        if not isinstance(c, Mapping) or not isinstance(c.get("t"), str) or not isinstance(c.get("no"), str) \
+                or ("exp" in c and not _is_uint(c["exp"])) or ("iss" in c and not isinstance(c["iss"], str)):
+            raise Fail(R.BAD_ENCODING, "ezc.certs entry malformed")
+    return Claims(iss, sub, exp, iat, nbf, cti, cnf, ezc)
+
+
+def stage_presentation(msg: cose.Sign1) -> Presentation:
+    """The EP1 outer payload (section 3): a map holding vc, iat and cti."""
+    p = _payload_map(msg, "presentation payload")
+    iat, cti, vc = p.get(6), p.get(7), p.get(CLAIM_VC)
+    if not _is_uint(iat) or not isinstance(cti, bytes) or not 8 <= len(cti) <= 16 or not isinstance(vc, bytes):
+        raise Fail(R.BAD_ENCODING, "presentation needs iat, cti (8-16 bytes) and vc")
+    if len(vc) > codec.MAX_COSE_BYTES:
+        raise Fail(R.TOO_LARGE, "embedded credential too large")
+    return Presentation(iat, cti, vc)
+
+
+# ---- stages 3-8: the credential ---------------------------------------------------------------
+
+def stage_algorithm(msg: cose.Sign1, allowed: tuple[int, ...] = EZ1_ALGS) -> int:
+    alg = msg.alg
+    if type(alg) is not int or alg not in allowed:
+        raise Fail(R.UNSUPPORTED_ALGORITHM, f"alg {alg!r}")
+    return alg
+
+
+def stage_issuer_key(msg: cose.Sign1, trust: TrustList | None) -> Issuer:
+    if trust is None:
+        raise Fail(R.TRUST_LIST_EXPIRED, "no trust list held")
+    kid = msg.kid
+    issuer = trust.issuers.get(kid) if kid is not None else None
+    if issuer is None:
+        raise Fail(R.UNKNOWN_ISSUER, f"kid {kid.hex() if kid else None}")
+    return issuer
+
+
+def stage_signature(msg: cose.Sign1, issuer: Issuer, alg: int) -> None:
+    if alg != issuer.alg:
+        raise Fail(R.BAD_SIGNATURE, "algorithm differs from the trust list's")
+    try:
+        cose.verify_signature(msg, issuer.key, alg)
+    except cose.SignatureInvalid as exc:
+        raise Fail(R.BAD_SIGNATURE, str(exc)) from None
+
+
+def stage_issuer_checks(claims: Claims, issuer: Issuer) -> None:
+    if issuer.status == "revoked":
+        raise Fail(R.ISSUER_REVOKED)
+    if not issuer.nbf <= claims.iat <= issuer.exp:
+        raise Fail(R.ISSUER_KEY_EXPIRED, "credential iat outside the key's window")
+    if claims.iss != issuer.iss:
+        raise Fail(R.ISSUER_NOT_AUTHORISED, "iss differs from the key's issuer")
+    if claims.ezc["typ"] not in issuer.typ:
+        raise Fail(R.ISSUER_NOT_AUTHORISED, f"key may not sign {claims.ezc['typ']!r}")
+
+
+def stage_validity(claims: Claims, now: int, skew: int) -> None:
+    if claims.nbf is not None and now + skew < claims.nbf:
+        raise Fail(R.NOT_YET_VALID)
+    if now - skew > claims.exp:
+        raise Fail(R.EXPIRED)
+
+
+def stage_revocation(claims: Claims, revocations: RevocationLookup) -> None:
+    if revocations.is_revoked(revocation_key(claims.iss, claims.cti)):
+        raise Fail(R.REVOKED)
+
+
+# ---- stage 9: the presentation ------------------------------------------------------------------
+
+def stage_holder_signature(outer: cose.Sign1, claims: Claims) -> None:
+    if claims.cnf is None or 1 not in claims.cnf:
+        raise Fail(R.HOLDER_SIGNATURE_INVALID, "credential has no cnf key")
+    try:
+        key, key_alg = cose.cose_key_to_public(claims.cnf[1])
+    except ValueError as exc:
+        raise Fail(R.HOLDER_SIGNATURE_INVALID, str(exc)) from None
+    alg = outer.alg
+    if type(alg) is not int or alg not in EZ1_ALGS or alg != key_alg:
+        raise Fail(R.HOLDER_SIGNATURE_INVALID, f"alg {alg!r} does not fit the cnf key")
+    try:
+        cose.verify_signature(outer, key, alg)
+    except cose.SignatureInvalid as exc:
+        raise Fail(R.HOLDER_SIGNATURE_INVALID, str(exc)) from None
+
+
+def stage_freshness(pres: Presentation, now: int, policy: VenuePolicy) -> None:
+    if not now - policy.presentation_max_age <= pres.iat <= now + policy.presentation_max_future:
+        raise Fail(R.STALE_PRESENTATION, f"iat {pres.iat - now:+d} s from now")
+
+
+def stage_replay(pres: Presentation, replay_seen: Callable[[bytes], bool] | None, policy: VenuePolicy) -> tuple[str, ...]:
+    if replay_seen is None or not replay_seen(pres.cti):
+        return ()
+    if policy.rescan_same_admission:
+        return (SAME_ADMISSION,)
+    raise Fail(R.REPLAYED)
+
+
+# ---- summary and the pipeline --------------------------------------------------------------------
+
+def summarise(claims: Claims, issuer: Issuer) -> CredentialSummary:
+    ezc = claims.ezc
+    certs = tuple(LinkedCert(t=c["t"], no=c["no"], exp=c.get("exp"), iss=c.get("iss"))
+                  for c in ezc.get("certs", ()))
+    return CredentialSummary(typ=ezc["typ"], name=ezc["name"], idm=ezc["idm"], age=tuple(ezc.get("age", ())),
+                             certs=certs, issuer=claims.iss, kid=issuer.kid.hex(), exp=claims.exp,
+                             iat=claims.iat, nbf=claims.nbf, cti=claims.cti.hex())
+
+
+class _Progress:
+    """What the pipeline has learnt so far, so a failure verdict can carry it."""
+
+    __slots__ = ("profile", "credential", "sub", "pres_cti")
+
+    def __init__(self) -> None:
+        self.profile = ""
+        self.credential: CredentialSummary | None = None
+        self.sub: str | None = None
+        self.pres_cti: bytes | None = None
+
+
+def _verify_credential(msg: cose.Sign1, claims: Claims, snap: TrustSnapshot, now: int, skew: int,
+                       prog: _Progress) -> Issuer:
+    """Steps 3-8 for a parsed credential."""
+    alg = stage_algorithm(msg)
+    issuer = stage_issuer_key(msg, snap.trust_list)
+    stage_signature(msg, issuer, alg)
+    # From here the content is the issuer's: safe to summarise for the counter screen.
+    prog.credential, prog.sub = summarise(claims, issuer), claims.sub
+    stage_issuer_checks(claims, issuer)
+    stage_validity(claims, now, skew)
+    stage_revocation(claims, snap.revocations)
+    return issuer
+
+
+def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
+              replay_seen: Callable[[bytes], bool] | None, prog: _Progress) -> tuple[str, ...]:
+    prefix, body = stage_prefix(text)
+    prog.profile = prefix
+    data = stage_decode(body)
+    outer = stage_cose(data)
+    extra: tuple[str, ...] = ()
+    if prefix == "EZ1":
+        claims = stage_claims(outer)
+        _verify_credential(outer, claims, snap, now, policy.skew_seconds, prog)
+    elif prefix == "EP1":
+        pres = stage_presentation(outer)
+        inner = stage_cose(pres.vc)
+        claims = stage_claims(inner)
+        _verify_credential(inner, claims, snap, now, policy.skew_seconds, prog)
+        stage_holder_signature(outer, claims)
+        stage_freshness(pres, now, policy)
+        prog.pres_cti = pres.cti
+        extra = stage_replay(pres, replay_seen, policy)
+    else:  # HC1
+        from . import dcc  # the EU DCC profile lives beside this pipeline, same stages
+        prog.credential = dcc.verify_hc1(outer, snap.dcc, now, policy.skew_seconds)
+    if snap.stale(now) and policy.stale_trust == "reject":
+        raise Fail(R.TRUST_LIST_EXPIRED, "trust data stale and the venue rejects on stale data")
+    assert prog.credential is not None
+    rule = policy.check(prefix, prog.credential, now)
+    if rule is not None:
+        raise Fail(R.POLICY_DENIED, rule)
+    return extra
+
+
+def verify(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy = DEFAULT_POLICY, *,
+           replay_seen: Callable[[bytes], bool] | None = None, clock_suspect: bool = False) -> Verdict:
+    """Verify one scanned code as of `now` (Unix seconds). Never raises."""
+    warnings: list[str] = []
+    if snap.stale(now):
+        warnings.append(R.TRUST_STALE)
+    if clock_suspect:
+        warnings.append(R.CLOCK_SUSPECT)
+    prog = _Progress()
+    policy_rule = ""
+    try:
+        extra = _pipeline(text, snap, now, policy, replay_seen, prog)
+        valid, reason, detail = True, R.OK, ""
+        warnings.extend(extra)
+    except Fail as f:
+        valid, reason, detail = False, f.reason, f.detail
+        if f.reason == R.POLICY_DENIED:
+            policy_rule = f.detail
+    return Verdict(valid=valid, reason=reason, profile=prog.profile, warnings=tuple(warnings),
+                   credential=prog.credential, detail=detail, policy_rule=policy_rule,
+                   presentation_cti=prog.pres_cti, holder_sub=prog.sub)
