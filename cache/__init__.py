@@ -1,0 +1,83 @@
+"""Local SQLite stores of the venue terminal, bundled over one connection by `Store`.
+
+    from cache import Store
+    with Store.open(home) as store:                 # home=None: platformdirs user data dir
+        store.trust.load_trust_list()               # TrustStore    (cache.trust_store)
+        store.revocations.contains(key16)           # RevocationStore (cache.revocations)
+        store.replay.seen(cti, now)                 # ReplayCache   (cache.replay)
+        store.outbox.append(event)                  # Outbox        (cache.outbox)
+        store.identity.load_identity()              # IdentityStore (cache.identity)
+        store.state.get_state("last_sync_at")       # StateStore    (cache.identity)
+
+Everything lives in `<home>/terminal.db` (WAL, synchronous=FULL, 0600; see cache.db).
+cache/ imports nothing else of this project and no Qt.
+
+Threads: a Store (its connection) may only be used by the thread that opened it; sqlite3
+raises `ProgrammingError` otherwise. Open one Store per thread (e.g. the scan worker and
+the sync thread each open their own); WAL lets them read concurrently and serialises
+writers with a 5 s busy timeout.
+
+Raises: `cache.errors.SchemaTooNew` if the file comes from a newer program, `sqlite3.Error`
+or `OSError` if it cannot be opened. Store-specific errors are listed in each module.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from .db import as_sqlite_utils, connect, resolve_home, schema_version
+from .errors import (BadEntry, BadTrustList, ChainBroken, DeltaMismatch, DuplicateEvent, EventRejected,
+                     RollbackRefused, SchemaTooNew, StoreError)
+from .identity import Identity, IdentityStore, StateStore
+from .outbox import Outbox
+from .replay import ReplayCache
+from .revocations import RevocationLookup, RevocationStore, revocation_key
+from .trust_store import IssuerRow, TrustListMeta, TrustStore
+
+__all__ = [
+    "Store", "Identity", "IssuerRow", "TrustListMeta", "RevocationLookup", "revocation_key",
+    "StoreError", "SchemaTooNew", "RollbackRefused", "DeltaMismatch", "BadEntry", "BadTrustList",
+    "EventRejected", "DuplicateEvent", "ChainBroken",
+]
+
+
+class Store:
+    """All terminal stores over one SQLite connection.
+
+        store = Store.open(tmp_path)          # creates <tmp_path>/terminal.db, migrates it
+        store.outbox.append({...})
+        store.close()                         # or use `with Store.open(...) as store:`
+    """
+
+    def __init__(self, conn: sqlite3.Connection, home: Path):
+        self.conn = conn
+        self.home = home
+        self.path = home / "terminal.db"
+        self.db = as_sqlite_utils(conn)  # sqlite-utils view, for introspection and ad-hoc reads
+        self.trust = TrustStore(conn)
+        self.revocations = RevocationStore(conn)
+        self.replay = ReplayCache(conn)
+        self.outbox = Outbox(conn)
+        self.identity = IdentityStore(self.db)
+        self.state = StateStore(self.db)
+
+    @classmethod
+    def open(cls, home: str | os.PathLike[str] | None = None) -> Store:
+        """Open (creating and migrating if needed) `<home>/terminal.db`."""
+        path = resolve_home(home)
+        return cls(connect(path), path)
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.conn)
+
+    def close(self) -> None:
+        """Close the connection (idempotent). A clean close checkpoints the WAL."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

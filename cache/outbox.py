@@ -1,0 +1,340 @@
+"""Scan-event outbox: a durable, hash-chained log of every verdict, awaiting upload.
+
+    from cache import Store
+    outbox = Store.open(home).outbox
+    event = outbox.append({"terminal": "T-0001", "venue": "V-42", "mode": "gate",
+                           "profile": "EZ1", "typ": "resident", "valid": True, "reason": "ok",
+                           "issuer": "a1b2c3d4", "holder_ref": "00112233445566778899aabbccddeeff",
+                           "policy": "default"})       # returns after COMMIT (fsync'ed)
+    batch = outbox.pending(100)                       # oldest first, full events
+    outbox.mark_uploaded([e["id"] for e in batch], at=time.time())
+    ok, problem = outbox.verify_chain()
+    outbox.prune_uploaded(older_than=time.time() - 30 * 86400)
+
+Event (spec section 6): `id` (UUID string; generated when absent), `ts` (RFC 3339 UTC
+with `Z`, at most 6 fractional digits; the current time when absent), `terminal`,
+`venue`, `mode` (`gate`/`kiosk`/`counter`), `profile`, `typ`, `valid` (bool), `reason`,
+`issuer` (kid hex), `holder_ref` (32 lowercase hex chars: 16 bytes of HMAC),
+`policy`; then `prev` and `hash`, computed here. `terminal`, `venue`, `mode`, `valid`,
+`reason` are required; `profile`, `typ`, `issuer`, `holder_ref`, `policy` may be absent
+or None and are stored as null, so every stored event has all 14 keys.
+
+Privacy: `append` rejects any other key, and the text fields must be short ASCII
+identifiers (`[A-Za-z0-9][A-Za-z0-9_.:/@+=-]*`, at most 128 chars), so a name, an
+ID-card number in Chinese text or a raw `sub` cannot be smuggled into the log.
+Floats and nested values are refused too (their JSON form differs between languages,
+which would break the server's re-computation of the hash).
+
+Chain: `prev` of the first event ever is 64 zeros (`GENESIS`); every other `prev` is the
+`hash` of the event before it (by the autoincrement `seq`, i.e. append order).
+`hash = sha256(canonical_json(event without "hash")).hexdigest()` where
+`canonical_json(x) = json.dumps(x, sort_keys=True, separators=(",", ":"),
+ensure_ascii=False).encode()`. Pruning keeps a checkpoint (seq and hash of the last pruned
+event, number pruned) so the remaining chain still verifies from there. The chain shows
+an edited or deleted event in the middle; removing the newest events is caught by
+comparing with SQLite's autoincrement counter; an attacker who can rewrite the whole
+database file can forge anything, which is why uploaded events are the real anchor.
+
+Times given as arguments (`at`, `older_than`, `day_start`, `day_end`) are Unix seconds
+(int or float) or RFC 3339 UTC strings.
+
+Raises: `EventRejected` (bad event; nothing stored), `DuplicateEvent` (id already held),
+`ChainBroken` (prune over a broken chain; nothing deleted).
+Threads: use from the thread that opened the Store.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta, timezone
+from typing import Any, NamedTuple
+
+from .db import transaction
+from .errors import ChainBroken, DuplicateEvent, EventRejected
+
+GENESIS = "0" * 64
+FIELDS = ("id", "ts", "terminal", "venue", "mode", "profile", "typ", "valid", "reason",
+          "issuer", "holder_ref", "policy")
+REQUIRED = ("terminal", "venue", "mode", "valid", "reason")
+MODES = ("gate", "kiosk", "counter")
+_IDENT_FIELDS = ("terminal", "venue", "profile", "typ", "reason", "policy")
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,127}")
+_HEX = re.compile(r"(?:[0-9a-f]{2}){1,64}")
+_HOLDER_REF = re.compile(r"[0-9a-f]{32}")
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_COLUMNS = "seq, id, ts_ms, valid, body, hash, uploaded_ms"
+
+
+def canonical_json(obj: Any) -> bytes:
+    """The byte form that event hashes cover (sorted keys, no spaces, UTF-8)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(event_without_hash: Mapping[str, Any]) -> str:
+    """sha256 hex of the canonical JSON of an event that includes `prev` but not `hash`."""
+    return hashlib.sha256(canonical_json(dict(event_without_hash))).hexdigest()
+
+
+def rfc3339(unix_seconds: float) -> str:
+    """Unix seconds as RFC 3339 UTC with millisecond precision, e.g. 2026-11-29T02:30:00.123Z."""
+    dt = datetime.fromtimestamp(unix_seconds, tz=timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def _parse_ts(ts: str) -> int:
+    if not _TS.fullmatch(ts):
+        raise ValueError(ts)
+    # Integer arithmetic: float timestamps would round .123 to 122 ms on some values.
+    return (datetime.fromisoformat(ts) - _EPOCH) // timedelta(milliseconds=1)
+
+
+def to_ms(value: int | float | str) -> int:
+    """Unix seconds (int/float) or an RFC 3339 UTC string, as Unix milliseconds."""
+    if isinstance(value, bool):
+        raise TypeError("a time must be Unix seconds or an RFC 3339 string, not bool")
+    if isinstance(value, (int, float)):
+        return int(round(value * 1000))
+    if isinstance(value, str):
+        try:
+            return _parse_ts(value)
+        except ValueError:
+            raise ValueError(f"not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SS[.ffffff]Z): {value!r}") from None
+    raise TypeError(f"a time must be Unix seconds or an RFC 3339 string, not {type(value).__name__}")
+
+
+class OutboxCounts(NamedTuple):
+    pending: int
+    uploaded: int
+    total: int
+
+
+class DayCounts(NamedTuple):
+    admitted: int  # valid true
+    refused: int   # valid false (red and amber alike)
+    total: int
+
+
+class Checkpoint(NamedTuple):
+    last_seq: int   # seq of the last pruned event (0: nothing pruned)
+    last_hash: str  # its hash (GENESIS: nothing pruned)
+    pruned: int     # events pruned so far
+
+
+def _normalise(event: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(event, Mapping):
+        raise EventRejected("an event must be a mapping")
+    unknown = sorted(str(k) for k in event if k not in FIELDS)
+    if unknown:
+        computed = [k for k in unknown if k in ("prev", "hash")]
+        if computed:
+            raise EventRejected(f"event field(s) {', '.join(computed)} are computed by the outbox; do not pass them")
+        raise EventRejected(f"unknown event field(s): {', '.join(unknown)} (allowed: {', '.join(FIELDS)})")
+    for key in REQUIRED:
+        if event.get(key) is None:
+            raise EventRejected(f"event field {key!r} is required")
+    ev: dict[str, Any] = {k: event.get(k) for k in FIELDS}
+    if ev["id"] is None:
+        ev["id"] = str(uuid.uuid4())
+    if ev["ts"] is None:
+        ev["ts"] = rfc3339(time.time())
+    for key, value in ev.items():
+        if value is not None and not isinstance(value, (str, bool)):
+            raise EventRejected(f"event field {key!r} must be a string{' or bool' if key == 'valid' else ''} "
+                                f"or null, got {type(value).__name__}")
+    if not isinstance(ev["valid"], bool):
+        raise EventRejected("event field 'valid' must be true or false")
+    for key in FIELDS:
+        if key != "valid" and isinstance(ev[key], bool):
+            raise EventRejected(f"event field {key!r} must be a string or null, got bool")
+    try:
+        if str(uuid.UUID(ev["id"])) != ev["id"]:
+            raise ValueError
+    except ValueError:
+        raise EventRejected(f"event field 'id' must be a lowercase hyphenated UUID, got {ev['id']!r}") from None
+    if not _TS.fullmatch(ev["ts"]):
+        raise EventRejected(f"event field 'ts' must be RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS[.ffffff]Z), got {ev['ts']!r}")
+    try:
+        _parse_ts(ev["ts"])
+    except ValueError:
+        raise EventRejected(f"event field 'ts' is not a real time: {ev['ts']!r}") from None
+    if ev["mode"] not in MODES:
+        raise EventRejected(f"event field 'mode' must be one of {', '.join(MODES)}, got {ev['mode']!r}")
+    for key in _IDENT_FIELDS:
+        if ev[key] is not None and not _IDENT.fullmatch(ev[key]):
+            raise EventRejected(f"event field {key!r} must be a short ASCII identifier, got {ev[key]!r}")
+    if ev["issuer"] is not None and not _HEX.fullmatch(ev["issuer"]):
+        raise EventRejected(f"event field 'issuer' must be lowercase kid hex, got {ev['issuer']!r}")
+    if ev["holder_ref"] is not None and not _HOLDER_REF.fullmatch(ev["holder_ref"]):
+        raise EventRejected("event field 'holder_ref' must be 32 lowercase hex chars (16 bytes of HMAC)")
+    return ev
+
+
+def _event(body: str, hash_: str) -> dict[str, Any]:
+    ev = json.loads(body)
+    ev["hash"] = hash_
+    return ev
+
+
+class Outbox:
+    """The scan-event log. Obtain it as `Store.outbox`."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self._conn = conn
+
+    # --------------------------------------------------------------- writing
+    def append(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate `event` (spec fields only, without prev/hash), chain it and commit it;
+        return the stored event with `prev` and `hash`. Returns only after COMMIT, which
+        with synchronous=FULL means the row survives a crash or power cut.
+
+        Raises `EventRejected` (nothing stored), `DuplicateEvent`."""
+        ev = _normalise(event)
+        ts_ms = _parse_ts(ev["ts"])
+        with transaction(self._conn):
+            ev["prev"] = self._last_hash()
+            body = canonical_json(ev)
+            digest = hashlib.sha256(body).hexdigest()
+            try:
+                self._conn.execute("INSERT INTO outbox (id, ts_ms, valid, body, hash) VALUES (?, ?, ?, ?, ?)",
+                                   (ev["id"], ts_ms, int(ev["valid"]), body.decode("utf-8"), digest))
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateEvent(f"event id {ev['id']} is already in the outbox") from exc
+        ev["hash"] = digest
+        return ev
+
+    def mark_uploaded(self, ids: Iterable[str], at: int | float | str) -> int:
+        """Mark events as accepted by the platform (accepted or duplicate); return how many
+        changed. Unknown ids and already-uploaded events are left alone."""
+        at_ms = to_ms(at)
+        with transaction(self._conn):
+            return self._conn.executemany(
+                "UPDATE outbox SET uploaded_ms = ? WHERE id = ? AND uploaded_ms IS NULL",
+                ((at_ms, str(i)) for i in ids)).rowcount
+
+    def prune_uploaded(self, older_than: int | float | str) -> int:
+        """Delete uploaded events with `ts` before `older_than`, but only the longest run of
+        such events from the oldest one (a pending or newer event stops it), so what is left
+        is still one unbroken chain; record a checkpoint. Returns how many were deleted.
+
+        Raises `ChainBroken` (nothing deleted) if the events to delete do not verify:
+        pruning must not erase the evidence of tampering."""
+        cutoff = to_ms(older_than)
+        with transaction(self._conn):
+            stop = self._conn.execute(
+                "SELECT min(seq) FROM outbox WHERE uploaded_ms IS NULL OR ts_ms >= ?", (cutoff,)).fetchone()[0]
+            if stop is None:
+                stop = (self._conn.execute("SELECT max(seq) FROM outbox").fetchone()[0] or 0) + 1
+            cp = self.checkpoint()
+            last: tuple[int, str] | None = None
+            expected_prev, expected_seq = cp.last_hash, cp.last_seq + 1
+            for row in self._conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE seq < ? ORDER BY seq", (stop,)):
+                problem = _check_row(row, expected_prev, expected_seq)
+                if problem:
+                    raise ChainBroken(f"not pruning: {problem}")
+                expected_prev, expected_seq = row[5], row[0] + 1
+                last = (row[0], row[5])
+            if last is None:
+                return 0
+            deleted = self._conn.execute("DELETE FROM outbox WHERE seq < ?", (stop,)).rowcount
+            self._conn.execute(
+                "INSERT OR REPLACE INTO outbox_checkpoint (id, last_seq, last_hash, pruned) VALUES (1, ?, ?, ?)",
+                (last[0], last[1], cp.pruned + deleted))
+            return deleted
+
+    # --------------------------------------------------------------- reading
+    def pending(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Up to `limit` events not yet uploaded, oldest first (upload them in this order)."""
+        return [_event(body, h) for body, h in self._conn.execute(
+            "SELECT body, hash FROM outbox WHERE uploaded_ms IS NULL ORDER BY seq LIMIT ?", (limit,))]
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest `limit` events held, newest first (the UI's list of today's scans)."""
+        return [_event(body, h) for body, h in self._conn.execute(
+            "SELECT body, hash FROM outbox ORDER BY seq DESC LIMIT ?", (limit,))]
+
+    def get(self, event_id: str) -> dict[str, Any] | None:
+        """The stored event with this id, or None."""
+        row = self._conn.execute("SELECT body, hash FROM outbox WHERE id = ?", (event_id,)).fetchone()
+        return _event(*row) if row else None
+
+    def is_uploaded(self, event_id: str) -> bool | None:
+        """True/False for a held event, None for an unknown (or pruned) id."""
+        row = self._conn.execute("SELECT uploaded_ms IS NOT NULL FROM outbox WHERE id = ?", (event_id,)).fetchone()
+        return bool(row[0]) if row else None
+
+    def counts(self) -> OutboxCounts:
+        """(pending, uploaded, total) over the events held (pruned ones excluded)."""
+        total, uploaded = self._conn.execute("SELECT count(*), count(uploaded_ms) FROM outbox").fetchone()
+        return OutboxCounts(pending=total - uploaded, uploaded=uploaded, total=total)
+
+    def day_counts(self, day_start: int | float | str, day_end: int | float | str | None = None) -> DayCounts:
+        """Admitted (valid true) / refused (valid false) events with day_start <= ts < day_end.
+
+        `day_end` defaults to day_start + 24 h; pass it for local days of 23 or 25 hours."""
+        start = to_ms(day_start)
+        end = start + 86_400_000 if day_end is None else to_ms(day_end)
+        admitted, total = self._conn.execute(
+            "SELECT coalesce(sum(valid), 0), count(*) FROM outbox WHERE ts_ms >= ? AND ts_ms < ?",
+            (start, end)).fetchone()
+        return DayCounts(admitted=admitted, refused=total - admitted, total=total)
+
+    def checkpoint(self) -> Checkpoint:
+        """Where the held chain starts (Checkpoint(0, GENESIS, 0) if nothing was pruned)."""
+        row = self._conn.execute("SELECT last_seq, last_hash, pruned FROM outbox_checkpoint WHERE id = 1").fetchone()
+        return Checkpoint(*row) if row else Checkpoint(0, GENESIS, 0)
+
+    def verify_chain(self) -> tuple[bool, str | None]:
+        """Check every held event: its hash covers its content, its prev is the hash of the
+        event before it (or the checkpoint), seqs have no gap, and no newest event was
+        removed. Returns (True, None) or (False, "event seq N (id ...): what is wrong")."""
+        cp = self.checkpoint()
+        expected_prev, expected_seq = cp.last_hash, cp.last_seq + 1
+        self._conn.execute("BEGIN")  # one snapshot, even while another connection appends
+        try:
+            for row in self._conn.execute(f"SELECT {_COLUMNS} FROM outbox ORDER BY seq"):
+                problem = _check_row(row, expected_prev, expected_seq)
+                if problem:
+                    return False, problem
+                expected_prev, expected_seq = row[5], row[0] + 1
+            issued = self._conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'").fetchone()
+        finally:
+            self._conn.execute("COMMIT")
+        if issued and issued[0] > expected_seq - 1:
+            return False, (f"events after seq {expected_seq - 1} are missing: seq {issued[0]} was issued")
+        return True, None
+
+    def _last_hash(self) -> str:
+        row = self._conn.execute("SELECT hash FROM outbox ORDER BY seq DESC LIMIT 1").fetchone()
+        return row[0] if row else self.checkpoint().last_hash
+
+
+def _check_row(row: tuple, expected_prev: str, expected_seq: int) -> str | None:
+    seq, id_, ts_ms, valid, body, digest, _uploaded = row
+    where = f"event seq {seq} (id {id_})"
+    if not isinstance(body, str) or hashlib.sha256(body.encode("utf-8")).hexdigest() != digest:
+        return f"{where}: hash does not match its content (the event was edited)"
+    try:
+        ev = json.loads(body)
+    except ValueError:
+        return f"{where}: content is not JSON"
+    if not isinstance(ev, dict):
+        return f"{where}: content is not an event"
+    if ev.get("prev") != expected_prev:
+        return (f"{where}: prev does not match the hash of the event before it "
+                f"(an event before seq {seq} was deleted or edited)")
+    if seq != expected_seq:
+        return f"{where}: seq gap, expected seq {expected_seq} (events were deleted)"
+    try:
+        consistent = (ev.get("id") == id_ and _parse_ts(ev.get("ts")) == ts_ms
+                      and ev.get("valid") is bool(valid) and valid in (0, 1))
+    except (TypeError, ValueError):
+        consistent = False
+    if not consistent:
+        return f"{where}: indexed columns (id, ts, valid) disagree with the hashed content"
+    return None
