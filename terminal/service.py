@@ -1,0 +1,287 @@
+"""The app service: one scanned text in, one verdict out, logged durably. It wires the pure
+core (terminal.verify) to the stores (cache/) and the clock; the UI, the demo and the CLI
+all scan through it.
+
+    svc = TerminalService.from_files(root_key="root.pem", trust_list="tl.cose", revocations="rl.cose")
+    svc = TerminalService.from_home(home, mode="gate")      # an enrolled terminal
+    verdict = svc.scan("EZ1:...")
+
+Threads: every public method takes an internal lock, so a scan worker thread and the GUI
+thread may share one service. The SQLite connection is opened with check_same_thread=False
+and only ever used under that lock. Sync runs elsewhere (terminal.sync) with its own
+connection; call reload_trust() after it wrote new trust data.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import reasons as R
+from .config import ConfigError, load_policy, load_snapshot
+from .policy import DEFAULT_POLICY, VenuePolicy
+from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
+from .verdict import Verdict
+from .verify import TrustSnapshot, verify
+
+log = logging.getLogger(__name__)
+
+MODES = ("gate", "kiosk", "counter")
+DEFAULT_CLOCK_SKEW_BOUND = 120.0     # seconds between our clock and the platform's Date before clock_suspect
+
+
+@dataclass(frozen=True)
+class Status:
+    enrolled: bool
+    terminal_id: str | None
+    venue: str | None
+    mode: str
+    policy_name: str
+    trust_seq: int | None
+    trust_iat: int | None
+    trust_next: int | None
+    trust_stale: bool
+    trust_age_s: float | None
+    revocation_seq: int | None
+    revocation_count: int | None
+    events_pending: int
+    events_uploaded: int
+    last_sync: float | None
+    last_sync_error: str | None
+    online: bool | None
+    clock_skew_s: float | None
+    clock_suspect: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class _MemoryReplay:
+    """Presentation ids accepted during this process (terminals without a store)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[bytes, float] = {}
+
+    def seen(self, cti: bytes, now: float) -> bool:
+        exp = self._seen.get(cti)
+        return exp is not None and exp >= now
+
+    def record(self, cti: bytes, expires_at: float, now: float | None = None) -> bool:
+        new = cti not in self._seen
+        self._seen[cti] = expires_at
+        return new
+
+
+def holder_ref(venue_secret: bytes, sub: str) -> str:
+    """HMAC-SHA-256 of `sub` under the venue secret, first 16 bytes hex (spec section 6)."""
+    return hmac.new(venue_secret, sub.encode("utf-8"), hashlib.sha256).digest()[:16].hex()
+
+
+def _policy(policy: VenuePolicy | str | Path | None) -> VenuePolicy:
+    if policy is None:
+        return DEFAULT_POLICY
+    if isinstance(policy, VenuePolicy):
+        return policy
+    return load_policy(policy)
+
+
+class TerminalService:
+    def __init__(self, *, snapshot: TrustSnapshot, policy: VenuePolicy = DEFAULT_POLICY, mode: str = "gate",
+                 store: Any = None, clock: Callable[[], float] = time.time,
+                 clock_skew_bound: float = DEFAULT_CLOCK_SKEW_BOUND, home: Path | None = None,
+                 root_key: Any = None, dcc: Any = None):
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        self._lock = threading.RLock()
+        self._snapshot = snapshot
+        self._policy = policy
+        self.mode = mode
+        self._store = store
+        self._clock = clock
+        self._skew_bound = clock_skew_bound
+        self._home = home
+        self._root_key = root_key
+        self._dcc = dcc
+        self._replay = store.replay if store is not None else _MemoryReplay()
+        self._identity = store.identity.load_identity() if store is not None else None
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_files(cls, *, root_key: str | Path | None = None, trust_list: str | Path | None = None,
+                   revocations: str | Path | None = None, policy: VenuePolicy | str | Path | None = None,
+                   mode: str = "gate", dcc: Any = None, clock: Callable[[], float] = time.time) -> "TerminalService":
+        """A terminal that is not enrolled: trust data from files, replay cache in memory, no scan log."""
+        if trust_list is not None:
+            if root_key is None:
+                raise ConfigError("--trust-list needs --root-key (the pinned platform key)")
+            snap = load_snapshot(root_key, trust_list, revocations, dcc=dcc)
+        else:
+            if revocations is not None:
+                raise ConfigError("--revocations needs --trust-list and --root-key")
+            snap = TrustSnapshot(trust_list=None, revocations=RevocationList(0, 0, 2**63), dcc=dcc)
+        return cls(snapshot=snap, policy=_policy(policy), mode=mode, clock=clock, dcc=dcc)
+
+    @classmethod
+    def from_home(cls, home: str | Path | None, *, mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
+                  dcc: Any = None, clock: Callable[[], float] = time.time) -> "TerminalService":
+        """An enrolled terminal: trust data, replay cache and scan log in the home's database."""
+        from cache import Store
+        store = Store.open(home, check_same_thread=False)
+        ident = store.identity.load_identity()
+        if ident is None:
+            store.close()
+            raise ConfigError(f"terminal home {home or 'default'} is not enrolled (run venue-terminal enroll)")
+        try:
+            root = load_root_key(ident.root_key_pem)
+        except TrustDataError as exc:
+            store.close()
+            raise ConfigError(f"enrolment root key: {exc}") from None
+        svc = cls(snapshot=TrustSnapshot(None, RevocationList(0, 0, 2**63), dcc=dcc), policy=_policy(policy),
+                  mode=mode, store=store, clock=clock, home=Path(home) if home else None, root_key=root, dcc=dcc)
+        svc.reload_trust()
+        return svc
+
+    # ------------------------------------------------------------------ trust data
+    def reload_trust(self) -> None:
+        """Re-read trust data from the store (after a sync). Files-based terminals keep theirs."""
+        if self._store is None:
+            return
+        with self._lock:
+            held = self._store.trust.load_trust_list()
+            tl = None
+            if held is not None:
+                raw, _meta = held
+                try:
+                    tl = parse_trust_list(verify_signed(raw, self._root_key))
+                except TrustDataError as exc:   # the store only holds verified data; say so loudly if not
+                    log.error("held trust list does not verify: %s", exc)
+            rmeta = self._store.revocations.meta()
+            self._snapshot = TrustSnapshot(trust_list=tl, revocations=self._store.revocations,
+                                           revocations_next=rmeta.next if rmeta else None, dcc=self._dcc)
+
+    @property
+    def snapshot(self) -> TrustSnapshot:
+        return self._snapshot
+
+    @property
+    def policy(self) -> VenuePolicy:
+        return self._policy
+
+    def set_policy(self, policy: VenuePolicy | str | Path) -> None:
+        with self._lock:
+            self._policy = _policy(policy)
+
+    # ------------------------------------------------------------------ scanning
+    def _clock_suspect(self) -> bool:
+        if self._store is None:
+            return False
+        skew = self._store.state.get_state("clock_skew_s")
+        return skew is not None and abs(float(skew)) > self._skew_bound
+
+    def scan(self, text: str, source: str = "camera") -> Verdict:
+        """Verify one code and log it. Never raises."""
+        with self._lock:
+            now_f = self._clock()
+            now = int(now_f)
+            try:
+                v = verify(text, self._snapshot, now, self._policy,
+                           replay_seen=lambda cti: self._replay.seen(cti, now),
+                           clock_suspect=self._clock_suspect())
+            except Exception:  # noqa: BLE001 - the outermost scan handler: amber, never a crash or a green
+                log.exception("verification failed unexpectedly")
+                v = Verdict(valid=False, reason=R.INTERNAL_ERROR, detail="unexpected error in verification")
+            try:
+                if v.valid and v.presentation_cti is not None:
+                    p = self._policy
+                    self._replay.record(v.presentation_cti,
+                                        now + p.presentation_max_age + p.presentation_max_future + p.skew_seconds,
+                                        now)
+                if self._store is not None:
+                    self._log_event(v, now_f)
+            except Exception:  # noqa: BLE001 - a verdict we could not record is not shown as green
+                log.exception("could not record the scan")
+                v = Verdict(valid=False, reason=R.INTERNAL_ERROR, profile=v.profile, warnings=v.warnings,
+                            detail="scan could not be logged")
+            return v
+
+    def _log_event(self, v: Verdict, now_f: float) -> dict:
+        ident = self._identity
+        cred = v.credential
+        ev = {
+            "ts": datetime.fromtimestamp(now_f, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode,
+            "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
+            "reason": v.reason, "issuer": cred.kid or None if cred else None,
+            "holder_ref": holder_ref(ident.venue_secret, v.holder_sub) if v.holder_sub else None,
+            "policy": self._policy.name,
+        }
+        return self._store.outbox.append(ev)
+
+    # ------------------------------------------------------------------ status and log
+    def day_counts(self, now: float | None = None) -> tuple[int, int]:
+        if self._store is None:
+            return (0, 0)
+        with self._lock:
+            now = self._clock() if now is None else now
+            local = datetime.fromtimestamp(now).astimezone()
+            start = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+            c = self._store.outbox.day_counts(start)
+            return (c.admitted, c.refused)
+
+    def recent(self, limit: int = 50) -> list[dict]:
+        if self._store is None:
+            return []
+        with self._lock:
+            return self._store.outbox.recent(limit)
+
+    def status(self) -> Status:
+        with self._lock:
+            now = self._clock()
+            tl = self._snapshot.trust_list
+            st = self._store
+            ident = self._identity
+            pending = uploaded = 0
+            rseq = rcount = None
+            last_sync = last_err = skew = online = None
+            if st is not None:
+                c = st.outbox.counts()
+                pending, uploaded = c.pending, c.uploaded
+                rmeta = st.revocations.meta()
+                if rmeta is not None:
+                    rseq, rcount = rmeta.seq, st.revocations.count()
+                last_sync = st.state.get_state("last_sync")
+                last_err = st.state.get_state("last_sync_error")
+                skew = st.state.get_state("clock_skew_s")
+                ok = st.state.get_state("last_sync_ok")
+                online = None if ok is None else bool(int(ok))
+            elif isinstance(self._snapshot.revocations, RevocationList):
+                rseq, rcount = self._snapshot.revocations.seq, len(self._snapshot.revocations.entries)
+            return Status(
+                enrolled=ident is not None, terminal_id=ident.terminal_id if ident else None,
+                venue=ident.venue_id if ident else None, mode=self.mode, policy_name=self._policy.name,
+                trust_seq=tl.seq if tl else None, trust_iat=tl.iat if tl else None, trust_next=tl.next if tl else None,
+                trust_stale=self._snapshot.stale(int(now)), trust_age_s=(now - tl.iat) if tl else None,
+                revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
+                last_sync=float(last_sync) if last_sync is not None else None, last_sync_error=last_err or None,
+                online=online, clock_skew_s=float(skew) if skew is not None else None,
+                clock_suspect=self._clock_suspect())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def __enter__(self) -> "TerminalService":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
