@@ -100,8 +100,8 @@ def load_root_key(data: bytes) -> Any:
             key = serialization.load_pem_public_key(data)
         else:
             key = serialization.load_der_public_key(data)
-    except (ValueError, TypeError) as exc:
-        raise TrustDataError(f"root key is not a PEM/DER public key ({exc})") from None
+    except (ValueError, TypeError):
+        raise TrustDataError("root key is not a PEM/DER public key") from None
     if not (cose.key_fits_alg(key, cose.ES256) or cose.key_fits_alg(key, cose.EDDSA)):
         raise TrustDataError("root key must be P-256 or Ed25519")
     return key
