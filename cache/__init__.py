@@ -13,7 +13,8 @@ Everything lives in `<home>/terminal.db` (WAL, synchronous=FULL, 0600; see cache
 cache/ imports nothing else of this project and no Qt.
 
 Threads: a Store (its connection) may only be used by the thread that opened it; sqlite3
-raises `ProgrammingError` otherwise. Open one Store per thread (e.g. the scan worker and
+raises `ProgrammingError` otherwise. Exception: `Store.open(home, check_same_thread=False)`
+for a caller that serialises every use under its own lock. Otherwise open one Store per thread (e.g. the scan worker and
 the sync thread each open their own); WAL lets them read concurrently and serialises
 writers with a 5 s busy timeout.
 
@@ -63,10 +64,14 @@ class Store:
         self.state = StateStore(self.db)
 
     @classmethod
-    def open(cls, home: str | os.PathLike[str] | None = None) -> Store:
-        """Open (creating and migrating if needed) `<home>/terminal.db`."""
+    def open(cls, home: str | os.PathLike[str] | None = None, *, check_same_thread: bool = True) -> Store:
+        """Open (creating and migrating if needed) `<home>/terminal.db`.
+
+        `check_same_thread=False` lets other threads use this Store, but only if the
+        caller serialises every call with its own lock (as terminal.service does): the
+        stores open and commit transactions on the one connection."""
         path = resolve_home(home)
-        return cls(connect(path), path)
+        return cls(connect(path, check_same_thread=check_same_thread), path)
 
     @property
     def schema_version(self) -> int:

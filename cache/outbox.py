@@ -19,9 +19,12 @@ with `Z`, at most 6 fractional digits; the current time when absent), `terminal`
 `reason` are required; `profile`, `typ`, `issuer`, `holder_ref`, `policy` may be absent
 or None and are stored as null, so every stored event has all 14 keys.
 
-Privacy: `append` rejects any other key, and the text fields must be short ASCII
-identifiers (`[A-Za-z0-9][A-Za-z0-9_.:/@+=-]*`, at most 128 chars), so a name, an
-ID-card number in Chinese text or a raw `sub` cannot be smuggled into the log.
+Privacy: `append` rejects any other key; `holder_ref` must look like an HMAC (32 hex
+chars) and `issuer` like a kid (lowercase hex), so a raw `sub` or an ID number cannot
+take their place; `terminal`, `venue` and `reason` must be ASCII identifiers
+(`[A-Za-z0-9][A-Za-z0-9_.:/@+=-]*`, at most 128 chars). `profile`, `typ` and `policy`
+carry labels that may come from venue configuration or a credential, so they only have
+to be printable text of at most 64 characters.
 Floats and nested values are refused too (their JSON form differs between languages,
 which would break the server's re-computation of the hash).
 
@@ -62,9 +65,11 @@ FIELDS = ("id", "ts", "terminal", "venue", "mode", "profile", "typ", "valid", "r
           "issuer", "holder_ref", "policy")
 REQUIRED = ("terminal", "venue", "mode", "valid", "reason")
 MODES = ("gate", "kiosk", "counter")
-_IDENT_FIELDS = ("terminal", "venue", "profile", "typ", "reason", "policy")
+_IDENT_FIELDS = ("terminal", "venue", "reason")
+_LABEL_FIELDS = ("profile", "typ", "policy")
 _IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,127}")
-_HEX = re.compile(r"(?:[0-9a-f]{2}){1,64}")
+_HEX = re.compile(r"(?:[0-9a-f]{2}){1,128}")
+MAX_LABEL = 64
 _HOLDER_REF = re.compile(r"[0-9a-f]{32}")
 _TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -168,6 +173,10 @@ def _normalise(event: Mapping[str, Any]) -> dict[str, Any]:
     for key in _IDENT_FIELDS:
         if ev[key] is not None and not _IDENT.fullmatch(ev[key]):
             raise EventRejected(f"event field {key!r} must be a short ASCII identifier, got {ev[key]!r}")
+    for key in _LABEL_FIELDS:
+        value = ev[key]
+        if value is not None and (not value or len(value) > MAX_LABEL or not value.isprintable()):
+            raise EventRejected(f"event field {key!r} must be 1..{MAX_LABEL} printable characters, got {value!r}")
     if ev["issuer"] is not None and not _HEX.fullmatch(ev["issuer"]):
         raise EventRejected(f"event field 'issuer' must be lowercase kid hex, got {ev['issuer']!r}")
     if ev["holder_ref"] is not None and not _HOLDER_REF.fullmatch(ev["holder_ref"]):

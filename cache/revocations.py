@@ -6,8 +6,9 @@
     store.revocations.apply_full(seq=7, next=1_800_000_000, iat=1_799_990_000, entries=keys)
     store.revocations.apply_delta(from_seq=7, seq=8, next=..., iat=..., add=[k1], remove=[k2])
     store.revocations.contains(revocation_key("SD-RC", cti))      # -> bool
-    lookup = store.revocations.lookup()                           # for the core:
-    lookup.is_revoked(key)                                        #   duck-typed is_revoked()
+    store.revocations.is_revoked(key)                             # the core's RevocationLookup protocol
+    lookup = store.revocations.lookup()                           # or a slim object exposing only
+    lookup.is_revoked(key)                                        #   is_revoked()
 
 A key is `SHA-256(iss || 0x00 || cti)[:16]` (spec section 4), stored as a 16-byte BLOB in
 a WITHOUT ROWID table whose primary key is the key itself: a lookup is one B-tree descent
@@ -72,6 +73,10 @@ class RevocationStore:
         # sqlite3 caches prepared statements by SQL text: this is a prepared-statement
         # lookup without re-parsing.
         return self._conn.execute(_CONTAINS_SQL, (key,)).fetchone() is not None
+
+    def is_revoked(self, key: bytes) -> bool:
+        """Same as `contains`: lets the store itself serve as the core's RevocationLookup."""
+        return self.contains(key)
 
     def meta(self) -> RevocationMeta | None:
         """The held list's header, or None if no list was ever applied."""
