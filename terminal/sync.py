@@ -1,0 +1,536 @@
+"""Platform sync (spec section 6): fetch the trust list and revocations, upload the scan log.
+
+    from terminal.sync import Syncer
+    with Syncer(home) as syncer:                 # or Syncer(store) to share an open cache.Store
+        report = syncer.run_once()               # trust list, revocations, upload; never raises
+        print(report.ok, report.error)
+    # or, in a background thread:  syncer.run_forever(interval=60, stop_event=threading.Event())
+
+The three steps can be called alone and then raise (`sync_trust`, `sync_revocations`,
+`upload_events`); `run_once` catches, records the outcome in the store's state table and
+returns a `SyncReport`. State keys (read by TerminalService.status()):
+
+    last_sync        unix float, when the last run_once finished (success or not)
+    last_sync_ok     "1" / "0"
+    last_sync_error  one line saying what went wrong, or null
+    last_sync_ok_at  unix float of the last fully successful run
+    clock_skew_s     float: the server's Date header minus our clock at the answer
+
+Errors are grouped by what the caller can do about them; each keeps its cause
+(`raise SyncTimeout(...) from exc`):
+
+    SyncError            base class
+      SyncNetworkError   platform unreachable, connection cut, 5xx after the retries: try later
+        SyncTimeout      no answer within the timeout (after the retries): try later
+      SyncAuthError      401/403: the token is no longer accepted: re-enrol (never retried)
+      SyncRefused        trust data that must not be used (bad signature, wrong content type,
+                         truncated, rollback): nothing saved, the last good data stays
+      SyncProtocolError  an answer the spec does not allow (other 4xx, bad JSON): report it
+      SyncConfigError    the terminal is not enrolled or its identity is unusable
+
+Network errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter,
+bounded both by `retries` and by `max_retry_time` seconds per request; `sleep` is
+injectable so tests do not wait. Every request has a (connect, read) timeout. TLS
+verification is always on; `identity.ca_bundle` names a CA bundle for pilot platforms
+with a private CA.
+
+Uploads are safe to repeat: the platform is idempotent per event id, so a batch whose
+answer never arrived is simply sent again and comes back as `duplicates`, and both
+`accepted` and `duplicates` are marked uploaded.
+
+Threads: a Syncer uses one Store connection and is not thread-safe: use it from one
+thread at a time (it may be created in one thread and run in another). The app service
+has its own connection; call `TerminalService.reload_trust()` after a sync that changed
+trust data (`SyncReport.trust_changed`), or pass `on_sync=` to run_forever.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from .trust import (RevocationDelta, RevocationList, TrustDataError, load_root_key, parse_revocations,
+                    parse_trust_list, verify_signed)
+
+log = logging.getLogger(__name__)
+
+COSE_TYPE = "application/cose"
+DEFAULT_TIMEOUT = (3.05, 10.0)          # (connect, read) seconds for every request
+DEFAULT_RETRIES = 4                     # retries after the first attempt
+DEFAULT_BACKOFF = 0.5                   # first retry delay (s), doubled each time
+DEFAULT_MAX_BACKOFF = 8.0               # one delay is at most this (s)
+DEFAULT_MAX_RETRY_TIME = 30.0           # no new attempt starts later than this after the first (s)
+DEFAULT_BATCH = 500
+DEFAULT_RETAIN_DAYS = 30.0
+USER_AGENT = "venue-terminal-sync/1"
+
+# State keys shared with terminal.service (status()); change both sides together.
+K_LAST_SYNC = "last_sync"
+K_LAST_OK = "last_sync_ok"
+K_LAST_ERROR = "last_sync_error"
+K_LAST_OK_AT = "last_sync_ok_at"
+K_SKEW = "clock_skew_s"
+
+
+# ----------------------------------------------------------------------------- errors
+
+class SyncError(Exception):
+    """Base class of every sync failure."""
+
+
+class SyncNetworkError(SyncError):
+    """The platform could not be reached or answered 5xx, after the retries. Try later."""
+
+
+class SyncTimeout(SyncNetworkError):
+    """No answer within the timeout, after the retries. Try later."""
+
+
+class SyncAuthError(SyncError):
+    """401/403: the platform no longer accepts this terminal's token. Re-enrol."""
+
+
+class SyncRefused(SyncError):
+    """Trust data that must not be used; nothing was saved and the last good data stays."""
+
+
+class SyncProtocolError(SyncError):
+    """An answer outside the spec (unexpected status, malformed JSON)."""
+
+
+class SyncConfigError(SyncError):
+    """The terminal is not enrolled, or its stored identity is unusable."""
+
+
+# ----------------------------------------------------------------------------- report
+
+@dataclass
+class SyncReport:
+    """What one run_once did. `error` is the first failure (one line) or None."""
+
+    ok: bool = False
+    trust: str = "skipped"              # updated / not_modified / refused / failed / skipped
+    trust_seq: int | None = None
+    revocations: str = "skipped"        # full / delta / up_to_date / refused / failed / skipped
+    revocation_seq: int | None = None
+    revocation_count: int | None = None
+    upload: str = "skipped"             # done / failed / skipped
+    uploaded: int = 0                   # events the platform accepted now
+    duplicates: int = 0                 # events it already had (a re-sent batch)
+    pending: int = 0                    # events still waiting afterwards
+    pruned: int = 0                     # uploaded events deleted by retention
+    clock_skew_s: float | None = None
+    error: str | None = None
+    error_kind: str | None = None       # network / timeout / auth / refused / protocol / config
+    errors: list[str] = field(default_factory=list)
+    finished_at: float | None = None
+
+    @property
+    def trust_changed(self) -> bool:
+        return self.trust == "updated" or self.revocations in ("full", "delta")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["trust_changed"] = self.trust_changed
+        return d
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    uploaded: int
+    duplicates: int
+    batches: int
+    pending: int
+    pruned: int
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _kind(exc: SyncError) -> str:
+    for cls, name in ((SyncTimeout, "timeout"), (SyncNetworkError, "network"), (SyncAuthError, "auth"),
+                      (SyncRefused, "refused"), (SyncProtocolError, "protocol"), (SyncConfigError, "config")):
+        if isinstance(exc, cls):
+            return name
+    return "error"
+
+
+def _content_type(resp: requests.Response) -> str:
+    return resp.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
+
+
+# ----------------------------------------------------------------------------- syncer
+
+class Syncer:
+    """Syncs one enrolled terminal home with its platform.
+
+        syncer = Syncer("/var/lib/venue-terminal")
+        report = syncer.run_once()
+        syncer.close()
+
+    `store_or_home`: an open cache.Store (not closed by the Syncer) or a home directory
+    (a Store is opened here and closed by close()). `session`: a requests.Session to use
+    (tests, proxies); by default one is made with TLS verification on (`identity.ca_bundle`
+    if set). `clock` gives Unix seconds, `sleep` waits between retries, `rng` gives jitter
+    in [0, 1): all injectable for tests. `retain_days`: after a successful upload, delete
+    uploaded events older than this (None: keep everything).
+
+    Raises SyncConfigError if the home is not enrolled or the pinned root key is unusable.
+    """
+
+    def __init__(self, store_or_home: Any, session: requests.Session | None = None, *,
+                 timeout: float | tuple[float, float] = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
+                 backoff: float = DEFAULT_BACKOFF, max_backoff: float = DEFAULT_MAX_BACKOFF,
+                 max_retry_time: float = DEFAULT_MAX_RETRY_TIME, batch_size: int = DEFAULT_BATCH,
+                 retain_days: float | None = DEFAULT_RETAIN_DAYS, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random):
+        from cache import Store
+        if isinstance(store_or_home, Store):
+            self.store, self._owns_store = store_or_home, False
+        else:
+            self.store = Store.open(store_or_home, check_same_thread=False)
+            self._owns_store = True
+        try:
+            ident = self.store.identity.load_identity()
+            if ident is None:
+                raise SyncConfigError(f"terminal home {self.store.home} is not enrolled (run venue-terminal enroll)")
+            try:
+                self.root_key = load_root_key(ident.root_key_pem)
+            except TrustDataError as exc:
+                raise SyncConfigError(f"enrolment root key: {exc}") from exc
+        except BaseException:
+            self.close()
+            raise
+        self.identity = ident
+        self.base_url = ident.platform_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.retries = max(0, int(retries))
+        self.backoff, self.max_backoff, self.max_retry_time = backoff, max_backoff, max_retry_time
+        self.batch_size = batch_size
+        self.retain_days = retain_days
+        self.clock, self.sleep, self.rng = clock, sleep, rng
+        self._owns_session = session is None
+        self.session = session or requests.Session()
+        if ident.ca_bundle:
+            if not Path(ident.ca_bundle).is_file():
+                self.close()
+                raise SyncConfigError(f"CA bundle {ident.ca_bundle} does not exist")
+            self.session.verify = ident.ca_bundle
+        else:
+            self.session.verify = True        # never turned off: a pilot uses a CA bundle instead
+        self.session.headers.update({"Authorization": f"Bearer {ident.token}", "User-Agent": USER_AGENT})
+        self.last_skew: float | None = None
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        if getattr(self, "_owns_session", False):
+            self.session.close()
+        if getattr(self, "_owns_store", False):
+            self.store.close()
+            self._owns_store = False
+
+    def __enter__(self) -> Syncer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ HTTP with retries
+    def _delay(self, attempt: int, resp: requests.Response | None) -> float:
+        base = min(self.max_backoff, self.backoff * (2 ** attempt))
+        delay = base / 2 + self.rng() * base / 2           # "equal jitter": never 0, never in lockstep
+        if resp is not None and resp.headers.get("Retry-After", "").strip().isdigit():
+            delay = max(delay, min(float(resp.headers["Retry-After"]), self.max_backoff))
+        return delay
+
+    def _note_date(self, resp: requests.Response, sent_at: float) -> None:
+        date = resp.headers.get("Date")
+        if not date:
+            return
+        try:
+            server = parsedate_to_datetime(date).timestamp()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            log.warning("unparseable Date header from the platform: %r", date)
+            return
+        # Date has 1 s resolution and is truncated: +0.5 centres it; the midpoint of the
+        # exchange is the best guess of when the server read its clock.
+        local = (sent_at + self.clock()) / 2
+        self.last_skew = round(server + 0.5 - local, 3)
+
+    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kw: Any) -> requests.Response:
+        """One platform call with timeout, retries and backoff. Returns a response whose
+        status is in `ok`; raises SyncTimeout, SyncNetworkError, SyncAuthError or
+        SyncProtocolError (each from the underlying exception)."""
+        url = urljoin(self.base_url, path.lstrip("/"))
+        what = f"{method} {path.split('?', 1)[0]}"
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            resp: requests.Response | None = None
+            error: SyncError | None = None
+            sent_at = self.clock()
+            try:
+                resp = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kw)
+                resp.content  # read the whole body inside the try: a cut body is a network error
+            except requests.exceptions.SSLError as exc:
+                # Not retried: a certificate problem does not fix itself in seconds.
+                raise SyncNetworkError(f"{what}: TLS verification failed: {_one_line(exc)}") from exc
+            except requests.Timeout as exc:
+                error = SyncTimeout(f"{what}: no answer within {self.timeout} s")
+                error.__cause__ = exc
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                    requests.exceptions.ContentDecodingError) as exc:
+                error = SyncNetworkError(f"{what}: {type(exc).__name__}: {_one_line(exc)}")
+                error.__cause__ = exc
+            except requests.RequestException as exc:     # invalid URL and the like: not retried
+                raise SyncConfigError(f"{what}: {_one_line(exc)}") from exc
+            if resp is not None:
+                self._note_date(resp, sent_at)
+                if resp.status_code in ok:
+                    return resp
+                if resp.status_code in (401, 403):
+                    raise SyncAuthError(f"unauthorised: re-enrol ({what} answered {resp.status_code})")
+                if resp.status_code == 429 or resp.status_code >= 500:
+                    error = SyncNetworkError(f"{what}: server answered {resp.status_code}")
+                else:
+                    body = resp.text[:200].strip().replace("\n", " ")
+                    raise SyncProtocolError(f"{what}: unexpected answer {resp.status_code} {body}".rstrip())
+            assert error is not None
+            delay = self._delay(attempt, resp)
+            if attempt >= self.retries or time.monotonic() - started + delay > self.max_retry_time:
+                log.warning("%s (giving up after %d attempts)", error, attempt + 1)
+                raise error
+            log.info("%s; retry %d in %.2f s", error, attempt + 1, delay)
+            self.sleep(delay)
+            attempt += 1
+
+    # ------------------------------------------------------------------ trust list
+    def sync_trust(self) -> tuple[str, int | None]:
+        """Fetch the trust list (If-None-Match); verify and save a new one.
+
+        Returns ("updated" | "not_modified", held seq). Raises SyncRefused (nothing saved)
+        for a wrong content type, a bad signature or structure, or a lower seq (rollback);
+        the network errors of `request`."""
+        held = self.store.trust.load_trust_list()
+        headers = {"If-None-Match": held[1].etag} if held and held[1].etag else {}
+        resp = self.request("GET", "/v1/trust-list", ok=(200, 304), headers=headers)
+        if resp.status_code == 304:
+            if held is None:
+                raise SyncProtocolError("GET /v1/trust-list: 304 Not Modified but no trust list is held")
+            return "not_modified", held[1].seq
+        raw = resp.content
+        if _content_type(resp) != COSE_TYPE:
+            raise SyncRefused(f"trust list refused: content type {_content_type(resp) or 'missing'!r}, "
+                              f"expected {COSE_TYPE}")
+        try:
+            payload = verify_signed(raw, self.root_key)
+            parsed = parse_trust_list(payload)
+        except TrustDataError as exc:
+            raise SyncRefused(f"trust list refused: {exc}") from exc
+        if held is not None and parsed.seq < held[1].seq:
+            raise SyncRefused(f"trust list refused: seq {parsed.seq} is lower than the held seq "
+                              f"{held[1].seq} (rollback)")
+        from cache import RollbackRefused, StoreError
+        try:
+            self.store.trust.save_trust_list(raw, payload, resp.headers.get("ETag"), received_at=int(self.clock()))
+        except RollbackRefused as exc:       # another process saved a newer list meanwhile
+            raise SyncRefused(f"trust list refused: {exc} (rollback)") from exc
+        except StoreError as exc:
+            raise SyncRefused(f"trust list refused: {exc}") from exc
+        return "updated", parsed.seq
+
+    # ------------------------------------------------------------------ revocations
+    def _fetch_revocations(self, since: int) -> RevocationList | RevocationDelta:
+        resp = self.request("GET", f"/v1/revocations?since={since}")
+        if _content_type(resp) != COSE_TYPE:
+            raise SyncRefused(f"revocation list refused: content type {_content_type(resp) or 'missing'!r}, "
+                              f"expected {COSE_TYPE}")
+        try:
+            return parse_revocations(verify_signed(resp.content, self.root_key))
+        except TrustDataError as exc:
+            raise SyncRefused(f"revocation list refused: {exc}") from exc
+
+    def _apply_full(self, rl: RevocationList, held: int | None) -> str:
+        from cache import RollbackRefused, StoreError
+        if held is not None and rl.seq < held:
+            raise SyncRefused(f"revocation list refused: seq {rl.seq} is lower than the held seq {held} (rollback)")
+        try:
+            self.store.revocations.apply_full(rl.seq, rl.next, rl.iat, sorted(rl.entries), now=int(self.clock()))
+        except RollbackRefused as exc:
+            raise SyncRefused(f"revocation list refused: {exc} (rollback)") from exc
+        except StoreError as exc:
+            raise SyncRefused(f"revocation list refused: {exc}") from exc
+        return "full"
+
+    def sync_revocations(self) -> tuple[str, int | None]:
+        """Fetch revocations since the held seq (0: none held) and apply the full list or
+        delta. A delta that does not start at the held seq makes it fetch the full list
+        (since=0). Returns ("full" | "delta" | "up_to_date", held seq); raises SyncRefused
+        (nothing changed) or the network errors of `request`."""
+        from cache import DeltaMismatch, RollbackRefused, StoreError
+        held = self.store.revocations.seq()
+        got = self._fetch_revocations(held or 0)
+        if isinstance(got, RevocationList):
+            return self._apply_full(got, held), got.seq
+        if held is not None and got.from_seq == held and got.seq == held:
+            if got.add or got.remove:
+                raise SyncRefused(f"revocation delta refused: changes entries but keeps seq {held}")
+            return "up_to_date", held
+        if held is not None and got.from_seq == held:
+            try:
+                self.store.revocations.apply_delta(got.from_seq, got.seq, got.next, got.iat, got.add, got.remove,
+                                                   now=int(self.clock()))
+                return "delta", got.seq
+            except DeltaMismatch:
+                pass                          # held seq moved meanwhile: fall back to the full list
+            except RollbackRefused as exc:
+                raise SyncRefused(f"revocation delta refused: {exc} (rollback)") from exc
+            except StoreError as exc:
+                raise SyncRefused(f"revocation delta refused: {exc}") from exc
+        log.info("revocation delta from seq %s does not apply to held seq %s: fetching the full list",
+                 got.from_seq, held)
+        full = self._fetch_revocations(0)
+        if not isinstance(full, RevocationList):
+            raise SyncRefused("revocation list refused: since=0 answered a delta instead of the full list")
+        return self._apply_full(full, self.store.revocations.seq()), full.seq
+
+    # ------------------------------------------------------------------ scan events
+    def upload_events(self, batch_size: int | None = None) -> UploadResult:
+        """POST pending events oldest first in batches; mark accepted and duplicate ids as
+        uploaded; then prune uploaded events older than `retain_days`. A batch whose answer
+        never arrived stays pending and is sent again next time (the platform answers
+        `duplicates` for what it already holds). Raises the errors of `request`, and
+        SyncProtocolError for a malformed answer or a batch the platform acknowledges none of."""
+        size = batch_size or self.batch_size
+        outbox = self.store.outbox
+        accepted_n = dup_n = batches = 0
+        terminal = self.identity.terminal_id
+        while True:
+            batch = outbox.pending(size)
+            if not batch:
+                break
+            ids = {ev["id"] for ev in batch}
+            resp = self.request("POST", "/v1/scan-events", json={"terminal": terminal, "events": batch})
+            try:
+                answer = resp.json()
+            except ValueError as exc:
+                raise SyncProtocolError("POST /v1/scan-events: answer is not JSON") from exc
+            if not isinstance(answer, Mapping):
+                raise SyncProtocolError("POST /v1/scan-events: answer is not a JSON object")
+            acc, dup = answer.get("accepted", []), answer.get("duplicates", [])
+            if not isinstance(acc, list) or not isinstance(dup, list):
+                raise SyncProtocolError("POST /v1/scan-events: 'accepted'/'duplicates' are not arrays")
+            acked = ids.intersection(str(i) for i in acc) | ids.intersection(str(i) for i in dup)
+            if acked:
+                outbox.mark_uploaded(acked, at=self.clock())
+            accepted_n += len(ids.intersection(str(i) for i in acc))
+            dup_n += len(acked) - len(ids.intersection(str(i) for i in acc))
+            batches += 1
+            if len(acked) < len(ids):
+                # The platform kept some events back without saying why: stop rather than
+                # send them forever; they stay pending and the next run tries again.
+                missing = len(ids) - len(acked)
+                raise SyncProtocolError(f"POST /v1/scan-events: the platform acknowledged {len(acked)} of "
+                                        f"{len(ids)} events ({missing} neither accepted nor duplicate)")
+        pruned = self.prune()
+        return UploadResult(uploaded=accepted_n, duplicates=dup_n, batches=batches,
+                            pending=outbox.counts().pending, pruned=pruned)
+
+    def prune(self) -> int:
+        """Delete uploaded events older than `retain_days` (the chain keeps a checkpoint)."""
+        if self.retain_days is None:
+            return 0
+        return self.store.outbox.prune_uploaded(older_than=self.clock() - self.retain_days * 86400)
+
+    # ------------------------------------------------------------------ one round
+    def run_once(self) -> SyncReport:
+        """Trust list, revocations, then upload; record the outcome in the state table.
+
+        Never raises a SyncError: a refused list does not stop the other steps; a network
+        or auth error stops the round (the platform is unreachable or refuses us)."""
+        rep = SyncReport()
+        self.last_skew = None
+
+        def fail(step: str, exc: SyncError) -> None:
+            msg = _one_line(exc)
+            rep.errors.append(msg)
+            if rep.error is None:
+                rep.error, rep.error_kind = msg, _kind(exc)
+            setattr(rep, step, "refused" if isinstance(exc, SyncRefused) else "failed")
+            (log.warning if isinstance(exc, SyncRefused) else log.info)("sync %s: %s", step, msg)
+
+        try:
+            for step in ("trust", "revocations", "upload"):
+                try:
+                    if step == "trust":
+                        rep.trust, rep.trust_seq = self.sync_trust()
+                    elif step == "revocations":
+                        rep.revocations, rep.revocation_seq = self.sync_revocations()
+                    else:
+                        up = self.upload_events()
+                        rep.upload = "done"
+                        rep.uploaded, rep.duplicates, rep.pruned = up.uploaded, up.duplicates, up.pruned
+                except (SyncNetworkError, SyncAuthError, SyncConfigError) as exc:
+                    fail(step, exc)
+                    break
+                except SyncError as exc:
+                    fail(step, exc)
+        finally:
+            self._record(rep)
+        return rep
+
+    def _record(self, rep: SyncReport) -> None:
+        held = self.store.trust.held_seq()
+        rep.trust_seq = held if rep.trust_seq is None else rep.trust_seq
+        rep.revocation_seq = self.store.revocations.seq()
+        rep.revocation_count = self.store.revocations.count()
+        rep.pending = self.store.outbox.counts().pending
+        rep.clock_skew_s = self.last_skew
+        rep.ok = rep.error is None
+        rep.finished_at = self.clock()
+        st = self.store.state
+        st.set_state(K_LAST_SYNC, rep.finished_at)
+        st.set_state(K_LAST_OK, "1" if rep.ok else "0")
+        st.set_state(K_LAST_ERROR, rep.error)
+        if rep.ok:
+            st.set_state(K_LAST_OK_AT, rep.finished_at)
+        if self.last_skew is not None:
+            st.set_state(K_SKEW, self.last_skew)
+
+    def run_forever(self, interval: float, stop_event: threading.Event | None = None, *,
+                    on_sync: Callable[[SyncReport], None] | None = None) -> SyncReport | None:
+        """run_once every `interval` seconds (with ±10 % jitter) until `stop_event` is set,
+        or until the platform refuses our token (SyncAuthError: retrying will not help).
+        `on_sync(report)` is called after each round (e.g. to reload the service's trust).
+        Returns the last report."""
+        stop_event = stop_event or threading.Event()
+        last: SyncReport | None = None
+        while not stop_event.is_set():
+            last = self.run_once()
+            if on_sync is not None:
+                try:
+                    on_sync(last)
+                except Exception:  # noqa: BLE001 - a callback bug must not end the sync loop
+                    log.exception("on_sync callback failed")
+            if last.error_kind in ("auth", "config"):
+                log.error("sync stopped: %s", last.error)
+                break
+            stop_event.wait(max(0.0, interval * (0.9 + 0.2 * self.rng())))
+        return last
+
+
+def sync_home(home: str | os.PathLike[str], **kw: Any) -> SyncReport:
+    """One sync round for an enrolled home (opens and closes its own Store)."""
+    with Syncer(home, **kw) as s:
+        return s.run_once()
