@@ -21,6 +21,7 @@ from .trust import Issuer, RevocationLookup, TrustList, revocation_key
 from .verdict import CredentialSummary, LinkedCert, Verdict
 
 EZ1_ALGS = (cose.ES256, cose.EDDSA)
+HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
 CLAIM_EZC = -65537
 CLAIM_VC = -65538
 SAME_ADMISSION = "same_admission"     # warning: a re-scan the policy counts as the earlier admission
@@ -295,6 +296,10 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
         prog.pres_cti = pres.cti
         extra = stage_replay(pres, replay_seen, policy)
     else:  # HC1
+        if snap.dcc is None:
+            # No EU DCC trust configured: no signer can be known (and terminal.dcc may be absent).
+            stage_algorithm(outer, HC1_ALGS)
+            raise Fail(R.UNKNOWN_ISSUER, "no EU DCC trust list configured")
         from . import dcc  # the EU DCC profile lives beside this pipeline, same stages
         prog.credential = dcc.verify_hc1(outer, snap.dcc, now, policy.skew_seconds)
     if snap.stale(now) and policy.stale_trust == "reject":
