@@ -23,9 +23,11 @@ or `OSError` if it cannot be opened. Store-specific errors are listed in each mo
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .db import as_sqlite_utils, connect, resolve_home, schema_version
 from .errors import (BadEntry, BadTrustList, ChainBroken, DeltaMismatch, DuplicateEvent, EventRejected,
@@ -35,6 +37,9 @@ from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
 from .trust_store import IssuerRow, TrustListMeta, TrustStore
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 __all__ = [
     "Store", "Identity", "IssuerRow", "TrustListMeta", "RevocationLookup", "revocation_key",
@@ -55,13 +60,25 @@ class Store:
         self.conn = conn
         self.home = home
         self.path = home / "terminal.db"
-        self.db = as_sqlite_utils(conn)  # sqlite-utils view, for introspection and ad-hoc reads
         self.trust = TrustStore(conn)
         self.revocations = RevocationStore(conn)
         self.replay = ReplayCache(conn)
         self.outbox = Outbox(conn)
-        self.identity = IdentityStore(self.db)
-        self.state = StateStore(self.db)
+
+    # sqlite-utils is imported on first use only: it costs ~180 ms, which a process that
+    # only scans and appends (or the crash test's writer) need not pay.
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """A sqlite-utils view of the connection, for introspection and ad-hoc reads."""
+        return as_sqlite_utils(self.conn)
+
+    @functools.cached_property
+    def identity(self) -> IdentityStore:
+        return IdentityStore(self.db)
+
+    @functools.cached_property
+    def state(self) -> StateStore:
+        return StateStore(self.db)
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, *, check_same_thread: bool = True) -> Store:

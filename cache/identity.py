@@ -25,10 +25,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-from sqlite_utils.db import NotFoundError
+if TYPE_CHECKING:  # sqlite-utils costs ~180 ms to import; only load it when identity/state are used
+    import sqlite_utils
+
+
+def _not_found() -> type[Exception]:
+    from sqlite_utils.db import NotFoundError
+
+    return NotFoundError
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ _ID_FIELDS = ("terminal_id", "venue_id", "platform_url", "token", "venue_secret"
 class IdentityStore:
     """The enrolled identity (at most one). Obtain it as `Store.identity`."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: "sqlite_utils.Database"):
         self._table = db["identity"]
 
     def save_identity(self, identity: Identity) -> None:
@@ -80,7 +86,7 @@ class IdentityStore:
         """The stored identity, or None if this terminal is not enrolled."""
         try:
             row = self._table.get(1)
-        except NotFoundError:
+        except _not_found():
             return None
         return Identity(**{name: row[name] for name in _ID_FIELDS})
 
@@ -88,7 +94,7 @@ class IdentityStore:
         """Forget the identity (un-enrol); return whether there was one."""
         try:
             self._table.delete(1)
-        except NotFoundError:
+        except _not_found():
             return False
         return True
 
@@ -96,7 +102,7 @@ class IdentityStore:
 class StateStore:
     """Small JSON values by key (sync bookkeeping). Obtain it as `Store.state`."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: "sqlite_utils.Database"):
         self._db = db
         self._table = db["state"]
 
@@ -115,7 +121,7 @@ class StateStore:
         """Remove `key`; return whether it was there."""
         try:
             self._table.delete(key)
-        except NotFoundError:
+        except _not_found():
             return False
         return True
 
