@@ -301,7 +301,8 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
             stage_algorithm(outer, HC1_ALGS)
             raise Fail(R.UNKNOWN_ISSUER, "no EU DCC trust list configured")
         from . import dcc  # the EU DCC profile lives beside this pipeline, same stages
-        prog.credential = dcc.verify_hc1(outer, snap.dcc, now, policy.skew_seconds)
+        prog.credential = dcc.verify_hc1(outer, snap.dcc, now, policy.skew_seconds,
+                                         seen=lambda summary: setattr(prog, "credential", summary))
     if snap.stale(now) and policy.stale_trust == "reject":
         raise Fail(R.TRUST_LIST_EXPIRED, "trust data stale and the venue rejects on stale data")
     assert prog.credential is not None
