@@ -1,0 +1,92 @@
+"""`venue-terminal status`: what an enrolled terminal holds and how its last sync went.
+
+    venue-terminal --home DIR status [--json] [--check-chain]
+
+Exit: 0 enrolled and the last sync succeeded, 1 not enrolled / last sync failed /
+chain broken, 2 usage error.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from ..cli import UsageError
+
+
+def register(sub) -> None:
+    p = sub.add_parser("status", help="show trust data, pending events and the last sync",
+                       description="Show the enrolled terminal's trust list and revocation list, the scan-log "
+                                   "backlog, the last sync and its error, and the clock skew.")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--check-chain", action="store_true", help="also verify the scan log's hash chain")
+    p.set_defaults(func=run)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(abs(seconds))
+    text = f"{s // 86400}d {s % 86400 // 3600}h" if s >= 86400 else f"{s // 3600}h {s % 3600 // 60}m" \
+        if s >= 3600 else f"{s // 60}m {s % 60}s"
+    return text if seconds >= 0 else f"in {text}"
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %z") if ts else "never"
+
+
+def run(args) -> int:
+    from cache import Store
+    from ..config import ConfigError
+    from ..service import TerminalService
+    with Store.open(args.home) as store:
+        enrolled = store.identity.load_identity() is not None
+        chain = store.outbox.verify_chain() if args.check_chain else None
+        checkpoint = store.outbox.checkpoint()
+        ok_at = store.state.get_state("last_sync_ok_at")
+    if not enrolled:
+        if args.json:
+            print(json.dumps({"enrolled": False}))
+        else:
+            print("not enrolled (run venue-terminal enroll)")
+        return 1
+    try:
+        svc = TerminalService.from_home(args.home)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    with svc:
+        st = svc.status()
+    d = st.to_dict()
+    d["last_sync_ok_at"] = ok_at
+    d["events_pruned"] = checkpoint.pruned
+    if chain is not None:
+        d["chain_ok"], d["chain_problem"] = chain
+    failed = (st.online is False) or (chain is not None and not chain[0])
+    if args.json:
+        print(json.dumps(d, ensure_ascii=False))
+        return 1 if failed else 0
+    now = time.time()
+    lines = [
+        f"terminal     {st.terminal_id}  venue {st.venue}  mode {st.mode}  policy {st.policy_name}",
+        f"trust list   " + (f"seq {st.trust_seq}, issued {_age(st.trust_age_s)} ago, "
+                            f"{'STALE' if st.trust_stale else 'fresh'} (next update due {_when(st.trust_next)})"
+                            if st.trust_seq is not None else "none held (sync first)"),
+        f"revocations  " + (f"seq {st.revocation_seq}, {st.revocation_count} entries"
+                            if st.revocation_seq is not None else "none held"),
+        f"scan log     {st.events_pending} pending, {st.events_uploaded} uploaded, {checkpoint.pruned} pruned",
+        f"last sync    {_when(st.last_sync)}"
+        + (f" ({_age(now - st.last_sync)} ago)" if st.last_sync else "")
+        + ("" if st.online is None else " ok" if st.online else " FAILED"),
+    ]
+    if st.last_sync_error:
+        lines.append(f"sync error   {st.last_sync_error}")
+    if ok_at and not st.online:
+        lines.append(f"last good    {_when(ok_at)}")
+    if st.clock_skew_s is not None:
+        lines.append(f"clock skew   {st.clock_skew_s:+.1f} s (platform minus this terminal)"
+                     + ("  CLOCK SUSPECT" if st.clock_suspect else ""))
+    if chain is not None:
+        lines.append("scan chain   " + ("verifies" if chain[0] else f"BROKEN: {chain[1]}"))
+    print("\n".join(lines))
+    return 1 if failed else 0
