@@ -1,0 +1,260 @@
+"""`venue-issuer`: the reference platform's command line.
+
+    venue-issuer init DIR                      -> {"dir", "root_key", "token", "admin_token", ...}
+    venue-issuer mint DIR --type resident --senior --count 3 --out codes.txt [--png imgdir]
+    venue-issuer revoke DIR CTI_HEX [--iss SD-RC]      (and unrevoke)
+    venue-issuer serve DIR --port 0            -> first stdout line {"url": "http://127.0.0.1:PORT"}
+    venue-issuer events DIR --json
+    venue-issuer world OUT_DIR --seed S
+
+Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
+Every command prints one JSON document on stdout (serve: one line, then runs).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .platform import DEFAULT_VALIDITY, Platform, PlatformError
+
+
+def _out(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+def _cti(text: str) -> bytes:
+    try:
+        cti = bytes.fromhex(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("CTI_HEX must be hex") from None
+    if not 1 <= len(cti) <= 32:
+        raise argparse.ArgumentTypeError("CTI_HEX must be 1-32 bytes")
+    return cti
+
+
+def cmd_init(a) -> int:
+    plat, created = Platform.init(a.dir, root_kind=a.root_alg, issuer_kind=a.issuer_alg, validity=a.validity,
+                                  now=a.at, token=a.token)
+    _out({**plat.info(), "created": created})
+    return 0
+
+
+def cmd_mint(a) -> int:
+    plat = Platform(a.dir)
+    minted = plat.mint(a.type, senior=a.senior, disabled=a.disabled, expired=a.expired, dynamic=a.dynamic,
+                       forged=a.forged, revoked=a.revoked, count=a.count, now=a.at, holder=a.holder)
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(m.text + "\n" for m in minted), encoding="ascii")
+    rows = [m.to_json() for m in minted]
+    if a.png:
+        from .qr import write_png
+        for n, (m, row) in enumerate(zip(minted, rows), start=1):
+            path = Path(a.png) / f"{n:03d}-{m.typ}-{m.cti.hex()[:8]}.png"
+            row["png"] = str(path) if write_png(m.text, path) else None
+    _out({"out": str(out), "count": len(minted), "codes": rows})
+    return 0
+
+
+def cmd_revoke(a) -> int:
+    plat = Platform(a.dir)
+    res = (plat.revoke if a.cmd == "revoke" else plat.unrevoke)(a.cti, a.iss)
+    _out(res)
+    return 0
+
+
+def cmd_present(a) -> int:
+    plat = Platform(a.dir)
+    text = plat.present(a.cti, now=a.at)
+    row = {"code": text}
+    if a.png:
+        from .qr import write_png
+        row["png"] = a.png if write_png(text, Path(a.png)) else None
+    _out(row)
+    return 0
+
+
+def cmd_refresh(a) -> int:
+    _out(Platform(a.dir).refresh(a.at, validity=a.validity))
+    return 0
+
+
+def cmd_issuer(a) -> int:
+    plat = Platform(a.dir)
+    if a.action == "list":
+        rows = plat.issuers()
+        for r in rows:
+            r["spki"] = r["spki"].hex()
+        _out(rows)
+    elif a.action in ("revoke", "activate"):
+        if not a.kid:
+            raise PlatformError("give the issuer key's kid (hex)")
+        plat.set_issuer_status(a.kid, "revoked" if a.action == "revoke" else "active")
+        _out({"kid": a.kid, "status": "revoked" if a.action == "revoke" else "active",
+              "trust_list_seq": plat.document("trust").seq})
+    else:  # rotate
+        if not a.iss:
+            raise PlatformError("give --iss")
+        typ = ["resident"] if a.iss == "SD-RC" else ["enterprise"] if a.iss == "SD-EC" else a.typ
+        if not typ:
+            raise PlatformError("give --typ for an issuer other than SD-RC/SD-EC")
+        kid = plat.add_issuer_key(a.iss, typ if isinstance(typ, list) else [typ], a.alg)
+        _out({"kid": kid, "iss": a.iss, "trust_list_seq": plat.document("trust").seq})
+    return 0
+
+
+def cmd_events(a) -> int:
+    events = Platform(a.dir).events()
+    if a.json:
+        _out(events)
+    else:
+        for ev in events:
+            print(f"{ev['ts']}  {ev['terminal']:<12} {ev['mode']:<7} {'VALID' if ev['valid'] else 'refused':<7} "
+                  f"{ev['reason']:<24} {ev.get('typ') or '-'}")
+    return 0
+
+
+def cmd_serve(a) -> int:
+    import socket
+
+    import uvicorn
+
+    from .server import ServerOptions, check_faults, create_app
+
+    plat = Platform(a.dir)
+    faults = {}
+    for item in a.fault or ():
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise PlatformError(f"--fault wants KEY=JSON, got {item!r}")
+        try:
+            faults[key] = json.loads(value)
+        except ValueError:
+            faults[key] = value
+    try:
+        check_faults(faults)
+    except ValueError as exc:
+        raise PlatformError(str(exc)) from None
+    app = create_app(plat, ServerOptions(clock_offset=a.clock_offset, auto_refresh=a.auto_refresh, faults=faults))
+    family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((a.host, a.port))
+    except OSError as exc:
+        print(f"venue-issuer: cannot listen on {a.host}:{a.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    sock.listen(128)          # connections queue from now on, before uvicorn starts accepting
+    port = sock.getsockname()[1]
+    host = f"[{a.host}]" if family == socket.AF_INET6 else a.host
+    _out({"url": f"http://{host}:{port}", "pid": __import__("os").getpid(), "dir": str(plat.root.resolve())})
+    sys.stdout.flush()
+    config = uvicorn.Config(app, log_level=a.log_level, access_log=a.access_log, date_header=False,
+                            lifespan="off", timeout_graceful_shutdown=2)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def cmd_world(a) -> int:
+    from .world import build_world
+    summary = build_world(Path(a.out_dir), a.seed)
+    _out(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="venue-issuer", description="Reference platform for Venue Terminal: "
+                                "keys, trust data, codes, the sync API and conformance worlds.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    s = sub.add_parser("init", help="create a platform directory (idempotent)")
+    s.add_argument("dir")
+    s.add_argument("--root-alg", choices=("ed25519", "p256"), default="ed25519", help="trust-list signing key")
+    s.add_argument("--issuer-alg", choices=("ed25519", "p256"), default="p256", help="SD-RC and SD-EC keys")
+    s.add_argument("--validity", type=int, default=DEFAULT_VALIDITY, help="seconds from iat to next (default 7 days)")
+    s.add_argument("--token", help="use this enrolment token instead of a random one")
+    s.add_argument("--at", type=int, help="pin the clock (Unix seconds)")
+    s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("mint", help="issue codes, one per line")
+    s.add_argument("dir")
+    s.add_argument("--type", choices=("resident", "enterprise"), required=True)
+    s.add_argument("--senior", action="store_true", help="ages [18, 60, 65] and a senior certificate")
+    s.add_argument("--disabled", action="store_true", help="a disability certificate")
+    s.add_argument("--expired", action="store_true", help="expired an hour ago")
+    s.add_argument("--dynamic", action="store_true", help="EP1 presentations signed by the holder key")
+    s.add_argument("--forged", action="store_true", help="signed by a key outside the trust list, real kid")
+    s.add_argument("--revoked", action="store_true", help="revoke right after minting")
+    s.add_argument("--count", type=int, default=1)
+    s.add_argument("--holder", type=int, help="demo holder key id (default: round robin)")
+    s.add_argument("--at", type=int, help="pin the clock (Unix seconds): iat, and the EP1 time")
+    s.add_argument("--out", required=True, help="file for the codes, one per line")
+    s.add_argument("--png", metavar="DIR", help="also write a QR PNG per code here")
+    s.set_defaults(func=cmd_mint)
+
+    for name, help_ in (("revoke", "list a credential in the revocation list"),
+                        ("unrevoke", "take a credential off the revocation list")):
+        s = sub.add_parser(name, help=help_)
+        s.add_argument("dir")
+        s.add_argument("cti", type=_cti, metavar="CTI_HEX")
+        s.add_argument("--iss", help="issuer id (default: looked up among the codes minted here)")
+        s.set_defaults(func=cmd_revoke)
+
+    s = sub.add_parser("present", help="a fresh EP1 presentation of a minted credential")
+    s.add_argument("dir")
+    s.add_argument("cti", type=_cti, metavar="CTI_HEX")
+    s.add_argument("--at", type=int, help="pin the presentation time")
+    s.add_argument("--png", metavar="FILE")
+    s.set_defaults(func=cmd_present)
+
+    s = sub.add_parser("refresh", help="re-issue the trust list and revocation list (new seq, iat, next)")
+    s.add_argument("dir")
+    s.add_argument("--validity", type=int, help="new validity in seconds")
+    s.add_argument("--at", type=int)
+    s.set_defaults(func=cmd_refresh)
+
+    s = sub.add_parser("issuer", help="list, revoke, activate or rotate issuer keys (re-signs the trust list)")
+    s.add_argument("dir")
+    s.add_argument("action", choices=("list", "revoke", "activate", "rotate"))
+    s.add_argument("kid", nargs="?")
+    s.add_argument("--iss")
+    s.add_argument("--typ")
+    s.add_argument("--alg", choices=("ed25519", "p256"), default="p256")
+    s.set_defaults(func=cmd_issuer)
+
+    s = sub.add_parser("serve", help="run the platform API")
+    s.add_argument("dir")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8443)
+    s.add_argument("--clock-offset", type=float, default=0.0, help="shift the Date header by this many seconds")
+    s.add_argument("--fault", action="append", metavar="KEY=JSON", help="start with a fault set (see /_admin/faults)")
+    s.add_argument("--auto-refresh", action="store_true", help="re-issue trust data past half its validity")
+    s.add_argument("--log-level", default="warning")
+    s.add_argument("--access-log", action="store_true")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("events", help="the scan events received")
+    s.add_argument("dir")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_events)
+
+    s = sub.add_parser("world", help="write a conformance world like shared/spec/vectors")
+    s.add_argument("out_dir")
+    s.add_argument("--seed", default="public")
+    s.set_defaults(func=cmd_world)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except PlatformError as exc:
+        print(f"venue-issuer: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,580 @@
+"""The reference platform's state: keys, trust list, revocation history, credentials, scan events.
+
+    >>> plat, created = Platform.init(Path("plat"))     # idempotent: an existing DIR is opened
+    >>> minted = plat.mint("resident", senior=True)
+    >>> plat.revoke(minted[0].cti)                      # bumps the revocation seq, re-signs
+    >>> raw, kind = plat.revocations_since(3)           # a signed delta from seq 3, or the full list
+
+Layout of DIR (0700): `platform.db` (SQLite, WAL, 0600: tokens, documents, history, events),
+`root.pem` (the public trust-list key terminals pin) and `keys/*.key` (private PEM, 0600).
+Every change is one transaction; signed documents are stored, so every process (CLI and
+server) serves the same bytes. Methods take `now` (Unix seconds) so tests pin time.
+Raises PlatformError (one-line message) for anything the caller did wrong.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+from terminal.trust import revocation_key
+
+from . import claims as C
+from . import keys
+
+SCHEMA_VERSION = 1
+DEFAULT_VALIDITY = 7 * C.DAY           # trust data `next` = iat + 7 days
+DEFAULT_DELTA_WINDOW = 1000            # deltas are served from at most this many seqs back
+CREDENTIAL_LIFETIME = 180 * C.DAY
+KEY_WINDOW = 400 * C.DAY               # issuer keys may sign credentials issued +-400 days from init
+HOLDER_KINDS = ("ed25519", "p256", "ed25519", "p256")
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE issuers (
+    kid BLOB PRIMARY KEY, iss TEXT NOT NULL, typ TEXT NOT NULL, alg INTEGER NOT NULL, spki BLOB NOT NULL,
+    nbf INTEGER NOT NULL, exp INTEGER NOT NULL, status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+    key_file TEXT, created INTEGER NOT NULL);
+CREATE TABLE documents (
+    kind TEXT NOT NULL CHECK (kind IN ('trust', 'revocations')), seq INTEGER NOT NULL,
+    iat INTEGER NOT NULL, next INTEGER NOT NULL, cose BLOB NOT NULL, PRIMARY KEY (kind, seq));
+CREATE TABLE revoked (entry BLOB PRIMARY KEY, iss TEXT NOT NULL, cti BLOB NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE revocation_changes (
+    seq INTEGER NOT NULL, entry BLOB NOT NULL, op TEXT NOT NULL CHECK (op IN ('add', 'remove')),
+    iss TEXT NOT NULL, cti BLOB NOT NULL, PRIMARY KEY (seq, entry));
+CREATE TABLE holders (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, key_file TEXT NOT NULL);
+CREATE TABLE credentials (
+    cti BLOB PRIMARY KEY, iss TEXT NOT NULL, typ TEXT NOT NULL, sub TEXT NOT NULL, kid BLOB NOT NULL,
+    holder_id INTEGER, iat INTEGER NOT NULL, exp INTEGER NOT NULL, forged INTEGER NOT NULL DEFAULT 0,
+    cose BLOB NOT NULL);
+CREATE TABLE events (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, terminal TEXT NOT NULL,
+    received INTEGER NOT NULL, body TEXT NOT NULL);
+"""
+
+
+class PlatformError(Exception):
+    """A platform operation that cannot be done (not initialised, unknown credential...)."""
+
+
+class EventError(ValueError):
+    """A scan-event batch that does not have the spec's shape (answered with HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Minted:
+    text: str                  # the QR text (EZ1 or EP1)
+    cti: bytes
+    iss: str
+    typ: str
+    kid: bytes
+    holder_id: int | None
+    dynamic: bool
+    revoked: bool = False
+    forged: bool = False
+
+    def to_json(self) -> dict:
+        return {"cti": self.cti.hex(), "iss": self.iss, "typ": self.typ, "kid": self.kid.hex(),
+                "holder": self.holder_id, "profile": "EP1" if self.dynamic else "EZ1",
+                "revoked": self.revoked, "forged": self.forged}
+
+
+@dataclass(frozen=True)
+class Document:
+    kind: str
+    seq: int
+    iat: int
+    next: int
+    cose: bytes
+
+
+def _now(now: int | None) -> int:
+    return int(time.time()) if now is None else int(now)
+
+
+class Platform:
+    """One platform directory. Cheap to construct; every method opens its own connection."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.db_path = self.root / "platform.db"
+        if not self.db_path.is_file():
+            raise PlatformError(f"{self.root} is not an initialised platform directory (run venue-issuer init)")
+        self._root_key = None
+
+    # ---- creation -------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, root: str | Path, *, root_kind: str = "ed25519", issuer_kind: str = "p256",
+             validity: int = DEFAULT_VALIDITY, now: int | None = None, token: str | None = None,
+             admin_token: str | None = None) -> tuple["Platform", bool]:
+        """Create a platform in `root`; an already initialised `root` is opened as is.
+
+        Returns (platform, created). Raises PlatformError if `root` holds other files.
+        """
+        root = Path(root)
+        if (root / "platform.db").is_file():
+            return cls(root), False
+        if root.exists() and any(root.iterdir()):
+            raise PlatformError(f"{root} exists and is not an empty directory or a platform directory")
+        if root_kind not in keys.KINDS or issuer_kind not in keys.KINDS:
+            raise PlatformError(f"key kinds are {', '.join(keys.KINDS)}")
+        now = _now(now)
+        root.mkdir(parents=True, exist_ok=True)
+        os.chmod(root, 0o700)
+        (root / "keys").mkdir(mode=0o700, exist_ok=True)
+        tmp = root / "platform.db.init"
+        if tmp.exists():
+            tmp.unlink()
+        conn = sqlite3.connect(tmp)
+        os.chmod(tmp, 0o600)
+        try:
+            conn.executescript(_SCHEMA)
+            root_key = keys.generate(root_kind)
+            keys.write_private_pem(root / "keys" / "root.key", root_key)
+            (root / "root.pem").write_bytes(keys.public_pem(root_key))
+            meta = {"schema": str(SCHEMA_VERSION), "token": token or secrets.token_urlsafe(24),
+                    "admin_token": admin_token or secrets.token_urlsafe(24), "validity": str(int(validity)),
+                    "delta_window": str(DEFAULT_DELTA_WINDOW), "root_kid": keys.kid_of(root_key).hex(),
+                    "created": str(now)}
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            for iss, typ in ((C.ISS_RESIDENT, ["resident"]), (C.ISS_ENTERPRISE, ["enterprise"])):
+                _add_issuer(conn, root, iss, typ, keys.generate(issuer_kind), now - KEY_WINDOW, now + KEY_WINDOW, now)
+            for n, kind in enumerate(HOLDER_KINDS, start=1):
+                path = root / "keys" / f"holder-{n}.key"
+                keys.write_private_pem(path, keys.generate(kind))
+                conn.execute("INSERT INTO holders VALUES (?, ?, ?)", (n, kind, path.name))
+            conn.commit()
+        finally:
+            conn.close()
+        plat = cls.__new__(cls)
+        plat.root, plat.db_path, plat._root_key = root, tmp, None
+        with plat._tx() as c:
+            plat._publish_trust(c, now)
+            plat._publish_revocations(c, now)
+        os.replace(tmp, root / "platform.db")      # the directory counts as initialised only when complete
+        return cls(root), True
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.db_path, timeout=15, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")      # an accepted event survives a power cut
+        return conn
+
+    class _Tx:
+        def __init__(self, plat: "Platform"):
+            self.conn = plat._connect()
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn
+
+        def __exit__(self, exc_type, exc, tb) -> None:
+            try:
+                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            finally:
+                self.conn.close()
+
+    def _tx(self) -> "_Tx":
+        return Platform._Tx(self)
+
+    def _read(self, sql: str, args: Iterable = ()) -> list[tuple]:
+        conn = self._connect()
+        try:
+            return conn.execute(sql, tuple(args)).fetchall()
+        finally:
+            conn.close()
+
+    def meta(self, key: str) -> str:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        if not rows:
+            raise PlatformError(f"meta key {key!r} missing")
+        return rows[0][0]
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with self._tx() as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+
+    @property
+    def token(self) -> str:
+        return self.meta("token")
+
+    @property
+    def admin_token(self) -> str:
+        return self.meta("admin_token")
+
+    @property
+    def root_pem_path(self) -> Path:
+        return self.root / "root.pem"
+
+    def root_key(self) -> Any:
+        if self._root_key is None:
+            self._root_key = keys.read_private_pem(self.root / "keys" / "root.key")
+        return self._root_key
+
+    def _sign_root(self, payload: Mapping) -> bytes:
+        from terminal import cose
+        key = self.root_key()
+        return cose.sign1(cbor2.dumps(dict(payload)), key, kid=keys.kid_of(key))
+
+    def sign_trust_data(self, payload: Mapping) -> bytes:
+        """Sign any trust-data payload with the root key (the server's fault modes use this)."""
+        return self._sign_root(payload)
+
+    def info(self) -> dict:
+        tl, rl = self.document("trust"), self.document("revocations")
+        return {"dir": str(self.root.resolve()), "root_key": str(self.root_pem_path.resolve()),
+                "root_kid": self.meta("root_kid"), "token": self.token, "admin_token": self.admin_token,
+                "trust_list_seq": tl.seq, "revocations_seq": rl.seq,
+                "issuers": [{"kid": r["kid"], "iss": r["iss"], "alg": r["alg"], "typ": r["typ"],
+                             "status": r["status"]} for r in self.issuers()],
+                "holders": [{"id": h, "kind": k} for h, k, _ in self._read("SELECT * FROM holders ORDER BY id")]}
+
+    # ---- issuers and the trust list ---------------------------------------------------------
+
+    def issuers(self) -> list[dict]:
+        rows = self._read("SELECT kid, iss, typ, alg, spki, nbf, exp, status, key_file FROM issuers ORDER BY created, rowid")
+        return [{"kid": r[0].hex(), "iss": r[1], "typ": json.loads(r[2]), "alg": r[3], "spki": r[4],
+                 "nbf": r[5], "exp": r[6], "status": r[7], "key_file": r[8]} for r in rows]
+
+    def signing_key(self, iss: str, now: int | None = None) -> tuple[Any, bytes, dict]:
+        """(private key, kid, issuer row) of the newest active key for `iss` valid at `now`."""
+        now = _now(now)
+        for row in reversed(self.issuers()):
+            if row["iss"] == iss and row["status"] == "active" and row["key_file"] and row["nbf"] <= now <= row["exp"]:
+                return keys.read_private_pem(self.root / "keys" / row["key_file"]), bytes.fromhex(row["kid"]), row
+        raise PlatformError(f"no active key for issuer {iss} at {now}")
+
+    def add_issuer_key(self, iss: str, typ: list[str], kind: str = "p256", *, nbf: int | None = None,
+                       exp: int | None = None, now: int | None = None) -> str:
+        """Add (rotate in) a new key for `iss`; it becomes the signing key. Returns its kid hex."""
+        now = _now(now)
+        with self._tx() as c:
+            kid = _add_issuer(c, self.root, iss, typ, keys.generate(kind),
+                              now - C.DAY if nbf is None else nbf, now + KEY_WINDOW if exp is None else exp, now)
+            self._publish_trust(c, now)
+        return kid.hex()
+
+    def set_issuer_status(self, kid_hex: str, status: str, now: int | None = None) -> None:
+        if status not in ("active", "revoked"):
+            raise PlatformError("status is active or revoked")
+        with self._tx() as c:
+            cur = c.execute("UPDATE issuers SET status = ? WHERE kid = ?", (status, bytes.fromhex(kid_hex)))
+            if cur.rowcount != 1:
+                raise PlatformError(f"no issuer key with kid {kid_hex}")
+            self._publish_trust(c, _now(now))
+
+    def _validity(self, c: sqlite3.Connection) -> int:
+        return int(c.execute("SELECT value FROM meta WHERE key = 'validity'").fetchone()[0])
+
+    def _next_seq(self, c: sqlite3.Connection, kind: str) -> int:
+        return (c.execute("SELECT MAX(seq) FROM documents WHERE kind = ?", (kind,)).fetchone()[0] or 0) + 1
+
+    def _publish_trust(self, c: sqlite3.Connection, now: int) -> Document:
+        seq, validity = self._next_seq(c, "trust"), self._validity(c)
+        rows = c.execute("SELECT kid, iss, alg, spki, nbf, exp, typ, status FROM issuers ORDER BY created, rowid")
+        issuers = [{"kid": r[0], "iss": r[1], "alg": r[2], "spki": r[3], "nbf": r[4], "exp": r[5],
+                    "typ": json.loads(r[6]), "status": r[7]} for r in rows]
+        payload = {"v": 1, "seq": seq, "iat": now, "next": now + validity, "issuers": issuers}
+        doc = Document("trust", seq, now, now + validity, self._sign_root(payload))
+        c.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", (doc.kind, doc.seq, doc.iat, doc.next, doc.cose))
+        return doc
+
+    def _publish_revocations(self, c: sqlite3.Connection, now: int, seq: int | None = None) -> Document:
+        seq, validity = seq or self._next_seq(c, "revocations"), self._validity(c)
+        entries = [r[0] for r in c.execute("SELECT entry FROM revoked ORDER BY entry")]
+        payload = {"v": 1, "seq": seq, "iat": now, "next": now + validity, "entries": entries}
+        doc = Document("revocations", seq, now, now + validity, self._sign_root(payload))
+        c.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", (doc.kind, doc.seq, doc.iat, doc.next, doc.cose))
+        return doc
+
+    def document(self, kind: str, seq: int | None = None) -> Document:
+        """The newest signed document of `kind` ('trust' or 'revocations'), or the one with `seq`."""
+        if seq is None:
+            rows = self._read("SELECT kind, seq, iat, next, cose FROM documents WHERE kind = ? ORDER BY seq DESC LIMIT 1",
+                              (kind,))
+        else:
+            rows = self._read("SELECT kind, seq, iat, next, cose FROM documents WHERE kind = ? AND seq = ?", (kind, seq))
+        if not rows:
+            raise PlatformError(f"no {kind} document" + (f" with seq {seq}" if seq is not None else ""))
+        return Document(*rows[0])
+
+    def refresh(self, now: int | None = None, *, validity: int | None = None, kinds=("trust", "revocations")) -> dict:
+        """Re-issue the trust data with a new seq, iat and next (what a platform does before `next`)."""
+        now = _now(now)
+        with self._tx() as c:
+            if validity is not None:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('validity', ?)", (str(int(validity)),))
+            out = {}
+            if "trust" in kinds:
+                out["trust_list_seq"] = self._publish_trust(c, now).seq
+            if "revocations" in kinds:
+                out["revocations_seq"] = self._publish_revocations(c, now).seq
+        return out
+
+    def refresh_if_due(self, now: int | None = None) -> None:
+        """Re-issue a document past half its validity, so terminals never see stale data from us."""
+        now = _now(now)
+        due = [d.kind for d in (self.document("trust"), self.document("revocations")) if now > d.iat + (d.next - d.iat) // 2]
+        if due:
+            self.refresh(now, kinds=tuple(due))
+
+    # ---- revocation --------------------------------------------------------------------------
+
+    def _credential_iss(self, cti: bytes, iss: str | None) -> str:
+        if iss is not None:
+            return iss
+        rows = self._read("SELECT iss FROM credentials WHERE cti = ?", (cti,))
+        if not rows:
+            raise PlatformError(f"credential {cti.hex()} was not minted here: give --iss")
+        return rows[0][0]
+
+    def revoke(self, cti: bytes, iss: str | None = None, now: int | None = None) -> dict:
+        """List SHA-256(iss ‖ 0 ‖ cti)[:16]; a new revocation seq unless it was already listed."""
+        iss = self._credential_iss(cti, iss)
+        entry = revocation_key(iss, cti)
+        with self._tx() as c:
+            if c.execute("SELECT 1 FROM revoked WHERE entry = ?", (entry,)).fetchone():
+                seq = c.execute("SELECT MAX(seq) FROM documents WHERE kind = 'revocations'").fetchone()[0]
+                return {"changed": False, "seq": seq, "entry": entry.hex(), "iss": iss, "cti": cti.hex()}
+            seq = self._next_seq(c, "revocations")
+            c.execute("INSERT INTO revoked VALUES (?, ?, ?, ?)", (entry, iss, cti, seq))
+            c.execute("INSERT INTO revocation_changes VALUES (?, ?, 'add', ?, ?)", (seq, entry, iss, cti))
+            self._publish_revocations(c, _now(now), seq)
+        return {"changed": True, "seq": seq, "entry": entry.hex(), "iss": iss, "cti": cti.hex()}
+
+    def unrevoke(self, cti: bytes, iss: str | None = None, now: int | None = None) -> dict:
+        iss = self._credential_iss(cti, iss)
+        entry = revocation_key(iss, cti)
+        with self._tx() as c:
+            if not c.execute("SELECT 1 FROM revoked WHERE entry = ?", (entry,)).fetchone():
+                seq = c.execute("SELECT MAX(seq) FROM documents WHERE kind = 'revocations'").fetchone()[0]
+                return {"changed": False, "seq": seq, "entry": entry.hex(), "iss": iss, "cti": cti.hex()}
+            seq = self._next_seq(c, "revocations")
+            c.execute("DELETE FROM revoked WHERE entry = ?", (entry,))
+            c.execute("INSERT INTO revocation_changes VALUES (?, ?, 'remove', ?, ?)", (seq, entry, iss, cti))
+            self._publish_revocations(c, _now(now), seq)
+        return {"changed": True, "seq": seq, "entry": entry.hex(), "iss": iss, "cti": cti.hex()}
+
+    def revoked_entries(self) -> list[bytes]:
+        return [r[0] for r in self._read("SELECT entry FROM revoked ORDER BY entry")]
+
+    def delta_payload(self, since: int) -> dict | None:
+        """The delta from `since` to the current list, or None when only the full list will do.
+
+        None when `since` is 0, ahead of us (a platform reset), or older than the window kept.
+        """
+        cur = self.document("revocations")
+        window = int(self.meta("delta_window"))
+        if since <= 0 or since > cur.seq or cur.seq - since > window:
+            return None
+        changes = self._read("SELECT seq, entry, op FROM revocation_changes WHERE seq > ? AND seq <= ? ORDER BY seq",
+                             (since, cur.seq))
+        first_op: dict[bytes, str] = {}
+        for _, entry, op in changes:
+            first_op.setdefault(entry, op)
+        now_listed = set(self.revoked_entries())
+        # the first change after `since` tells whether the entry was listed at `since`
+        add = sorted(e for e, op in first_op.items() if op == "add" and e in now_listed)
+        remove = sorted(e for e, op in first_op.items() if op == "remove" and e not in now_listed)
+        return {"v": 1, "seq": cur.seq, "iat": cur.iat, "next": cur.next, "from": since, "add": add, "remove": remove}
+
+    def revocations_since(self, since: int | None) -> tuple[bytes, str]:
+        """(signed COSE, 'delta' or 'full') for GET /v1/revocations?since=SEQ."""
+        delta = None if since is None else self.delta_payload(since)
+        if delta is None:
+            return self.document("revocations").cose, "full"
+        return self._sign_root(delta), "delta"
+
+    # ---- credentials -------------------------------------------------------------------------
+
+    def holder_key(self, holder_id: int) -> Any:
+        rows = self._read("SELECT key_file FROM holders WHERE id = ?", (holder_id,))
+        if not rows:
+            raise PlatformError(f"no holder key {holder_id}")
+        return keys.read_private_pem(self.root / "keys" / rows[0][0])
+
+    def mint(self, typ: str, *, senior: bool = False, disabled: bool = False, expired: bool = False,
+             dynamic: bool = False, forged: bool = False, revoked: bool = False, count: int = 1,
+             now: int | None = None, rng: random.Random | None = None, holder: int | None = None) -> list[Minted]:
+        """Issue `count` credentials of `typ` ('resident' or 'enterprise'), stored for revoke/present.
+
+        expired: issued 200 days ago, expired an hour ago. forged: signed by a key that is not in the
+        trust list but under the real issuer's kid and alg (terminals answer bad_signature).
+        revoked: listed in the revocation list right away. dynamic: returned as an EP1 signed by
+        the holder key at `now`.
+        """
+        if typ not in ("resident", "enterprise"):
+            raise PlatformError("type is resident or enterprise")
+        if typ == "enterprise" and (senior or disabled):
+            raise PlatformError("--senior and --disabled are for resident codes")
+        if count < 1:
+            raise PlatformError("count must be at least 1")
+        now = _now(now)
+        rng = rng or random.Random(secrets.randbits(64))
+        iss = C.ISS_RESIDENT if typ == "resident" else C.ISS_ENTERPRISE
+        iat, exp = (now - 200 * C.DAY, now - 3600) if expired else (now, now + CREDENTIAL_LIFETIME)
+        key, kid, row = self.signing_key(iss, iat)
+        if forged:
+            key = keys.generate(keys.kind_of(key))
+        holders = [h for h, in self._read("SELECT id FROM holders ORDER BY id")]
+        if holder is not None and holder not in holders:
+            raise PlatformError(f"no holder key {holder}")
+        base = self._read("SELECT COUNT(*) FROM credentials")[0][0]
+        out: list[Minted] = []
+        rows = []
+        for i in range(count):
+            hid = holder if holder is not None else holders[(base + i) % len(holders)]
+            hkey = self.holder_key(hid)
+            ezc = (C.resident_ezc(rng, now=now, senior=senior, disabled=disabled) if typ == "resident"
+                   else C.enterprise_ezc(rng, now=now))
+            cti = rng.randbytes(12)
+            payload = C.credential_claims(iss=iss, sub=C.new_sub(rng), iat=iat, exp=exp, cti=cti, ezc=ezc,
+                                          holder=hkey.public_key())
+            vc = C.sign_credential(payload, key, kid)
+            rows.append((cti, iss, typ, payload[C.CLAIM_SUB], kid, hid, iat, exp, int(forged), vc))
+            text = (C.ep1_text(C.sign_presentation(vc, hkey, iat=now, cti=rng.randbytes(8))) if dynamic
+                    else C.ez1_text(vc))
+            out.append(Minted(text, cti, iss, typ, kid, hid, dynamic, revoked, forged))
+        with self._tx() as c:
+            c.executemany("INSERT INTO credentials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if revoked:
+            for m in out:
+                self.revoke(m.cti, m.iss, now)
+        return out
+
+    def credential(self, cti: bytes) -> dict:
+        rows = self._read("SELECT cti, iss, typ, sub, kid, holder_id, iat, exp, forged, cose FROM credentials WHERE cti = ?",
+                          (cti,))
+        if not rows:
+            raise PlatformError(f"no credential {cti.hex()} minted here")
+        r = rows[0]
+        return {"cti": r[0], "iss": r[1], "typ": r[2], "sub": r[3], "kid": r[4], "holder_id": r[5], "iat": r[6],
+                "exp": r[7], "forged": bool(r[8]), "cose": r[9]}
+
+    def present(self, cti: bytes, now: int | None = None, nonce: bytes | None = None) -> str:
+        """A fresh EP1 presentation of a stored credential, signed by its demo holder key."""
+        cred = self.credential(cti)
+        if cred["holder_id"] is None:
+            raise PlatformError("credential has no holder key")
+        return C.ep1_text(C.sign_presentation(cred["cose"], self.holder_key(cred["holder_id"]), iat=_now(now),
+                                              cti=nonce or secrets.token_bytes(8)))
+
+    # ---- scan events -------------------------------------------------------------------------
+
+    def store_events(self, terminal: str, events: list[dict], now: int | None = None) -> tuple[list[str], list[str]]:
+        """Store a validated batch in one committed transaction; (accepted ids, duplicate ids)."""
+        accepted: list[str] = []
+        duplicates: list[str] = []
+        received = _now(now)
+        with self._tx() as c:
+            for ev in events:
+                cur = c.execute("INSERT OR IGNORE INTO events (id, terminal, received, body) VALUES (?, ?, ?, ?)",
+                                (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False, sort_keys=True)))
+                (accepted if cur.rowcount == 1 else duplicates).append(ev["id"])
+        return accepted, duplicates
+
+    def events(self) -> list[dict]:
+        return [json.loads(b) for b, in self._read("SELECT body FROM events ORDER BY n")]
+
+
+def _add_issuer(c: sqlite3.Connection, root: Path, iss: str, typ: list[str], key: Any, nbf: int, exp: int,
+                now: int) -> bytes:
+    kid = keys.kid_of(key)
+    name = f"{iss}-{kid.hex()}.key"
+    keys.write_private_pem(root / "keys" / name, key)
+    c.execute("INSERT INTO issuers VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+              (kid, iss, json.dumps(typ), keys.alg_of(key), keys.spki_der(key), nbf, exp, name, now))
+    return kid
+
+
+# ---- scan-event validation (spec section 6) ---------------------------------------------------
+
+EVENT_KEYS_REQUIRED = ("id", "ts", "terminal", "venue", "mode", "valid", "reason", "hash")
+EVENT_KEYS_OPTIONAL = ("profile", "typ", "issuer", "holder_ref", "policy", "prev")
+EVENT_KEYS = frozenset(EVENT_KEYS_REQUIRED + EVENT_KEYS_OPTIONAL)
+MODES = ("gate", "kiosk", "counter")
+MAX_BATCH = 1000
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
+_HEX = re.compile(r"^[0-9a-f]+$")
+_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
+
+
+def _text(v: Any, n: int, key: str, *, maxlen: int = 128, optional: bool = False) -> None:
+    if v is None and optional:
+        return
+    if not isinstance(v, str) or not v or len(v) > maxlen:
+        raise EventError(f"event #{n}: '{key}' must be a non-empty string of at most {maxlen} characters")
+
+
+def _hexlen(v: Any, n: int, key: str, length: int, *, optional: bool = False) -> None:
+    if v is None and optional:
+        return
+    if not isinstance(v, str) or len(v) != length or not _HEX.match(v):
+        raise EventError(f"event #{n}: '{key}' must be {length} lower-case hex digits")
+
+
+def validate_batch(body: Any) -> tuple[str, list[dict]]:
+    """Check a POST /v1/scan-events body; return (terminal, events) or raise EventError.
+
+    Unknown keys are refused by name: the platform must never receive more than the spec's
+    fields (no names, no ID numbers, no raw `sub`).
+    """
+    if not isinstance(body, dict):
+        raise EventError("body must be a JSON object")
+    extra = set(body) - {"terminal", "events"}
+    if extra:
+        raise EventError(f"unknown key '{sorted(extra)[0]}' in the batch")
+    terminal, events = body.get("terminal"), body.get("events")
+    if not isinstance(terminal, str) or not terminal or len(terminal) > 128:
+        raise EventError("'terminal' must be a non-empty string")
+    if not isinstance(events, list):
+        raise EventError("'events' must be an array")
+    if len(events) > MAX_BATCH:
+        raise EventError(f"at most {MAX_BATCH} events per batch")
+    for n, ev in enumerate(events):
+        if not isinstance(ev, dict):
+            raise EventError(f"event #{n} is not an object")
+        unknown = set(ev) - EVENT_KEYS
+        if unknown:
+            raise EventError(f"event #{n}: unknown key '{sorted(unknown)[0]}'")
+        missing = [k for k in EVENT_KEYS_REQUIRED if k not in ev]
+        if missing:
+            raise EventError(f"event #{n}: missing '{missing[0]}'")
+        if not isinstance(ev["id"], str) or not _UUID.match(ev["id"]):
+            raise EventError(f"event #{n}: 'id' must be a UUID")
+        if not isinstance(ev["ts"], str) or not _RFC3339_UTC.match(ev["ts"]):
+            raise EventError(f"event #{n}: 'ts' must be RFC 3339 UTC")
+        if ev["terminal"] != terminal:
+            raise EventError(f"event #{n}: 'terminal' differs from the batch's")
+        _text(ev["venue"], n, "venue")
+        if ev["mode"] not in MODES:
+            raise EventError(f"event #{n}: 'mode' must be one of {', '.join(MODES)}")
+        if not isinstance(ev["valid"], bool):
+            raise EventError(f"event #{n}: 'valid' must be true or false")
+        if not isinstance(ev["reason"], str) or not _CODE.match(ev["reason"]):
+            raise EventError(f"event #{n}: 'reason' must be a reason code")
+        if ev.get("profile") is not None and ev["profile"] not in ("EZ1", "EP1", "HC1", ""):
+            raise EventError(f"event #{n}: 'profile' must be EZ1, EP1 or HC1")
+        _text(ev.get("typ"), n, "typ", maxlen=32, optional=True)
+        _text(ev.get("policy"), n, "policy", optional=True)
+        if ev.get("issuer") is not None and (not isinstance(ev["issuer"], str) or not _HEX.match(ev["issuer"])
+                                             or len(ev["issuer"]) > 64):
+            raise EventError(f"event #{n}: 'issuer' must be a kid in lower-case hex")
+        _hexlen(ev.get("holder_ref"), n, "holder_ref", 32, optional=True)
+        _hexlen(ev.get("prev"), n, "prev", 64, optional=True)
+        _hexlen(ev["hash"], n, "hash", 64)
+    return terminal, events

@@ -1,0 +1,327 @@
+"""The platform API (credential-format.md section 6) over FastAPI, with fault injection for tests.
+
+    >>> app = create_app(Platform(dir), ServerOptions(clock_offset=-600))
+    >>> uvicorn.Server(uvicorn.Config(app, date_header=False)).run(sockets=[sock])
+
+Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
+  GET  /v1/trust-list                 application/cose, ETag, 304 on If-None-Match
+  GET  /v1/revocations?since=SEQ      application/cose: delta from SEQ, the full list when SEQ is
+                                      0/absent/too old/ahead of us, an empty delta when SEQ is current
+  POST /v1/scan-events                {"terminal", "events"} -> {"accepted", "duplicates"}; committed
+                                      before answering; 400 for a malformed batch (nothing stored)
+Reference-platform extension, admin token only (see FAULT_KEYS):
+  GET/POST/DELETE /_admin/faults
+
+Runs on uvicorn's event loop thread; each request opens its own SQLite connection, so the CLI
+may revoke or mint while the server runs and the next request serves the new state.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+import cbor2
+
+from terminal import cose
+
+from .platform import EventError, Platform, validate_batch
+
+COSE_TYPE = "application/cose"
+
+# Fault keys accepted by POST /_admin/faults and `serve --fault KEY=JSON`. Doc: what each does.
+FAULT_KEYS: dict[str, str] = {
+    "fail_next_upload_with": "HTTP status (e.g. 500, 503) answered to scan-event uploads without storing them",
+    "fail_upload_after": "let this many uploads through before fail_next_upload_with applies (default 0)",
+    "fail_upload_times": "how many uploads fail (default 1), then the fault clears itself",
+    "after_commit_drop_connection": "true: the next upload is committed, then the connection is cut "
+                                    "after the status line and headers (the terminal never reads the answer)",
+    "delay_seconds": "sleep this long before answering every /v1 request (timeouts)",
+    "trust_list_mode": "normal | rollback (seq-1, validly signed) | bad_signature | truncated (half the body, "
+                       "valid HTTP) | cut (connection dropped mid-body) | wrong_content_type (the real bytes "
+                       "labelled text/html) | captive_portal (200 text/html login page) | server_error (503)",
+    "revocations_mode": "the same modes for GET /v1/revocations (rollback: a full list with seq-1)",
+    "clock_offset": "seconds added to the Date header (clock-skew detection)",
+}
+MODES = ("normal", "rollback", "bad_signature", "truncated", "cut", "wrong_content_type", "captive_portal",
+         "server_error")
+PORTAL_HTML = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form>Phone: <input name=p></form></body></html>"
+
+
+@dataclass
+class ServerOptions:
+    clock_offset: float = 0.0
+    auto_refresh: bool = False
+    faults: dict[str, Any] = field(default_factory=dict)
+
+
+class FaultError(ValueError):
+    pass
+
+
+def check_faults(update: Any) -> dict[str, Any]:
+    """Validate a faults update; a null value clears that fault."""
+    if not isinstance(update, dict):
+        raise FaultError("faults must be a JSON object")
+    for k, v in update.items():
+        if k not in FAULT_KEYS:
+            raise FaultError(f"unknown fault '{k}' (known: {', '.join(FAULT_KEYS)})")
+        if v is None:
+            continue
+        if k == "fail_next_upload_with" and not (isinstance(v, int) and 400 <= v <= 599):
+            raise FaultError("fail_next_upload_with must be an HTTP error status 400-599")
+        if k in ("fail_upload_after", "fail_upload_times") and not (isinstance(v, int) and v >= 0):
+            raise FaultError(f"{k} must be a non-negative integer")
+        if k == "after_commit_drop_connection" and not isinstance(v, bool):
+            raise FaultError("after_commit_drop_connection must be true or false")
+        if k in ("delay_seconds", "clock_offset") and not (isinstance(v, (int, float)) and not isinstance(v, bool)):
+            raise FaultError(f"{k} must be a number of seconds")
+        if k == "delay_seconds" and v < 0:
+            raise FaultError("delay_seconds must be >= 0")
+        if k in ("trust_list_mode", "revocations_mode") and v not in MODES:
+            raise FaultError(f"{k} must be one of {', '.join(MODES)}")
+    return update
+
+
+class _Flags:
+    """Per-request instructions from a route to the outer ASGI wrapper."""
+
+    __slots__ = ("drop_body", "cut_at")
+
+    def __init__(self) -> None:
+        self.drop_body = False          # send status and headers, then close the connection
+        self.cut_at: int | None = None  # send this many body bytes, then close the connection
+
+
+class _Outer:
+    """Outermost ASGI layer: our Date header (with the clock offset), delays, connection cuts.
+
+    It sits outside Starlette's error middleware so that a response it leaves incomplete
+    makes uvicorn close the connection (uvicorn: "ASGI callable returned without completing
+    response") instead of being turned into a 500.
+    """
+
+    def __init__(self, app: Any, state: "_State"):
+        self.app, self.state = app, state
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        flags = _Flags()
+        scope["vt_flags"] = flags
+        delay = self.state.faults.get("delay_seconds")
+        if delay and scope["path"].startswith("/v1/"):
+            await asyncio.sleep(float(delay))
+        sent = {"body": 0, "closed": False}
+
+        async def wrapped(msg):
+            if sent["closed"]:
+                return
+            if msg["type"] == "http.response.start":
+                headers = [(k, v) for k, v in msg.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", formatdate(time.time() + self.state.clock_offset(), usegmt=True).encode()))
+                await send({**msg, "headers": headers})
+                if flags.drop_body:
+                    sent["closed"] = True
+                return
+            if msg["type"] == "http.response.body" and flags.cut_at is not None:
+                body = msg.get("body", b"")
+                room = flags.cut_at - sent["body"]
+                if len(body) >= room:
+                    await send({"type": "http.response.body", "body": body[:room], "more_body": True})
+                    sent["closed"] = True
+                    return
+                sent["body"] += len(body)
+            await send(msg)
+
+        await self.app(scope, receive, wrapped)
+
+
+class _State:
+    def __init__(self, plat: Platform, opts: ServerOptions):
+        self.plat = plat
+        self.opts = opts
+        self.token = plat.token
+        self.admin_token = plat.admin_token
+        self.faults: dict[str, Any] = dict(check_faults(dict(opts.faults)))
+        self.uploads_passed = 0
+
+    def clock_offset(self) -> float:
+        return float(self.faults.get("clock_offset", self.opts.clock_offset) or 0)
+
+
+def _bearer(request: Request) -> str | None:
+    auth = request.headers.get("authorization", "")
+    scheme, _, value = auth.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _unauthorised() -> JSONResponse:
+    return JSONResponse({"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _etag(raw: bytes, seq: int) -> str:
+    return f'"{seq}-{hashlib.sha256(raw).hexdigest()[:16]}"'
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return etag in tags
+
+
+def _flip_signature(raw: bytes) -> bytes:
+    msg = cose.parse_sign1(raw)
+    sig = bytearray(msg.signature)
+    sig[len(sig) // 2] ^= 0x01
+    body = [msg.protected_bstr, dict(msg.unprotected), msg.payload, bytes(sig)]
+    return cbor2.dumps(cbor2.CBORTag(cose.COSE_SIGN1_TAG, body) if msg.tagged else body)
+
+
+def _rolled_back(plat: Platform, raw: bytes) -> bytes:
+    """The same document, validly signed, one seq lower (what a replayed old copy looks like)."""
+    payload = dict(cbor2.loads(cose.parse_sign1(raw).payload))
+    payload["seq"] = max(0, payload["seq"] - 1)
+    payload.pop("from", None)
+    return plat.sign_trust_data(payload)
+
+
+def _serve_document(request: Request, state: _State, raw: bytes, mode: str | None,
+                    etag: str | None = None) -> Response:
+    mode = mode or "normal"
+    if mode == "server_error":
+        return JSONResponse({"error": "injected fault"}, status_code=503)
+    if mode == "captive_portal":
+        return Response(PORTAL_HTML, media_type="text/html; charset=utf-8")
+    if mode == "rollback":
+        raw = _rolled_back(state.plat, raw)
+        etag = None
+    elif mode == "bad_signature":
+        raw = _flip_signature(raw)
+        etag = None
+    elif mode == "truncated":
+        raw = raw[: len(raw) // 2]
+        etag = None
+    elif mode == "cut":
+        request.scope["vt_flags"].cut_at = len(raw) // 2
+    media = "text/html; charset=utf-8" if mode == "wrong_content_type" else COSE_TYPE
+    headers = {"Cache-Control": "no-cache"}
+    if etag is not None:
+        headers["ETag"] = etag
+        if _etag_matches(request.headers.get("if-none-match"), etag):
+            return Response(status_code=304, headers=headers)
+    return Response(raw, media_type=media, headers=headers)
+
+
+def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
+    """The ASGI application (FastAPI wrapped in the fault/Date layer)."""
+    state = _State(plat, opts or ServerOptions())
+    app = FastAPI(title="Venue Terminal reference platform", docs_url=None, redoc_url=None, openapi_url=None)
+
+    def authorised(request: Request) -> bool:
+        got = _bearer(request)
+        return got is not None and hmac.compare_digest(got.encode(), state.token.encode())
+
+    def admin(request: Request) -> bool:
+        got = _bearer(request)
+        return got is not None and hmac.compare_digest(got.encode(), state.admin_token.encode())
+
+    @app.get("/v1/trust-list")
+    async def trust_list(request: Request) -> Response:
+        if not authorised(request):
+            return _unauthorised()
+        if state.opts.auto_refresh:
+            plat.refresh_if_due()
+        doc = plat.document("trust")
+        return _serve_document(request, state, doc.cose, state.faults.get("trust_list_mode"), _etag(doc.cose, doc.seq))
+
+    @app.get("/v1/revocations")
+    async def revocations(request: Request) -> Response:
+        if not authorised(request):
+            return _unauthorised()
+        since_raw = request.query_params.get("since")
+        since: int | None = None
+        if since_raw is not None:
+            if not since_raw.isdigit() or len(since_raw) > 18:
+                return JSONResponse({"error": "since must be a non-negative integer"}, status_code=400)
+            since = int(since_raw)
+        if state.opts.auto_refresh:
+            plat.refresh_if_due()
+        raw, kind = plat.revocations_since(since)
+        resp = _serve_document(request, state, raw, state.faults.get("revocations_mode"))
+        resp.headers["X-Revocations"] = kind
+        return resp
+
+    @app.post("/v1/scan-events")
+    async def scan_events(request: Request) -> Response:
+        if not authorised(request):
+            return _unauthorised()
+        status = state.faults.get("fail_next_upload_with")
+        if status:
+            if state.uploads_passed < int(state.faults.get("fail_upload_after") or 0):
+                state.uploads_passed += 1
+            else:
+                times = int(state.faults.get("fail_upload_times", 1) or 1) - 1
+                if times <= 0:
+                    for k in ("fail_next_upload_with", "fail_upload_after", "fail_upload_times"):
+                        state.faults.pop(k, None)
+                    state.uploads_passed = 0
+                else:
+                    state.faults["fail_upload_times"] = times
+                return JSONResponse({"error": "injected fault"}, status_code=int(status))
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        try:
+            terminal, events = validate_batch(body)
+        except EventError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        accepted, duplicates = plat.store_events(terminal, events)
+        if state.faults.pop("after_commit_drop_connection", False):
+            request.scope["vt_flags"].drop_body = True
+        return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+
+    @app.get("/_admin/faults")
+    async def get_faults(request: Request) -> Response:
+        if not admin(request):
+            return _unauthorised()
+        return JSONResponse({"faults": state.faults, "known": FAULT_KEYS})
+
+    @app.post("/_admin/faults")
+    async def set_faults(request: Request) -> Response:
+        if not admin(request):
+            return _unauthorised()
+        try:
+            update = check_faults(json.loads(await request.body() or b"{}"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        for k, v in update.items():
+            if v is None:
+                state.faults.pop(k, None)
+            else:
+                state.faults[k] = v
+        if any(k.startswith("fail_") for k in update):
+            state.uploads_passed = 0
+        return JSONResponse({"faults": state.faults})
+
+    @app.delete("/_admin/faults")
+    async def clear_faults(request: Request) -> Response:
+        if not admin(request):
+            return _unauthorised()
+        state.faults.clear()
+        state.uploads_passed = 0
+        return JSONResponse({"faults": {}})
+
+    return _Outer(app, state)
