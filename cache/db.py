@@ -52,6 +52,8 @@ BUSY_TIMEOUT_MS = 5000
 # default keeps the inner pages of a 10-million-entry table resident.
 CACHE_SIZE_KIB = 32 * 1024
 
+JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
+
 _umask_lock = threading.Lock()
 
 
@@ -258,6 +260,9 @@ def connect(home: str | os.PathLike[str] | None = None, *, check_same_thread: bo
                 conn.execute("PRAGMA synchronous = FULL")
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
+                # A full revocation list rewrites the whole table through the WAL; without a
+                # limit the -wal file would stay that big after the checkpoint.
+                conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
                 # Touch the schema so the -wal/-shm files exist while the umask is tight.
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except BaseException:
