@@ -1,0 +1,509 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+  <context>
+    <name>Certs</name>
+    <message>
+      <source>ID card</source>
+      <translation>身份证</translation>
+    </message>
+    <message>
+      <source>Household register</source>
+      <translation>户口簿</translation>
+    </message>
+    <message>
+      <source>Social security card</source>
+      <translation>社会保障卡</translation>
+    </message>
+    <message>
+      <source>Driving licence</source>
+      <translation>驾驶证</translation>
+    </message>
+    <message>
+      <source>Marriage certificate</source>
+      <translation>结婚证</translation>
+    </message>
+    <message>
+      <source>Senior citizen card</source>
+      <translation>老年人优待证</translation>
+    </message>
+    <message>
+      <source>Disability certificate</source>
+      <translation>残疾人证</translation>
+    </message>
+    <message>
+      <source>Student card</source>
+      <translation>学生证</translation>
+    </message>
+    <message>
+      <source>Teacher qualification</source>
+      <translation>教师资格证</translation>
+    </message>
+    <message>
+      <source>Academic degree certificate</source>
+      <translation>学历学位证</translation>
+    </message>
+    <message>
+      <source>Real estate title</source>
+      <translation>不动产权证书</translation>
+    </message>
+    <message>
+      <source>Business licence</source>
+      <translation>营业执照</translation>
+    </message>
+    <message>
+      <source>Food business permit</source>
+      <translation>食品经营许可证</translation>
+    </message>
+    <message>
+      <source>Industrial product permit</source>
+      <translation>工业产品生产许可证</translation>
+    </message>
+    <message>
+      <source>Resident code</source>
+      <translation>居民码</translation>
+    </message>
+    <message>
+      <source>Enterprise code</source>
+      <translation>企业码</translation>
+    </message>
+    <message>
+      <source>EU Digital COVID Certificate</source>
+      <translation>欧盟数字新冠证书</translation>
+    </message>
+  </context>
+  <context>
+    <name>CounterView</name>
+    <message>
+      <source>Export verdict</source>
+      <translation>导出核验结果</translation>
+    </message>
+    <message>
+      <source>Scan a code to see its details.</source>
+      <translation>扫码后在此显示详情。</translation>
+    </message>
+    <message>
+      <source>No holder details are shown for a code that was not accepted.</source>
+      <translation>未通过的码不显示持码人信息。</translation>
+    </message>
+    <message>
+      <source>Enterprise</source>
+      <translation>企业名称</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>Credit code</source>
+      <translation>统一社会信用代码</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>证件号码</translation>
+    </message>
+    <message>
+      <source>expired</source>
+      <translation>已过期</translation>
+    </message>
+    <message>
+      <source>Valid</source>
+      <translation>有效</translation>
+    </message>
+    <message>
+      <source>Holder</source>
+      <translation>持码人</translation>
+    </message>
+    <message>
+      <source>Code type</source>
+      <translation>码类型</translation>
+    </message>
+    <message>
+      <source>Age thresholds met</source>
+      <translation>年龄条件</translation>
+    </message>
+    <message>
+      <source>Valid until</source>
+      <translation>有效期至</translation>
+    </message>
+    <message>
+      <source>Issuer</source>
+      <translation>签发机构</translation>
+    </message>
+    <message>
+      <source>Certificate</source>
+      <translation>证照</translation>
+    </message>
+    <message>
+      <source>Number</source>
+      <translation>证号</translation>
+    </message>
+    <message>
+      <source>Expires</source>
+      <translation>有效期至</translation>
+    </message>
+    <message>
+      <source>Issued by</source>
+      <translation>发证机关</translation>
+    </message>
+    <message>
+      <source>EU DCC details</source>
+      <translation>欧盟数字新冠证书信息</translation>
+    </message>
+    <message>
+      <source>Copy JSON</source>
+      <translation>复制 JSON</translation>
+    </message>
+    <message>
+      <source>Export JSON…</source>
+      <translation>导出 JSON…</translation>
+    </message>
+    <message>
+      <source>Today's scans at this terminal</source>
+      <translation>本终端今日核验记录</translation>
+    </message>
+    <message>
+      <source>Time</source>
+      <translation>时间</translation>
+    </message>
+    <message>
+      <source>Result</source>
+      <translation>结果</translation>
+    </message>
+    <message>
+      <source>Type</source>
+      <translation>类型</translation>
+    </message>
+  </context>
+  <context>
+    <name>GateView</name>
+    <message>
+      <source>Admitted today: %1</source>
+      <translation>今日通过：%1</translation>
+    </message>
+    <message>
+      <source>Refused today: %1</source>
+      <translation>今日拒绝：%1</translation>
+    </message>
+    <message>
+      <source>Show your code to the camera</source>
+      <translation>请向摄像头出示您的码</translation>
+    </message>
+  </context>
+  <context>
+    <name>KioskView</name>
+    <message>
+      <source>Venue check</source>
+      <translation>场所核验</translation>
+    </message>
+    <message>
+      <source>Hold your resident code up to the camera</source>
+      <translation>将居民码对准摄像头</translation>
+    </message>
+  </context>
+  <context>
+    <name>MainWindow</name>
+    <message>
+      <source>Venue Terminal</source>
+      <translation>场所核验终端</translation>
+    </message>
+    <message>
+      <source>Settings</source>
+      <translation>设置</translation>
+    </message>
+    <message>
+      <source>Offline: the platform cannot be reached. Scanning goes on; the scan log uploads later.</source>
+      <translation>离线：无法连接平台。核验照常进行，记录稍后上传。</translation>
+    </message>
+    <message>
+      <source>Trust data out of date: valid codes show amber, please see staff. Sync the terminal.</source>
+      <translation>信任数据已过期：有效码显示黄色，请工作人员核查。请同步终端。</translation>
+    </message>
+    <message>
+      <source>No trust data: enrol and sync this terminal.</source>
+      <translation>无信任数据：请注册并同步本终端。</translation>
+    </message>
+  </context>
+  <context>
+    <name>Outcome</name>
+    <message>
+      <source>Admitted</source>
+      <translation>通过</translation>
+    </message>
+    <message>
+      <source>Refused</source>
+      <translation>拒绝</translation>
+    </message>
+    <message>
+      <source>Please see staff</source>
+      <translation>请联系工作人员</translation>
+    </message>
+  </context>
+  <context>
+    <name>PinDialog</name>
+    <message>
+      <source>Administrator PIN</source>
+      <translation>管理员密码</translation>
+    </message>
+    <message>
+      <source>Enter the administrator PIN</source>
+      <translation>请输入管理员密码</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Too many wrong PINs. Try again in %1 s.</source>
+      <translation>密码错误次数过多，请 %1 秒后再试。</translation>
+    </message>
+    <message>
+      <source>Wrong PIN</source>
+      <translation>密码错误</translation>
+    </message>
+  </context>
+  <context>
+    <name>PreviewWidget</name>
+    <message>
+      <source>No camera picture</source>
+      <translation>无摄像头画面</translation>
+    </message>
+  </context>
+  <context>
+    <name>Reasons</name>
+    <message>
+      <source>Valid code</source>
+      <translation>验证通过</translation>
+    </message>
+    <message>
+      <source>Not a recognised code</source>
+      <translation>不是可识别的码</translation>
+    </message>
+    <message>
+      <source>Damaged code, cannot be read</source>
+      <translation>码已损坏，无法解析</translation>
+    </message>
+    <message>
+      <source>Code content too large</source>
+      <translation>码内容过大</translation>
+    </message>
+    <message>
+      <source>Unsupported signature</source>
+      <translation>不支持的签名算法</translation>
+    </message>
+    <message>
+      <source>Unknown issuer</source>
+      <translation>签发机构未知</translation>
+    </message>
+    <message>
+      <source>Invalid signature (possibly forged)</source>
+      <translation>签名无效（可能伪造）</translation>
+    </message>
+    <message>
+      <source>Issuer key revoked</source>
+      <translation>签发密钥已吊销</translation>
+    </message>
+    <message>
+      <source>Issuer key not valid for this code</source>
+      <translation>签发密钥不在有效期内</translation>
+    </message>
+    <message>
+      <source>Issuer not allowed to issue this code</source>
+      <translation>签发机构无权签发此类码</translation>
+    </message>
+    <message>
+      <source>Not yet valid</source>
+      <translation>尚未生效</translation>
+    </message>
+    <message>
+      <source>Expired</source>
+      <translation>已过期</translation>
+    </message>
+    <message>
+      <source>Revoked</source>
+      <translation>已被吊销</translation>
+    </message>
+    <message>
+      <source>Dynamic code signature invalid</source>
+      <translation>动态码签名无效</translation>
+    </message>
+    <message>
+      <source>Dynamic code out of date, please refresh</source>
+      <translation>动态码已失效，请刷新</translation>
+    </message>
+    <message>
+      <source>Dynamic code already used</source>
+      <translation>动态码已被使用</translation>
+    </message>
+    <message>
+      <source>Does not meet this venue's conditions</source>
+      <translation>不符合本场所入场条件</translation>
+    </message>
+    <message>
+      <source>Trust data out of date</source>
+      <translation>信任数据已过期</translation>
+    </message>
+    <message>
+      <source>No code could be read</source>
+      <translation>未能识别二维码</translation>
+    </message>
+    <message>
+      <source>Cannot verify</source>
+      <translation>无法验证</translation>
+    </message>
+    <message>
+      <source>Signer not allowed for this certificate type</source>
+      <translation>签发证书无权签发此类证明</translation>
+    </message>
+    <message>
+      <source>Terminal clock may be wrong</source>
+      <translation>终端时钟可能不准</translation>
+    </message>
+  </context>
+  <context>
+    <name>SettingsDialog</name>
+    <message>
+      <source>Settings</source>
+      <translation>设置</translation>
+    </message>
+    <message>
+      <source>Gate</source>
+      <translation>闸机</translation>
+    </message>
+    <message>
+      <source>Kiosk</source>
+      <translation>自助机</translation>
+    </message>
+    <message>
+      <source>Counter</source>
+      <translation>窗口</translation>
+    </message>
+    <message>
+      <source>default policy</source>
+      <translation>默认规则</translation>
+    </message>
+    <message>
+      <source>Browse…</source>
+      <translation>浏览…</translation>
+    </message>
+    <message>
+      <source>leave empty to keep the PIN</source>
+      <translation>留空则不修改密码</translation>
+    </message>
+    <message>
+      <source>Camera / source</source>
+      <translation>摄像头 / 画面来源</translation>
+    </message>
+    <message>
+      <source>Decoder</source>
+      <translation>解码器</translation>
+    </message>
+    <message>
+      <source>Mode</source>
+      <translation>模式</translation>
+    </message>
+    <message>
+      <source>Venue policy file</source>
+      <translation>场所规则文件</translation>
+    </message>
+    <message>
+      <source>Platform URL</source>
+      <translation>平台地址</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>New PIN</source>
+      <translation>新密码</translation>
+    </message>
+    <message>
+      <source>Repeat new PIN</source>
+      <translation>再次输入新密码</translation>
+    </message>
+    <message>
+      <source>Quit the app</source>
+      <translation>退出程序</translation>
+    </message>
+    <message>
+      <source>Venue policy</source>
+      <translation>场所规则</translation>
+    </message>
+    <message>
+      <source>The two new PINs differ</source>
+      <translation>两次输入的新密码不一致</translation>
+    </message>
+  </context>
+  <context>
+    <name>StatusStrip</name>
+    <message>
+      <source>%1 min</source>
+      <translation>%1 分钟</translation>
+    </message>
+    <message>
+      <source>%1 h</source>
+      <translation>%1 小时</translation>
+    </message>
+    <message>
+      <source>%1 d</source>
+      <translation>%1 天</translation>
+    </message>
+    <message>
+      <source>Not enrolled (local files)</source>
+      <translation>未注册（本地文件）</translation>
+    </message>
+    <message>
+      <source>Offline</source>
+      <translation>离线</translation>
+    </message>
+    <message>
+      <source>Not synced yet</source>
+      <translation>尚未同步</translation>
+    </message>
+    <message>
+      <source>Online</source>
+      <translation>在线</translation>
+    </message>
+    <message>
+      <source>No trust data</source>
+      <translation>无信任数据</translation>
+    </message>
+    <message>
+      <source>Trust data out of date</source>
+      <translation>信任数据已过期</translation>
+    </message>
+    <message>
+      <source>Trust data %1 old</source>
+      <translation>信任数据已更新 %1</translation>
+    </message>
+    <message>
+      <source>expires in %1</source>
+      <translation>%1 后过期</translation>
+    </message>
+    <message>
+      <source>Waiting for upload: %1</source>
+      <translation>待上传：%1</translation>
+    </message>
+    <message>
+      <source>Camera: live</source>
+      <translation>摄像头：正常</translation>
+    </message>
+    <message>
+      <source>Camera: starting</source>
+      <translation>摄像头：启动中</translation>
+    </message>
+    <message>
+      <source>Camera: no picture</source>
+      <translation>摄像头：无画面</translation>
+    </message>
+    <message>
+      <source>Camera: video ended</source>
+      <translation>摄像头：视频已结束</translation>
+    </message>
+    <message>
+      <source>Camera: error</source>
+      <translation>摄像头：故障</translation>
+    </message>
+  </context>
+</TS>

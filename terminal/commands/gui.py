@@ -1,0 +1,55 @@
+"""`venue-terminal gui`: the Qt app (gate, kiosk or counter mode).
+
+    venue-terminal --home DIR gui [--mode gate|kiosk|counter] [--source camera:0|video:PATH|images:DIR]
+        [--policy FILE] [--root-key PEM --trust-list FILE [--revocations FILE]]
+        [--screenshot PATH --exit-after SECONDS]
+
+An enrolled home gives trust data, the scan log and background sync; an unenrolled terminal
+can run from trust files (--root-key/--trust-list/--revocations). Qt is imported only here,
+when the command runs (the rest of the CLI works without a display).
+Exit: 0 closed normally, 2 usage/config error.
+"""
+from __future__ import annotations
+
+from ..cli import UsageError
+
+MODES = ("gate", "kiosk", "counter")
+
+
+def register(sub) -> None:
+    p = sub.add_parser("gui", help="run the terminal app (Qt)", description="Run the venue terminal app.")
+    p.add_argument("--mode", choices=MODES, help="screen: gate (staff), kiosk (self-service), counter (clerk)")
+    p.add_argument("--source", metavar="SPEC", help="camera:N, video:PATH or images:DIR (default: from settings, camera:0)")
+    p.add_argument("--policy", metavar="FILE", help="venue policy TOML, or a name from assets/policies")
+    p.add_argument("--root-key", metavar="PEM", help="unenrolled terminal: the pinned platform key")
+    p.add_argument("--trust-list", metavar="FILE", help="unenrolled terminal: signed trust list")
+    p.add_argument("--revocations", metavar="FILE", help="unenrolled terminal: signed revocation list")
+    p.add_argument("--decoder", choices=("cascade", "zxing", "zbar", "opencv"), help="QR decoder (default cascade)")
+    p.add_argument("--language", choices=("zh", "en"), help="screen language (default zh)")
+    p.add_argument("--windowed", action="store_true", help="do not go full screen in gate/kiosk mode")
+    p.add_argument("--loop", action="store_true", help="loop a video or image source")
+    p.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting (with --exit-after)")
+    p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    if args.screenshot and args.exit_after is None:
+        raise UsageError("--screenshot needs --exit-after SECONDS")
+    if args.exit_after is not None and args.exit_after <= 0:
+        raise UsageError("--exit-after must be positive")
+    try:
+        from ui.app import AppOptions, main
+    except ImportError as exc:
+        raise UsageError(f"the GUI needs PySide6 ({exc})") from None
+    from ..config import ConfigError
+    from ui.settings import SettingsError
+    opts = AppOptions(mode=args.mode, source=args.source, home=args.home, policy=args.policy,
+                      root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
+                      decoder=args.decoder, language=args.language,
+                      fullscreen=False if args.windowed else None, screenshot=args.screenshot,
+                      exit_after=args.exit_after, loop_media=args.loop)
+    try:
+        return main(opts)
+    except (ConfigError, SettingsError) as exc:
+        raise UsageError(str(exc)) from None

@@ -1,0 +1,309 @@
+"""The composition root: builds the service, settings, workers and window, wires their signals,
+and runs the Qt event loop. Nothing else in ui/ creates long-lived objects on its own.
+
+    from ui.app import AppOptions, main
+    main(AppOptions(mode="gate", source="video:demo.avi", home="/var/lib/venue"))
+
+Threads: `build`/`main` run on the GUI thread; they start the capture, verify and status
+QThreads and the sync thread pool (see ui/workers.py), and `Runtime.stop` (from closeEvent)
+stops them with a flag, then quit() and wait().
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QThread, QTimer, Slot
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "ui-settings.json"
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",
+             "PingFang SC")
+
+
+@dataclass
+class AppOptions:
+    mode: str | None = None             # overrides the settings file
+    source: str | None = None
+    home: str | Path | None = None      # terminal home (enrolled: cache.Store there; also holds ui-settings.json)
+    policy: str | None = None
+    root_key: str | None = None         # an unenrolled terminal: trust data from files
+    trust_list: str | None = None
+    revocations: str | None = None
+    decoder: str | None = None
+    language: str | None = None
+    settings_path: str | Path | None = None
+    fullscreen: bool | None = None
+    screenshot: str | None = None
+    exit_after: float | None = None
+    image_interval: float | None = None   # images: source, seconds between images (default: verdict time)
+    loop_media: bool = False
+    sync: bool = True
+    sync_interval_s: float | None = None
+    status_interval_ms: int = 1000
+    clock: Callable[[], float] = time.time
+    service: Any = None                  # a ready TerminalService (tests, bench, demo)
+
+
+def pick_font(app: QApplication) -> None:
+    """Chinese first: use a CJK font when one is installed (boxes otherwise)."""
+    families = set(QFontDatabase.families())
+    for fam in CJK_FONTS:
+        if fam in families:
+            f = QFont(fam)
+            f.setPointSize(11)
+            app.setFont(f)
+            return
+
+
+def settings_path_for(opts: AppOptions) -> Path:
+    if opts.settings_path:
+        return Path(opts.settings_path)
+    if opts.home:
+        return Path(opts.home) / SETTINGS_FILE
+    from platformdirs import user_config_dir
+    return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
+
+
+def make_service(opts: AppOptions, mode: str, policy: str | None):
+    """The TerminalService: from files (unenrolled) or from the enrolled home."""
+    from terminal.service import TerminalService
+    pol = policy or None
+    if opts.root_key or opts.trust_list or opts.revocations:
+        return TerminalService.from_files(root_key=opts.root_key, trust_list=opts.trust_list,
+                                          revocations=opts.revocations, policy=pol, mode=mode, clock=opts.clock)
+    from cache import Store
+    store = Store.open(opts.home)
+    try:
+        enrolled = store.identity.load_identity() is not None
+        home = store.home
+    finally:
+        store.close()
+    if enrolled:
+        return TerminalService.from_home(home, mode=mode, policy=pol, clock=opts.clock)
+    # Not enrolled and no files: run, but every code is "unknown issuer" and the banner says why.
+    return TerminalService.from_files(policy=pol, mode=mode, clock=opts.clock)
+
+
+def make_sync_once(service, home) -> Callable[[], Any] | None:
+    """One sync round for an enrolled terminal (terminal.sync), or None when there is nothing to sync."""
+    if service.status().enrolled is False:
+        return None
+    try:
+        from terminal.sync import Syncer
+    except ImportError:   # pragma: no cover - sync client not installed
+        return None
+    holder: dict[str, Any] = {}
+
+    def once():
+        # Created lazily on the pool thread; a Syncer is used from one thread at a time.
+        if "s" not in holder:
+            holder["s"] = Syncer(service_home(service, home), timeout=(2.0, 5.0), retries=1, max_retry_time=5.0)
+        rep = holder["s"].run_once()
+        if rep.trust_changed:
+            service.reload_trust()
+        if not rep.ok:
+            raise ConnectionError(rep.error or "sync failed")
+        return f"uploaded {rep.uploaded}, pending {rep.pending}"
+
+    once.close = lambda: holder["s"].close() if "s" in holder else None   # type: ignore[attr-defined]
+    return once
+
+
+def service_home(service, home):
+    return getattr(service, "_home", None) or home
+
+
+class Runtime(QObject):
+    """Owns the worker threads and applies settings; built by `build()`, GUI thread."""
+
+    def __init__(self, *, app: QApplication, opts: AppOptions, settings, settings_path: Path, service, window,
+                 language, sound):
+        super().__init__()
+        from scanner.debounce import Debouncer
+        from scanner.decoders import make_decoder
+        from scanner.frames import open_source
+        from scanner.wedge import WedgeDetector
+        from .window import WedgeFilter
+        from .workers import StatusWorker, SyncController, VerifyWorker, start_thread
+
+        self.app, self.opts, self.settings, self.settings_path = app, opts, settings, settings_path
+        self.service, self.window, self.language, self.sound = service, window, language, sound
+        self._open_source = open_source
+        self._make_decoder = make_decoder
+        self._debouncer = lambda: Debouncer(hold_seconds=max(3.0, settings.verdict_seconds + 1.0))
+        self.capture = None
+        self.capture_thread: QThread | None = None
+        self.first_frame_at: float | None = None
+        self.started_at = time.perf_counter()
+
+        self.verify = VerifyWorker(service)
+        self.verify_thread = start_thread(self.verify, "verify")
+        self.verify.verdict.connect(window.on_verdict)
+
+        self.status = StatusWorker(service, interval_ms=opts.status_interval_ms)
+        self.status.status.connect(window.on_status)
+        self.status.recent.connect(window.on_recent)
+        window.recent_wanted.connect(self.status.refresh_recent)
+        self.verify.verdict.connect(self.status.refresh)
+        self.status_thread = start_thread(self.status, "status", self.status.start)
+
+        interval = opts.sync_interval_s if opts.sync_interval_s is not None else settings.sync_interval_s
+        self._sync_once = make_sync_once(service, opts.home) if opts.sync else None
+        self.sync = SyncController(self._sync_once, interval_s=interval, parent=self)
+        self.sync.synced.connect(self.status.refresh)
+
+        self.wedge = WedgeFilter(window, WedgeDetector(), parent=self)
+        self.wedge.scanned.connect(self.verify.verify)
+        window.scan_requested.connect(self.verify.verify)
+        app.installEventFilter(self.wedge)
+
+        window.settings_saved.connect(self.apply_settings)
+        window.set_on_close(self.stop)
+        self._stopped = False
+
+    # ------------------------------------------------------------------ capture
+    def start(self) -> None:
+        self.start_capture()
+        self.sync.start()
+
+    def start_capture(self) -> None:
+        from .workers import CaptureWorker, start_thread
+        s = self.settings
+        decoder = s.decoder
+        interval = self.opts.image_interval
+        if interval is None:
+            interval = s.verdict_seconds + 0.3
+        self.capture = CaptureWorker(source_spec=s.source, open_source=self._open_source,
+                                     make_decoder=lambda: self._make_decoder(decoder),
+                                     make_debouncer=self._debouncer, image_interval=interval,
+                                     loop=self.opts.loop_media)
+        w = self.window
+        self.capture.frame.connect(w.on_frame)
+        self.capture.scanned.connect(self.verify.verify)
+        self.capture.unreadable.connect(w.on_unreadable)
+        self.capture.state.connect(w.on_camera_state)
+        self.capture.first_frame.connect(self._on_first_frame)
+        self.capture_thread = start_thread(self.capture, "capture", self.capture.run)
+
+    @Slot(float)
+    def _on_first_frame(self, t: float) -> None:
+        if self.first_frame_at is None:
+            self.first_frame_at = t
+
+    def stop_capture(self) -> None:
+        if self.capture is not None:
+            self.capture.stop()
+        if self.capture_thread is not None:
+            self.capture_thread.quit()
+            if not self.capture_thread.wait(5000):
+                log.error("capture thread did not stop in 5 s")
+        self.capture = None
+        self.capture_thread = None
+
+    # ------------------------------------------------------------------ settings
+    @Slot(object)
+    def apply_settings(self, s) -> None:
+        old = self.settings
+        try:
+            if s.policy != old.policy:
+                self.service.set_policy(s.policy or _default_policy())
+        except Exception as exc:  # noqa: BLE001 - a bad policy file keeps the old one; say so
+            log.error("policy not changed: %s", exc)
+            s = s.with_(policy=old.policy)
+        try:
+            s.save(self.settings_path)
+        except OSError as exc:
+            log.error("settings not saved: %s", exc)
+        self.settings = s
+        self.window.apply_settings(s)
+        if self.service.mode != s.mode:
+            self.service.mode = s.mode
+        if (s.source, s.decoder) != (old.source, old.decoder):
+            self.stop_capture()
+            self.start_capture()
+
+    # ------------------------------------------------------------------ shutdown
+    def stop(self) -> None:
+        """Stop every worker: flags first, then quit() and wait(). Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.app.removeEventFilter(self.wedge)
+        self.sync.stop()
+        self.stop_capture()
+        QMetaObject.invokeMethod(self.status, "stop", Qt.ConnectionType.BlockingQueuedConnection)
+        for th in (self.status_thread, self.verify_thread):
+            th.quit()
+            th.wait(5000)
+        close = getattr(self._sync_once, "close", None)
+        if close:
+            close()
+
+
+def _default_policy():
+    from terminal.policy import DEFAULT_POLICY
+    return DEFAULT_POLICY
+
+
+def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
+    """Build everything (does not start the workers or the event loop)."""
+    from .i18n import Language
+    from .settings import Settings
+    from .sound import SoundPlayer
+    from .window import MainWindow
+
+    app = app or QApplication.instance() or QApplication(sys.argv[:1])
+    pick_font(app)
+    spath = settings_path_for(opts)
+    settings = Settings.load(spath)
+    changes = {k: v for k, v in (("mode", opts.mode), ("source", opts.source), ("decoder", opts.decoder),
+                                 ("language", opts.language), ("policy", opts.policy),
+                                 ("fullscreen", opts.fullscreen)) if v is not None}
+    settings = settings.with_(**changes)
+    service = opts.service or make_service(opts, settings.mode, settings.policy)
+    language = Language(app, settings.language)
+    sound = SoundPlayer(enabled=settings.sound)
+    window = MainWindow(settings=settings, language=language, sound=sound)
+    return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
+                   language=language, sound=sound)
+
+
+def show(rt: Runtime) -> None:
+    w = rt.window
+    if rt.settings.fullscreen and rt.settings.mode in ("gate", "kiosk") and not rt.opts.screenshot:
+        w.showFullScreen()
+    else:
+        w.resize(1280, 800)
+        w.show()
+
+
+def save_screenshot(rt: Runtime, path: str) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not rt.window.grab().save(str(path)):
+        log.error("could not save screenshot %s", path)
+
+
+def main(opts: AppOptions) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("venue-terminal")
+    rt = build(opts, app)
+    show(rt)
+    rt.start()
+    if opts.exit_after is not None:
+        def finish():
+            if opts.screenshot:
+                save_screenshot(rt, opts.screenshot)
+            rt.window.shutdown()
+            app.quit()
+        QTimer.singleShot(int(opts.exit_after * 1000), finish)
+    rc = app.exec()
+    rt.stop()
+    return rc

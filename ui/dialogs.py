@@ -1,0 +1,181 @@
+"""Admin PIN entry (a big keypad usable on a touch screen) and the settings dialog behind it.
+
+Threads: GUI thread only.
+"""
+from __future__ import annotations
+
+import time
+
+from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
+                 QLabel, QLineEdit, QPushButton, Qt, QVBoxLayout, QWidget)
+from .settings import DECODERS, MODES, Settings, SettingsError
+from .widgets import font
+
+MAX_TRIES = 5
+LOCKOUT_SECONDS = 60
+
+
+class PinDialog(QDialog):
+    """Asks for the admin PIN; accept() only with the right one. Five wrong tries lock it for a minute."""
+
+    _failures: list[float] = []      # shared across dialogs: closing and reopening does not reset the count
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None, clock=time.monotonic):
+        super().__init__(parent)
+        self._settings = settings
+        self._clock = clock
+        self.setWindowTitle(self.tr("Administrator PIN"))
+        self.setAccessibleName("administrator PIN")
+        lay = QVBoxLayout(self)
+        self.prompt = QLabel(self.tr("Enter the administrator PIN"))
+        self.prompt.setFont(font(18, True))
+        self.edit = QLineEdit()
+        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.edit.setFont(font(24))
+        self.edit.setAccessibleName("PIN")
+        self.edit.returnPressed.connect(self.try_accept)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setFont(font(14, True))
+        lay.addWidget(self.prompt)
+        lay.addWidget(self.edit)
+        pad = QGridLayout()
+        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
+        self.key_buttons = {}
+        for i, k in enumerate(keys):
+            b = QPushButton(k)
+            b.setFont(font(22, True))
+            b.setMinimumSize(90, 70)
+            b.setAccessibleName({"⌫": "delete", "OK": "confirm"}.get(k, k))
+            b.clicked.connect(lambda _=False, k=k: self._key(k))
+            pad.addWidget(b, i // 3, i % 3)
+            self.key_buttons[k] = b
+        lay.addLayout(pad)
+        lay.addWidget(self.error)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.clicked.connect(self.reject)
+        lay.addWidget(cancel)
+
+    def _key(self, k: str) -> None:
+        if k == "⌫":
+            self.edit.backspace()
+        elif k == "OK":
+            self.try_accept()
+        else:
+            self.edit.insert(k)
+
+    def locked_for(self) -> float:
+        now = self._clock()
+        recent = [t for t in PinDialog._failures if now - t < LOCKOUT_SECONDS]
+        PinDialog._failures[:] = recent
+        if len(recent) >= MAX_TRIES:
+            return LOCKOUT_SECONDS - (now - recent[-MAX_TRIES])
+        return 0.0
+
+    def try_accept(self) -> bool:
+        wait = self.locked_for()
+        if wait > 0:
+            self.error.setText(self.tr("Too many wrong PINs. Try again in %1 s.").replace("%1", str(int(wait) + 1)))
+            self.edit.clear()
+            return False
+        if self._settings.check_pin(self.edit.text()):
+            PinDialog._failures.clear()
+            self.accept()
+            return True
+        PinDialog._failures.append(self._clock())
+        self.error.setText(self.tr("Wrong PIN"))
+        self.edit.clear()
+        return False
+
+
+class SettingsDialog(QDialog):
+    """Camera, decoder, mode, policy file, platform URL, language and the admin PIN."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._settings = settings
+        self.result_settings: Settings | None = None
+        self.setWindowTitle(self.tr("Settings"))
+        self.setAccessibleName("settings")
+        self.setMinimumWidth(560)
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.source = QLineEdit(settings.source)
+        self.source.setAccessibleName("camera source")
+        self.source.setPlaceholderText("camera:0 | video:PATH | images:DIR")
+        self.decoder = QComboBox()
+        self.decoder.addItems(list(DECODERS))
+        self.decoder.setCurrentText(settings.decoder)
+        self.mode = QComboBox()
+        for m in MODES:
+            self.mode.addItem({"gate": self.tr("Gate"), "kiosk": self.tr("Kiosk"), "counter": self.tr("Counter")}[m], m)
+        self.mode.setCurrentIndex(MODES.index(settings.mode))
+        self.policy = QLineEdit(settings.policy)
+        self.policy.setPlaceholderText(self.tr("default policy"))
+        browse = QPushButton(self.tr("Browse…"))
+        browse.clicked.connect(self._browse)
+        prow = QHBoxLayout()
+        prow.addWidget(self.policy, 1)
+        prow.addWidget(browse)
+        self.platform_url = QLineEdit(settings.platform_url)
+        self.language = QComboBox()
+        self.language.addItem("中文", "zh")
+        self.language.addItem("English", "en")
+        self.language.setCurrentIndex(0 if settings.language == "zh" else 1)
+        self.new_pin = QLineEdit()
+        self.new_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_pin.setPlaceholderText(self.tr("leave empty to keep the PIN"))
+        self.new_pin.setAccessibleName("new PIN")
+        self.new_pin2 = QLineEdit()
+        self.new_pin2.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_pin2.setAccessibleName("repeat new PIN")
+        form.addRow(self.tr("Camera / source"), self.source)
+        form.addRow(self.tr("Decoder"), self.decoder)
+        form.addRow(self.tr("Mode"), self.mode)
+        form.addRow(self.tr("Venue policy file"), prow)
+        form.addRow(self.tr("Platform URL"), self.platform_url)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow(self.tr("New PIN"), self.new_pin)
+        form.addRow(self.tr("Repeat new PIN"), self.new_pin2)
+        lay.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828;")
+        lay.addWidget(self.error)
+        row = QHBoxLayout()
+        self.quit_button = QPushButton(self.tr("Quit the app"))
+        self.quit_button.setAccessibleName("quit the app")
+        self.quit_requested = False
+        self.quit_button.clicked.connect(self._quit)
+        row.addWidget(self.quit_button)
+        bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        bb.accepted.connect(self.try_save)
+        bb.rejected.connect(self.reject)
+        row.addWidget(bb)
+        lay.addLayout(row)
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Venue policy"), "", "TOML (*.toml)",
+                                              options=QFileDialog.Option.DontUseNativeDialog)
+        if path:
+            self.policy.setText(path)
+
+    def _quit(self) -> None:
+        self.quit_requested = True
+        self.reject()
+
+    def try_save(self) -> bool:
+        try:
+            s = self._settings.with_(source=self.source.text().strip() or "camera:0",
+                                     decoder=self.decoder.currentText(), mode=self.mode.currentData(),
+                                     policy=self.policy.text().strip(), platform_url=self.platform_url.text().strip(),
+                                     language=self.language.currentData())
+            if self.new_pin.text() or self.new_pin2.text():
+                if self.new_pin.text() != self.new_pin2.text():
+                    raise SettingsError(self.tr("The two new PINs differ"))
+                s.set_pin(self.new_pin.text())
+        except SettingsError as exc:
+            self.error.setText(str(exc))
+            return False
+        self.result_settings = s
+        self.accept()
+        return True

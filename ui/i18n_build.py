@@ -1,0 +1,126 @@
+"""Developer tool: refresh the Qt Linguist catalogue and compile it.
+
+    .venv/bin/python -m ui.i18n_build          # lupdate ui/*.py -> assets/i18n/venue_zh_CN.ts, lrelease -> .qm
+
+The .ts is the source of truth for translators (edit it in `pyside6-linguist`). Messages that
+are new and unfinished get a first Chinese text from `FIRST_FILL` below; a message that is
+still unfinished afterwards makes this tool fail, so nothing ships half-translated. The .qm
+is committed, so running the app needs no build step. tests/ui/test_i18n.py checks the
+.ts matches the sources, the .qm matches the .ts, and every translation keeps its %1/%n.
+
+Threads: not part of the app.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TS = ROOT / "assets" / "i18n" / "venue_zh_CN.ts"
+QM = TS.with_suffix(".qm")
+
+FIRST_FILL = {
+    "%1 d": "%1 天", "%1 h": "%1 小时", "%1 min": "%1 分钟",
+    "Academic degree certificate": "学历学位证", "Administrator PIN": "管理员密码", "Admitted": "通过",
+    "Admitted today: %1": "今日通过：%1", "Age thresholds met": "年龄条件", "Browse…": "浏览…",
+    "Business licence": "营业执照", "Camera / source": "摄像头 / 画面来源", "Camera: error": "摄像头：故障",
+    "Camera: live": "摄像头：正常", "Camera: no picture": "摄像头：无画面", "Camera: starting": "摄像头：启动中",
+    "Camera: video ended": "摄像头：视频已结束", "Cancel": "取消", "Cannot verify": "无法验证",
+    "Certificate": "证照", "Code content too large": "码内容过大", "Code type": "码类型", "Copy JSON": "复制 JSON",
+    "Counter": "窗口", "Credit code": "统一社会信用代码", "Damaged code, cannot be read": "码已损坏，无法解析",
+    "Decoder": "解码器", "Disability certificate": "残疾人证",
+    "Does not meet this venue's conditions": "不符合本场所入场条件", "Driving licence": "驾驶证",
+    "Dynamic code already used": "动态码已被使用", "Dynamic code out of date, please refresh": "动态码已失效，请刷新",
+    "Dynamic code signature invalid": "动态码签名无效", "EU DCC details": "欧盟数字新冠证书信息",
+    "EU Digital COVID Certificate": "欧盟数字新冠证书", "Enter the administrator PIN": "请输入管理员密码",
+    "Enterprise": "企业名称", "Enterprise code": "企业码", "Expired": "已过期", "Expires": "有效期至",
+    "Export JSON…": "导出 JSON…", "Export verdict": "导出核验结果", "Food business permit": "食品经营许可证",
+    "Gate": "闸机", "Hold your resident code up to the camera": "将居民码对准摄像头", "Holder": "持码人",
+    "Household register": "户口簿", "ID card": "身份证", "ID number": "证件号码",
+    "Industrial product permit": "工业产品生产许可证", "Invalid signature (possibly forged)": "签名无效（可能伪造）",
+    "Issued by": "发证机关", "Issuer": "签发机构", "Issuer key not valid for this code": "签发密钥不在有效期内",
+    "Issuer key revoked": "签发密钥已吊销", "Issuer not allowed to issue this code": "签发机构无权签发此类码",
+    "Kiosk": "自助机", "Language": "语言", "Marriage certificate": "结婚证", "Mode": "模式", "Name": "姓名",
+    "New PIN": "新密码", "No camera picture": "无摄像头画面", "No code could be read": "未能识别二维码",
+    "No holder details are shown for a code that was not accepted.": "未通过的码不显示持码人信息。",
+    "No trust data": "无信任数据", "No trust data: enrol and sync this terminal.": "无信任数据：请注册并同步本终端。",
+    "Not a recognised code": "不是可识别的码", "Not enrolled (local files)": "未注册（本地文件）",
+    "Not synced yet": "尚未同步", "Not yet valid": "尚未生效", "Number": "证号", "Offline": "离线",
+    "Offline: the platform cannot be reached. Scanning goes on; the scan log uploads later.":
+        "离线：无法连接平台。核验照常进行，记录稍后上传。",
+    "Online": "在线", "Platform URL": "平台地址", "Please see staff": "请联系工作人员", "Quit the app": "退出程序",
+    "Real estate title": "不动产权证书", "Refused": "拒绝", "Refused today: %1": "今日拒绝：%1",
+    "Repeat new PIN": "再次输入新密码", "Resident code": "居民码", "Result": "结果", "Revoked": "已被吊销",
+    "Scan a code to see its details.": "扫码后在此显示详情。", "Senior citizen card": "老年人优待证",
+    "Settings": "设置", "Show your code to the camera": "请向摄像头出示您的码",
+    "Signer not allowed for this certificate type": "签发证书无权签发此类证明", "Social security card": "社会保障卡",
+    "Student card": "学生证", "Teacher qualification": "教师资格证", "Terminal clock may be wrong": "终端时钟可能不准",
+    "The two new PINs differ": "两次输入的新密码不一致", "Time": "时间",
+    "Today's scans at this terminal": "本终端今日核验记录", "Too many wrong PINs. Try again in %1 s.":
+        "密码错误次数过多，请 %1 秒后再试。",
+    "Trust data %1 old": "信任数据 %1 前更新", "Trust data out of date": "信任数据已过期",
+    "Trust data out of date: valid codes show amber, please see staff. Sync the terminal.":
+        "信任数据已过期：有效码显示黄色，请工作人员核查。请同步终端。",
+    "Type": "类型", "Unknown issuer": "签发机构未知", "Unsupported signature": "不支持的签名算法", "Valid": "有效",
+    "Valid code": "验证通过", "Valid until": "有效期至", "Venue Terminal": "场所核验终端", "Venue check": "场所核验",
+    "Venue policy": "场所规则", "Venue policy file": "场所规则文件", "Waiting for upload: %1": "待上传：%1",
+    "Wrong PIN": "密码错误", "default policy": "默认规则", "expired": "已过期", "expires in %1": "%1 后过期",
+    "leave empty to keep the PIN": "留空则不修改密码",
+}
+
+
+def tool(name: str) -> str:
+    exe = Path(sys.executable).parent / name
+    return str(exe) if exe.exists() else (shutil.which(name) or name)
+
+
+def sources() -> list[str]:
+    return sorted(str(p.relative_to(ROOT)) for p in (ROOT / "ui").glob("*.py") if p.name != "i18n_build.py")
+
+
+def lupdate(ts: Path) -> None:
+    subprocess.run([tool("pyside6-lupdate"), *sources(), "-ts", str(ts), "-target-language", "zh_CN",
+                    "-no-obsolete", "-locations", "none"], cwd=ROOT, check=True, capture_output=True)
+
+
+def lrelease(ts: Path, qm: Path) -> None:
+    subprocess.run([tool("pyside6-lrelease"), str(ts), "-qm", str(qm)], cwd=ROOT, check=True, capture_output=True)
+
+
+def fill(ts: Path) -> list[str]:
+    tree = ET.parse(ts)
+    missing = []
+    for msg in tree.getroot().iter("message"):
+        src = msg.findtext("source")
+        tr = msg.find("translation")
+        if tr.get("type") == "unfinished":
+            if src in FIRST_FILL:
+                tr.text = FIRST_FILL[src]
+                del tr.attrib["type"]
+            else:
+                missing.append(src)
+    ET.indent(tree)
+    with open(ts, "wb") as fh:
+        fh.write(b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE TS>\n')
+        tree.write(fh, encoding="utf-8", xml_declaration=False)
+        fh.write(b"\n")
+    return missing
+
+
+def main() -> int:
+    TS.parent.mkdir(parents=True, exist_ok=True)
+    lupdate(TS)
+    missing = fill(TS)
+    if missing:
+        print("untranslated:", *missing, sep="\n  ", file=sys.stderr)
+        return 1
+    lrelease(TS, QM)
+    print(f"{TS.relative_to(ROOT)} and {QM.relative_to(ROOT)} updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""The one module that imports the Qt binding (PySide6). Everything in ui/ takes Qt names from here.
+
+Threads: import-only; nothing here runs.
+QtMultimedia is optional: without PySide6-Addons or libpulse0 the import fails and
+`QSoundEffect` is None (the app then runs silent).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLocale, QMetaObject, QObject,
+                            QPointF, QRectF, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
+                            QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
+from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage,
+                           QKeyEvent, QKeySequence, QPainter, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
+                           QWindow)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
+                               QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,
+                               QTableWidgetItem, QTextEdit, QToolButton, QVBoxLayout, QWidget)
+
+try:  # QtMultimedia: PySide6-Addons + libpulse0
+    from PySide6.QtMultimedia import QSoundEffect
+except ImportError:  # pragma: no cover - depends on the machine
+    QSoundEffect = None
+
+__all__ = [n for n in dir() if n.startswith("Q") or n in ("Qt", "Signal", "Slot")]

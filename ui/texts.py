@@ -1,0 +1,121 @@
+"""Every user-facing word the app shows for a reason code, outcome, certificate type or code type.
+
+Source strings are English; the Chinese comes from Qt Linguist (assets/i18n/venue_zh_CN.ts,
+compiled to .qm). Chinese is the default language; English is the secondary line and the toggle.
+The core's own words (terminal.reasons.WORDS) are for the CLI only.
+
+Threads: GUI thread (translation lookups use the installed QTranslator).
+"""
+from __future__ import annotations
+
+from terminal import reasons as R
+from terminal.reasons import Outcome
+from terminal.verdict import Verdict
+
+from .qt import QCoreApplication, QT_TRANSLATE_NOOP
+
+# Outcome: one big word for gate staff, and an icon glyph.
+OUTCOME_WORD = {
+    Outcome.ADMIT: QT_TRANSLATE_NOOP("Outcome", "Admitted"),
+    Outcome.REFUSE: QT_TRANSLATE_NOOP("Outcome", "Refused"),
+    Outcome.CHECK: QT_TRANSLATE_NOOP("Outcome", "Please see staff"),
+}
+OUTCOME_ICON = {Outcome.ADMIT: "✓", Outcome.REFUSE: "✗", Outcome.CHECK: "!"}
+OUTCOME_COLOUR = {Outcome.ADMIT: "#1b8a3a", Outcome.REFUSE: "#c62828", Outcome.CHECK: "#f0a202"}
+OUTCOME_TEXT_COLOUR = {Outcome.ADMIT: "#ffffff", Outcome.REFUSE: "#ffffff", Outcome.CHECK: "#1a1a1a"}
+
+# Reason codes in short plain words (no personal data).
+REASON = {
+    R.OK: QT_TRANSLATE_NOOP("Reasons", "Valid code"),
+    R.UNKNOWN_FORMAT: QT_TRANSLATE_NOOP("Reasons", "Not a recognised code"),
+    R.BAD_ENCODING: QT_TRANSLATE_NOOP("Reasons", "Damaged code, cannot be read"),
+    R.TOO_LARGE: QT_TRANSLATE_NOOP("Reasons", "Code content too large"),
+    R.UNSUPPORTED_ALGORITHM: QT_TRANSLATE_NOOP("Reasons", "Unsupported signature"),
+    R.UNKNOWN_ISSUER: QT_TRANSLATE_NOOP("Reasons", "Unknown issuer"),
+    R.BAD_SIGNATURE: QT_TRANSLATE_NOOP("Reasons", "Invalid signature (possibly forged)"),
+    R.ISSUER_REVOKED: QT_TRANSLATE_NOOP("Reasons", "Issuer key revoked"),
+    R.ISSUER_KEY_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Issuer key not valid for this code"),
+    R.ISSUER_NOT_AUTHORISED: QT_TRANSLATE_NOOP("Reasons", "Issuer not allowed to issue this code"),
+    R.NOT_YET_VALID: QT_TRANSLATE_NOOP("Reasons", "Not yet valid"),
+    R.EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Expired"),
+    R.REVOKED: QT_TRANSLATE_NOOP("Reasons", "Revoked"),
+    R.HOLDER_SIGNATURE_INVALID: QT_TRANSLATE_NOOP("Reasons", "Dynamic code signature invalid"),
+    R.STALE_PRESENTATION: QT_TRANSLATE_NOOP("Reasons", "Dynamic code out of date, please refresh"),
+    R.REPLAYED: QT_TRANSLATE_NOOP("Reasons", "Dynamic code already used"),
+    R.POLICY_DENIED: QT_TRANSLATE_NOOP("Reasons", "Does not meet this venue's conditions"),
+    R.TRUST_LIST_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Trust data out of date"),
+    R.UNREADABLE: QT_TRANSLATE_NOOP("Reasons", "No code could be read"),
+    R.INTERNAL_ERROR: QT_TRANSLATE_NOOP("Reasons", "Cannot verify"),
+    R.WRONG_KEY_USAGE: QT_TRANSLATE_NOOP("Reasons", "Signer not allowed for this certificate type"),
+}
+
+WARNING = {
+    R.TRUST_STALE: QT_TRANSLATE_NOOP("Reasons", "Trust data out of date"),
+    R.CLOCK_SUSPECT: QT_TRANSLATE_NOOP("Reasons", "Terminal clock may be wrong"),
+}
+
+# Spec section 2, catalogue of linked certificate types. Unknown types are shown raw.
+CERT_TYPE = {
+    "id_card": QT_TRANSLATE_NOOP("Certs", "ID card"),
+    "household": QT_TRANSLATE_NOOP("Certs", "Household register"),
+    "social_security": QT_TRANSLATE_NOOP("Certs", "Social security card"),
+    "driving_licence": QT_TRANSLATE_NOOP("Certs", "Driving licence"),
+    "marriage": QT_TRANSLATE_NOOP("Certs", "Marriage certificate"),
+    "senior": QT_TRANSLATE_NOOP("Certs", "Senior citizen card"),
+    "disability": QT_TRANSLATE_NOOP("Certs", "Disability certificate"),
+    "student": QT_TRANSLATE_NOOP("Certs", "Student card"),
+    "teacher": QT_TRANSLATE_NOOP("Certs", "Teacher qualification"),
+    "degree": QT_TRANSLATE_NOOP("Certs", "Academic degree certificate"),
+    "property": QT_TRANSLATE_NOOP("Certs", "Real estate title"),
+    "business_licence": QT_TRANSLATE_NOOP("Certs", "Business licence"),
+    "food_permit": QT_TRANSLATE_NOOP("Certs", "Food business permit"),
+    "industrial_permit": QT_TRANSLATE_NOOP("Certs", "Industrial product permit"),
+}
+
+CODE_TYPE = {
+    "resident": QT_TRANSLATE_NOOP("Certs", "Resident code"),
+    "enterprise": QT_TRANSLATE_NOOP("Certs", "Enterprise code"),
+    "dcc": QT_TRANSLATE_NOOP("Certs", "EU Digital COVID Certificate"),
+}
+
+
+def lookup(context: str, text: str) -> str:
+    return QCoreApplication.translate(context, text)
+
+
+def ui_outcome(v: Verdict) -> Outcome:
+    """What the screen shows. Like Verdict.outcome, but a valid code under stale trust data is
+    amber too: staff check by hand rather than trust a list that should have been replaced."""
+    out = v.outcome
+    if out is Outcome.ADMIT and R.TRUST_STALE in v.warnings:
+        return Outcome.CHECK
+    return out
+
+
+def outcome_word(out: Outcome) -> str:
+    return lookup("Outcome", OUTCOME_WORD[out])
+
+
+def reason_source(v: Verdict) -> str:
+    """The untranslated (English) short reason for a verdict shown on screen."""
+    out = ui_outcome(v)
+    if v.valid and out is Outcome.CHECK:
+        w = R.CLOCK_SUSPECT if R.CLOCK_SUSPECT in v.warnings else R.TRUST_STALE
+        return WARNING[w]
+    return REASON.get(v.reason, v.reason)
+
+
+def reason_text(v: Verdict) -> str:
+    src = reason_source(v)
+    ctx = "Reasons"
+    return lookup(ctx, src) if src in REASON.values() or src in WARNING.values() else src
+
+
+def cert_type_name(t: str) -> str:
+    src = CERT_TYPE.get(t)
+    return lookup("Certs", src) if src else t
+
+
+def code_type_name(typ: str) -> str:
+    src = CODE_TYPE.get(typ)
+    return lookup("Certs", src) if src else typ

@@ -1,0 +1,444 @@
+"""The three screens: gate (staff glance), kiosk (self-service, elderly users), counter (clerks).
+
+Each view takes verdicts, frames and counts through plain methods called by the main window,
+and re-reads its words in `retranslate()` after a language switch.
+
+Threads: GUI thread only.
+"""
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+
+from terminal.reasons import Outcome
+from terminal.verdict import Verdict
+
+from . import texts as T
+from .qt import (QAbstractItemView, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+                 QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QPainter, QPixmap, QPushButton,
+                 QSizePolicy, QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
+                 QWidget, Signal)
+from .widgets import PreviewWidget, VerdictPanel, font
+
+
+def fmt_date(ts: int | None) -> str:
+    if ts is None:
+        return "—"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+
+
+def scan_icon(size: int = 220) -> QPixmap:
+    """A stylised phone-with-code icon (three finder squares, no data: nothing a camera could read)."""
+    pm = QPixmap(size, size)
+    pm.fill(QColor(0, 0, 0, 0))
+    p = QPainter(pm)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor("#263238"))
+    p.setPen(Qt.PenStyle.NoPen)
+    p.drawRoundedRect(int(size * 0.2), 0, int(size * 0.6), size, 18, 18)
+    p.setBrush(QColor("white"))
+    m = int(size * 0.26)
+    inner = size - 2 * m
+    p.drawRect(m, int(size * 0.18), inner, inner)
+    cell = inner / 7
+    for cx, cy in ((0, 0), (4, 0), (0, 4)):
+        x, y = m + cx * cell, int(size * 0.18) + cy * cell
+        p.setBrush(QColor("#263238"))
+        p.drawRect(int(x), int(y), int(3 * cell), int(3 * cell))
+        p.setBrush(QColor("white"))
+        p.drawRect(int(x + cell * 0.6), int(y + cell * 0.6), int(cell * 1.8), int(cell * 1.8))
+        p.setBrush(QColor("#263238"))
+        p.drawRect(int(x + cell), int(y + cell), int(cell), int(cell))
+    p.end()
+    return pm
+
+
+class GateView(QWidget):
+    """Full screen: live preview with the code outlined; a verdict fills the screen for ~2 s.
+    A new scan replaces the verdict at once, so the next person never waits."""
+
+    def __init__(self, *, language, verdict_seconds: float = 2.0, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._lang = language
+        self.verdict_seconds = verdict_seconds
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.stack = QStackedWidget()
+        live = QWidget()
+        ll = QVBoxLayout(live)
+        ll.setContentsMargins(0, 0, 0, 0)
+        self.preview = PreviewWidget()
+        self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.hint.setFont(font(30, True))
+        self.hint.setStyleSheet("background: #263238; color: white; padding: 10px;")
+        ll.addWidget(self.preview, 1)
+        ll.addWidget(self.hint)
+        self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language)
+        self.stack.addWidget(live)
+        self.stack.addWidget(self.panel)
+        lay.addWidget(self.stack, 1)
+        bar = QWidget()
+        bar.setStyleSheet("background: #eceff1;")
+        bl = QHBoxLayout(bar)
+        bl.setSpacing(48)
+        self.admitted = QLabel()
+        self.refused = QLabel()
+        for w, c, name in ((self.admitted, "#1b8a3a", "admitted today"), (self.refused, "#c62828", "refused today")):
+            w.setFont(font(24, True))
+            w.setStyleSheet(f"color: {c};")
+            w.setAccessibleName(name)
+            bl.addWidget(w)
+        bl.addStretch(1)
+        lay.addWidget(bar)
+        self._counts = (0, 0)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.ready)
+        self.retranslate()
+
+    def set_frame(self, img, corners, t_in) -> None:
+        self.preview.set_frame(img, corners, t_in)
+
+    def show_verdict(self, v: Verdict, t_in: float) -> None:
+        self.panel.show_verdict(v, t_in)
+        self.stack.setCurrentWidget(self.panel)
+        self._timer.start(int(self.verdict_seconds * 1000))
+
+    def ready(self) -> None:
+        self.stack.setCurrentIndex(0)
+
+    @property
+    def showing_verdict(self) -> bool:
+        return self.stack.currentWidget() is self.panel
+
+    def set_counts(self, admitted: int, refused: int) -> None:
+        self._counts = (admitted, refused)
+        self.admitted.setText(self.tr("Admitted today: %1").replace("%1", str(admitted)))
+        self.refused.setText(self.tr("Refused today: %1").replace("%1", str(refused)))
+
+    def retranslate(self) -> None:
+        hint = self.tr("Show your code to the camera")
+        sec = self._lang.secondary("Show your code to the camera")
+        self.hint.setText(hint + (f"  ·  {sec}" if sec else ""))
+        self.set_counts(*self._counts)
+        self.panel.retranslate()
+
+
+class KioskView(QWidget):
+    """Self-service: very large type, Chinese first with an English toggle, plain words and icons.
+    Idle screen after a while without scans; the admin PIN is the only way out."""
+
+    toggle_language = Signal()
+    admin_requested = Signal()
+
+    def __init__(self, *, language, verdict_seconds: float = 3.0, idle_seconds: float = 30.0,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self._lang = language
+        self.verdict_seconds = max(verdict_seconds, 3.0)   # older users read slower than gate staff glance
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        top = QWidget()
+        top.setStyleSheet("background: #0d47a1;")
+        tl = QHBoxLayout(top)
+        self.title = QLabel()
+        self.title.setFont(font(32, True))
+        self.title.setStyleSheet("color: white;")
+        self.lang_button = QPushButton()
+        self.lang_button.setFont(font(28, True))
+        self.lang_button.setMinimumHeight(72)
+        self.lang_button.setStyleSheet("background: white; color: #0d47a1; padding: 6px 24px; border-radius: 10px;")
+        self.lang_button.clicked.connect(self.toggle_language)
+        self.admin_button = QPushButton("⚙")
+        self.admin_button.setFont(font(20))
+        self.admin_button.setFlat(True)
+        self.admin_button.setStyleSheet("color: #90caf9;")
+        self.admin_button.setAccessibleName("administrator settings")
+        self.admin_button.clicked.connect(self.admin_requested)
+        tl.addWidget(self.title, 1)
+        tl.addWidget(self.lang_button)
+        tl.addWidget(self.admin_button)
+        lay.addWidget(top)
+
+        self.stack = QStackedWidget()
+        # idle: big icon and the guide
+        idle = QWidget()
+        il = QVBoxLayout(idle)
+        il.addStretch(1)
+        icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        icon.setPixmap(scan_icon(240))
+        icon.setAccessibleName("scan icon")
+        self.idle_guide = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.idle_guide.setFont(font(48, True))
+        self.idle_guide.setWordWrap(True)
+        self.idle_guide_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.idle_guide_en.setFont(font(28))
+        self.idle_guide_en.setStyleSheet("color: #455a64;")
+        il.addWidget(icon)
+        il.addWidget(self.idle_guide)
+        il.addWidget(self.idle_guide_en)
+        il.addStretch(1)
+        # guide: the live preview and the guide
+        guide = QWidget()
+        gl = QVBoxLayout(guide)
+        self.preview = PreviewWidget()
+        self.guide = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.guide.setFont(font(40, True))
+        self.guide.setWordWrap(True)
+        gl.addWidget(self.preview, 1)
+        gl.addWidget(self.guide)
+        self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language)
+        for w in (idle, guide, self.panel):
+            self.stack.addWidget(w)
+        self.idle_page, self.guide_page = idle, guide
+        lay.addWidget(self.stack, 1)
+
+        self._result_timer = QTimer(self, singleShot=True)
+        self._result_timer.timeout.connect(self._after_result)
+        self._idle_timer = QTimer(self, singleShot=True)
+        self._idle_timer.setInterval(int(idle_seconds * 1000))
+        self._idle_timer.timeout.connect(self.go_idle)
+        self.retranslate()
+        self.go_idle()
+
+    def go_idle(self) -> None:
+        if self.stack.currentWidget() is not self.panel:
+            self.stack.setCurrentWidget(self.idle_page)
+
+    def _after_result(self) -> None:
+        self.stack.setCurrentWidget(self.guide_page)
+        self._idle_timer.start()
+
+    def set_frame(self, img, corners, t_in) -> None:
+        self.preview.set_frame(img, corners, t_in)
+        if corners and self.stack.currentWidget() is self.idle_page:
+            self.stack.setCurrentWidget(self.guide_page)      # someone is holding up a code: wake
+            self._idle_timer.start()
+
+    def show_verdict(self, v: Verdict, t_in: float) -> None:
+        self.panel.show_verdict(v, t_in)
+        self.stack.setCurrentWidget(self.panel)
+        self._idle_timer.stop()
+        self._result_timer.start(int(self.verdict_seconds * 1000))
+
+    def set_counts(self, admitted: int, refused: int) -> None:
+        pass
+
+    def retranslate(self) -> None:
+        self.title.setText(self.tr("Venue check"))
+        # the toggle names the other language in that language
+        self.lang_button.setText("English" if self._lang.chinese else "中文")
+        self.lang_button.setAccessibleName("switch language")
+        self.idle_guide.setText(self.tr("Hold your resident code up to the camera"))
+        self.idle_guide_en.setText(self._lang.secondary("Hold your resident code up to the camera"))
+        self.guide.setText(self.tr("Hold your resident code up to the camera"))
+        self.panel.retranslate()
+
+
+class CounterView(QWidget):
+    """Service counter: the holder's masked details, linked certificates, the day's scans."""
+
+    def __init__(self, *, language, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._lang = language
+        self.verdict: Verdict | None = None
+        self._recent: list[dict] = []
+        grid = QGridLayout(self)
+        # left: preview + verdict
+        left = QVBoxLayout()
+        self.preview = PreviewWidget()
+        self.preview.setMinimumSize(360, 240)
+        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=48, language=language)
+        self.panel.setMinimumHeight(260)
+        left.addWidget(self.preview, 1)
+        left.addWidget(self.panel)
+        grid.addLayout(left, 0, 0)
+        # middle: details
+        mid = QVBoxLayout()
+        self.details_box = QGroupBox()
+        self.details_box.setFont(font(13, True))
+        form = QFormLayout(self.details_box)
+        self.fields: dict[str, tuple[QLabel, QLabel]] = {}
+        for key in ("type", "name", "id", "age", "valid_until", "issuer"):
+            lab, val = QLabel(), QLabel()
+            val.setFont(font(15))
+            val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            val.setAccessibleName(key)
+            lab.setFont(font(13))
+            form.addRow(lab, val)
+            self.fields[key] = (lab, val)
+        self.empty_note = QLabel()
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setFont(font(13))
+        self.empty_note.setStyleSheet("color: #555;")
+        form.addRow(self.empty_note)
+        mid.addWidget(self.details_box)
+        self.certs = QTableWidget(0, 4)
+        self.certs.setAccessibleName("linked certificates")
+        self.certs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.certs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.certs.verticalHeader().hide()
+        self.certs.setFont(font(13))
+        mid.addWidget(self.certs, 1)
+        self.dcc_box = QGroupBox()
+        self.dcc_form = QFormLayout(self.dcc_box)
+        self.dcc_box.hide()
+        mid.addWidget(self.dcc_box)
+        buttons = QHBoxLayout()
+        self.copy_button = QPushButton()
+        self.export_button = QPushButton()
+        for b in (self.copy_button, self.export_button):
+            b.setFont(font(13))
+            b.setEnabled(False)
+            buttons.addWidget(b)
+        self.copy_button.clicked.connect(self.copy_json)
+        self.export_button.clicked.connect(self.export_json)
+        mid.addLayout(buttons)
+        grid.addLayout(mid, 0, 1)
+        # right: the day's scans
+        right = QVBoxLayout()
+        self.log_title = QLabel()
+        self.log_title.setFont(font(13, True))
+        self.log = QTableWidget(0, 4)
+        self.log.setAccessibleName("today's scans")
+        self.log.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.log.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.log.verticalHeader().hide()
+        self.log.setFont(font(12))
+        right.addWidget(self.log_title)
+        right.addWidget(self.log, 1)
+        grid.addLayout(right, 0, 2)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 4)
+        grid.setColumnStretch(2, 3)
+        self.last_json = ""
+        self.retranslate()
+
+    def set_frame(self, img, corners, t_in) -> None:
+        self.preview.set_frame(img, corners, t_in)
+
+    def set_counts(self, admitted: int, refused: int) -> None:
+        pass
+
+    def show_verdict(self, v: Verdict, t_in: float) -> None:
+        self.verdict = v
+        self.panel.show_verdict(v, t_in)
+        self._fill()
+
+    def verdict_json(self) -> str:
+        if self.verdict is None:
+            return ""
+        d = self.verdict.to_dict()
+        if not self.verdict.valid:
+            d["credential"] = None        # details of a refused code stay off the clipboard too
+        return json.dumps(d, ensure_ascii=False, indent=2)
+
+    def copy_json(self) -> None:
+        self.last_json = self.verdict_json()
+        QGuiApplication.clipboard().setText(self.last_json)
+
+    def export_json(self, path: str | None = None) -> str | None:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export verdict"), "verdict.json", "JSON (*.json)",
+                                                  options=QFileDialog.Option.DontUseNativeDialog)
+        if not path:
+            return None
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(self.verdict_json())
+        return path
+
+    def _fill(self) -> None:
+        v = self.verdict
+        show = v is not None and v.valid and v.credential is not None
+        for _lab, val in self.fields.values():
+            val.setText("")
+        self.certs.setRowCount(0)
+        while self.dcc_form.rowCount():
+            self.dcc_form.removeRow(0)
+        self.dcc_box.hide()
+        self.copy_button.setEnabled(v is not None)
+        self.export_button.setEnabled(v is not None)
+        if v is None:
+            self.empty_note.setText(self.tr("Scan a code to see its details."))
+            return
+        if not show:
+            self.empty_note.setText(self.tr("No holder details are shown for a code that was not accepted."))
+            return
+        self.empty_note.setText("")
+        c = v.credential
+        ent = c.typ == "enterprise"
+        self.fields["name"][0].setText(self.tr("Enterprise") if ent else self.tr("Name"))
+        self.fields["id"][0].setText(self.tr("Credit code") if ent else self.tr("ID number"))
+        self.fields["type"][1].setText(f"{T.code_type_name(c.typ)} ({v.profile})")
+        self.fields["name"][1].setText(c.name)
+        self.fields["id"][1].setText(c.idm)
+        self.fields["age"][1].setText("  ".join(f"≥{a}" for a in c.age) or "—")
+        self.fields["valid_until"][1].setText(fmt_date(c.exp))
+        self.fields["issuer"][1].setText(c.issuer or "—")
+        now = time.time()
+        self.certs.setRowCount(len(c.certs))
+        for i, cert in enumerate(c.certs):
+            expired = cert.exp is not None and cert.exp < now
+            cells = (T.cert_type_name(cert.t), cert.no,
+                     fmt_date(cert.exp) + (" ⚠ " + self.tr("expired") if expired else ""), cert.iss or "—")
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if expired and j == 2:
+                    item.setForeground(QColor("#c62828"))
+                self.certs.setItem(i, j, item)
+        if c.typ == "dcc" and c.dcc:
+            for k, val in _flatten(c.dcc):
+                self.dcc_form.addRow(QLabel(k), QLabel(str(val)))
+            self.dcc_box.show()
+
+    def set_recent(self, events: list[dict]) -> None:
+        self._recent = events
+        self.log.setRowCount(len(events))
+        for i, ev in enumerate(events):
+            ts = str(ev.get("ts", ""))
+            hhmm = ts[11:19] if len(ts) >= 19 else ts
+            try:
+                hhmm = datetime.fromisoformat(ts.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
+            except ValueError:
+                pass
+            valid = bool(ev.get("valid"))
+            reason = str(ev.get("reason", ""))
+            word = self.tr("Valid") if valid else T.lookup("Reasons", T.REASON.get(reason, reason))
+            cells = (hhmm, "✓" if valid else "✗", word, T.code_type_name(str(ev.get("typ") or "—")))
+            for j, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if j == 1:
+                    item.setForeground(QColor("#1b8a3a" if valid else "#c62828"))
+                self.log.setItem(i, j, item)
+
+    def retranslate(self) -> None:
+        self.details_box.setTitle(self.tr("Holder"))
+        labels = {"type": self.tr("Code type"), "name": self.tr("Name"), "id": self.tr("ID number"),
+                  "age": self.tr("Age thresholds met"), "valid_until": self.tr("Valid until"),
+                  "issuer": self.tr("Issuer")}
+        for k, (lab, _v) in self.fields.items():
+            lab.setText(labels[k])
+        self.certs.setHorizontalHeaderLabels([self.tr("Certificate"), self.tr("Number"), self.tr("Expires"),
+                                              self.tr("Issued by")])
+        self.dcc_box.setTitle(self.tr("EU DCC details"))
+        self.copy_button.setText(self.tr("Copy JSON"))
+        self.export_button.setText(self.tr("Export JSON…"))
+        self.log_title.setText(self.tr("Today's scans at this terminal"))
+        self.log.setHorizontalHeaderLabels([self.tr("Time"), "", self.tr("Result"), self.tr("Type")])
+        self.panel.retranslate()
+        self._fill()
+        self.set_recent(self._recent)
+
+
+def _flatten(d, prefix: str = ""):
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            yield from _flatten(v, key + ".")
+        elif isinstance(v, (list, tuple)) and v and isinstance(v[0], dict):
+            for i, item in enumerate(v):
+                yield from _flatten(item, f"{key}[{i}].")
+        else:
+            yield key, v

@@ -1,0 +1,242 @@
+"""Reusable widgets: camera preview with the code outlined, the full-colour verdict panel, the
+status strip and the offline banner.
+
+Threads: GUI thread only (they receive data through queued signals from the workers).
+"""
+from __future__ import annotations
+
+import time
+
+from terminal.reasons import Outcome
+from terminal.verdict import Verdict
+
+from . import texts as T
+from .qt import (QColor, QFont, QFrame, QHBoxLayout, QImage, QLabel, QPainter, QPen, QPointF, QPolygonF,
+                 QRectF, QSizePolicy, Qt, QVBoxLayout, QWidget, Signal)
+
+
+def font(pt: int, bold: bool = False) -> QFont:
+    f = QFont()
+    f.setPointSize(pt)
+    f.setBold(bold)
+    return f
+
+
+class PreviewWidget(QWidget):
+    """The live camera picture, aspect-fit, with each detected code outlined for a moment."""
+
+    OUTLINE_SECONDS = 0.6
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._img: QImage | None = None
+        self._corners: list = []
+        self._corners_at = 0.0
+        self.frames_shown = 0
+        self.setMinimumSize(160, 120)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setAccessibleName("camera preview")
+
+    def set_frame(self, img: QImage, corners: list, t_in: float = 0.0) -> None:
+        self._img = img
+        now = time.monotonic()
+        if corners:
+            self._corners, self._corners_at = corners, now
+        elif now - self._corners_at > self.OUTLINE_SECONDS:
+            self._corners = []
+        self.frames_shown += 1
+        self.update()
+
+    @property
+    def outlined(self) -> list:
+        return list(self._corners)
+
+    def paintEvent(self, _ev) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#101418"))
+        if self._img is None or self._img.isNull():
+            p.setPen(QColor("#8a9199"))
+            p.setFont(font(14))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No camera picture"))
+            return
+        iw, ih = self._img.width(), self._img.height()
+        s = min(self.width() / iw, self.height() / ih)
+        w, h = iw * s, ih * s
+        x0, y0 = (self.width() - w) / 2, (self.height() - h) / 2
+        p.drawImage(QRectF(x0, y0, w, h), self._img)
+        if self._corners:
+            pen = QPen(QColor("#37d67a"))
+            pen.setWidth(5)
+            p.setPen(pen)
+            for quad in self._corners:
+                p.drawPolygon(QPolygonF([QPointF(x0 + x * s, y0 + y * s) for x, y in quad]))
+
+
+class VerdictPanel(QWidget):
+    """A verdict filling its area: colour, icon, one big word, a short reason. Never personal data.
+
+    `painted` fires on the first paint after a verdict is set (for the latency bench)."""
+
+    painted = Signal(object, float, float)    # verdict, t_in, perf_counter at paint
+
+    def __init__(self, *, big: int = 96, reason_pt: int = 40, icon_pt: int = 160, parent: QWidget | None = None,
+                 language=None):
+        super().__init__(parent)
+        self._lang = language
+        self.verdict: Verdict | None = None
+        self.outcome: Outcome | None = None
+        self._t_in = 0.0
+        self._pending_paint = False
+        self.setAutoFillBackground(True)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(24, 24, 24, 24)
+        lay.addStretch(1)
+        self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.icon.setFont(font(icon_pt, True))
+        self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.word.setFont(font(big, True))
+        self.word.setWordWrap(True)
+        self.word_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.word_en.setFont(font(max(16, big // 3), True))
+        self.reason = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.reason.setFont(font(reason_pt, True))
+        self.reason.setWordWrap(True)
+        self.reason_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.reason_en.setFont(font(max(14, reason_pt // 2)))
+        self.reason_en.setWordWrap(True)
+        self.code = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)   # the support code, e.g. "expired"
+        self.code.setFont(font(12))
+        for w in (self.icon, self.word, self.word_en, self.reason, self.reason_en, self.code):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        self.setAccessibleName("verdict")
+
+    def show_verdict(self, v: Verdict, t_in: float = 0.0) -> None:
+        self.verdict, self._t_in = v, t_in
+        self.outcome = T.ui_outcome(v)
+        self._pending_paint = True
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        v = self.verdict
+        if v is None:
+            return
+        out = self.outcome
+        bg, fg = T.OUTCOME_COLOUR[out], T.OUTCOME_TEXT_COLOUR[out]
+        self.setStyleSheet(f"VerdictPanel {{ background: {bg}; }} QLabel {{ color: {fg}; }}")
+        pal = self.palette()
+        pal.setColor(self.backgroundRole(), QColor(bg))
+        self.setPalette(pal)
+        self.icon.setText(T.OUTCOME_ICON[out])
+        self.word.setText(T.outcome_word(out))
+        src_reason = T.reason_source(v)
+        self.reason.setText(T.reason_text(v))
+        secondary = self._lang.chinese if self._lang is not None else False
+        self.word_en.setText(T.OUTCOME_WORD[out] if secondary else "")
+        self.reason_en.setText(src_reason if secondary else "")
+        self.word_en.setVisible(secondary)
+        self.reason_en.setVisible(secondary)
+        self.code.setText(v.reason)
+        self.setAccessibleName(f"verdict {out.value}")
+        self.setAccessibleDescription(f"{T.outcome_word(out)}: {T.reason_text(v)}")
+
+    def colour(self) -> str:
+        return T.OUTCOME_COLOUR[self.outcome] if self.outcome else ""
+
+    def paintEvent(self, ev) -> None:
+        p = QPainter(self)
+        if self.outcome is not None:
+            p.fillRect(self.rect(), QColor(T.OUTCOME_COLOUR[self.outcome]))
+        p.end()
+        if self._pending_paint:
+            self._pending_paint = False
+            self.painted.emit(self.verdict, self._t_in, time.perf_counter())
+
+
+class Banner(QLabel):
+    """A one-line coloured banner across the window (offline, trust data stale...)."""
+
+    def __init__(self, colour: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFont(font(16, True))
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet(f"background: {colour}; color: white; padding: 6px;")
+        self.setWordWrap(True)
+        self.hide()
+
+
+class StatusStrip(QWidget):
+    """Online/offline, trust data age, events waiting for upload, camera state."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(6, 0, 6, 0)
+        self.online = QLabel()
+        self.trust = QLabel()
+        self.pending = QLabel()
+        self.camera = QLabel()
+        for w, name in ((self.online, "network state"), (self.trust, "trust data age"),
+                        (self.pending, "events waiting for upload"), (self.camera, "camera state")):
+            w.setFont(font(12))
+            w.setAccessibleName(name)
+            lay.addWidget(w)
+            sep = QFrame()
+            sep.setFrameShape(QFrame.Shape.VLine)
+            lay.addWidget(sep)
+        lay.addStretch(1)
+
+    def duration(self, seconds: float) -> str:
+        s = max(0, int(seconds))
+        if s < 3600:
+            return self.tr("%1 min").replace("%1", str(s // 60))
+        if s < 48 * 3600:
+            return self.tr("%1 h").replace("%1", str(s // 3600))
+        return self.tr("%1 d").replace("%1", str(s // 86400))
+
+    def show_status(self, st, camera_state: str, now: float | None = None) -> None:
+        """st: terminal.service.Status (or None before the first poll)."""
+        self.trust_warning = ""
+        if st is None:
+            return
+        if now is None:   # the service's clock (tests and demos pin it), not ours
+            now = st.trust_iat + st.trust_age_s if st.trust_iat is not None and st.trust_age_s is not None \
+                else time.time()
+        if not st.enrolled:
+            self.online.setText(self.tr("Not enrolled (local files)"))
+            self.online.setStyleSheet("color: #666;")
+        elif st.online is False:
+            self.online.setText("● " + self.tr("Offline"))
+            self.online.setStyleSheet("color: #c62828; font-weight: bold;")
+        elif st.online is None:
+            self.online.setText("○ " + self.tr("Not synced yet"))
+            self.online.setStyleSheet("color: #666;")
+        else:
+            self.online.setText("● " + self.tr("Online"))
+            self.online.setStyleSheet("color: #1b8a3a; font-weight: bold;")
+        if st.trust_iat is None:
+            self.trust.setText(self.tr("No trust data"))
+            self.trust.setStyleSheet("color: #c62828; font-weight: bold;")
+            self.trust_warning = "none"
+        elif st.trust_stale:
+            self.trust.setText("⚠ " + self.tr("Trust data out of date"))
+            self.trust.setStyleSheet("color: #c62828; font-weight: bold;")
+            self.trust_warning = "stale"
+        else:
+            age = self.tr("Trust data %1 old").replace("%1", self.duration(st.trust_age_s or 0))
+            left = (st.trust_next or now) - now
+            span = max(1, (st.trust_next or now) - st.trust_iat)
+            if left < max(3600, 0.2 * span):
+                self.trust.setText("⚠ " + age + " · " + self.tr("expires in %1").replace("%1", self.duration(left)))
+                self.trust.setStyleSheet("color: #b36b00; font-weight: bold;")
+                self.trust_warning = "soon"
+            else:
+                self.trust.setText(age)
+                self.trust.setStyleSheet("")
+        self.pending.setText(self.tr("Waiting for upload: %1").replace("%1", str(st.events_pending)))
+        cam = {
+            "live": self.tr("Camera: live"), "opening": self.tr("Camera: starting"),
+            "no_signal": self.tr("Camera: no picture"), "ended": self.tr("Camera: video ended"),
+        }.get(camera_state.split(":")[0], self.tr("Camera: error"))
+        self.camera.setText(cam)
+        self.camera.setStyleSheet("" if camera_state in ("live", "opening", "ended") else "color: #c62828;")

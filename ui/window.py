@@ -1,0 +1,277 @@
+"""The main window: the current mode's view, the offline/stale banners, the status strip, the admin
+entry, and the keyboard-wedge listener.
+
+Threads: GUI thread only. Worker results arrive through queued signals connected in ui/app.py.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from terminal import reasons as R
+from terminal.reasons import Outcome
+from terminal.verdict import Verdict
+
+from . import texts as T
+from .dialogs import PinDialog, SettingsDialog
+from .qt import (QApplication, QEvent, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QObject, QPushButton,
+                 QStackedWidget, QTextEdit, Qt, QVBoxLayout, QWidget, Signal, Slot)
+from .settings import Settings
+from .views import CounterView, GateView, KioskView
+from .widgets import Banner, StatusStrip, font
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    scan_requested = Signal(str, float, str)       # text, t_in, source: wedge scans go to the verify worker
+    settings_saved = Signal(object)                # the new Settings (the app applies them)
+    verdict_shown = Signal(object, float, float)   # verdict, t_in, perf_counter when painted
+    recent_wanted = Signal()
+
+    def __init__(self, *, settings: Settings, language, sound, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings
+        self.language = language
+        self.sound = sound
+        self.status = None
+        self.camera_state = "opening"
+        self.local_counts = [0, 0]
+        self.local_recent: list[dict] = []
+        self.verdicts_shown = 0
+        self._allow_close = False
+        self._on_close: Callable[[], None] | None = None
+        self.setObjectName("MainWindow")
+        self.setAccessibleName("Venue Terminal")
+
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.offline_banner = Banner("#c62828")
+        self.offline_banner.setAccessibleName("offline banner")
+        self.stale_banner = Banner("#b36b00")
+        self.stale_banner.setAccessibleName("trust data banner")
+        lay.addWidget(self.offline_banner)
+        lay.addWidget(self.stale_banner)
+        self.views = QStackedWidget()
+        self.gate = GateView(language=language, verdict_seconds=settings.verdict_seconds)
+        self.kiosk = KioskView(language=language, verdict_seconds=settings.verdict_seconds,
+                               idle_seconds=settings.kiosk_idle_seconds)
+        self.counter = CounterView(language=language)
+        for v in (self.gate, self.kiosk, self.counter):
+            self.views.addWidget(v)
+            v.panel.painted.connect(self.verdict_shown)
+        self.kiosk.toggle_language.connect(self.toggle_language)
+        self.kiosk.admin_requested.connect(self.open_admin)
+        lay.addWidget(self.views, 1)
+        self.setCentralWidget(central)
+
+        self.strip = StatusStrip()
+        self.admin_button = QPushButton()
+        self.admin_button.setFont(font(12))
+        self.admin_button.setAccessibleName("settings")
+        self.admin_button.clicked.connect(self.open_admin)
+        self.statusBar().addWidget(self.strip, 1)
+        self.statusBar().addPermanentWidget(self.admin_button)
+        self.set_mode(settings.mode)
+        self.retranslate()
+
+    # ------------------------------------------------------------------ mode and language
+    @property
+    def view(self):
+        return self.views.currentWidget()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.views.setCurrentWidget({"gate": self.gate, "kiosk": self.kiosk, "counter": self.counter}[mode])
+        self.admin_button.setVisible(mode != "kiosk")     # the kiosk has its own small ⚙ in the corner
+        self.statusBar().setVisible(mode != "kiosk" or True)
+        if mode == "counter":
+            self.recent_wanted.emit()
+
+    @property
+    def locked(self) -> bool:
+        """Kiosk mode can only be left with the admin PIN."""
+        return self.mode == "kiosk" and not self._allow_close
+
+    @Slot()
+    def toggle_language(self) -> None:
+        self.set_language("en" if self.language.chinese else "zh")
+
+    def set_language(self, code: str) -> None:
+        self.language.set(code)   # installs/removes the translator: Qt sends LanguageChange
+        self.settings.language = code
+        self.retranslate()
+
+    def changeEvent(self, ev) -> None:
+        if ev.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(ev)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Venue Terminal"))
+        self.admin_button.setText("⚙ " + self.tr("Settings"))
+        for v in (self.gate, self.kiosk, self.counter):
+            v.retranslate()
+        self._show_status()
+
+    # ------------------------------------------------------------------ worker results (queued, GUI thread)
+    @Slot(object, float)
+    def on_frame(self, img, corners, t_in: float = 0.0) -> None:
+        self.view.set_frame(img, corners, t_in)
+
+    @Slot(object, float, str, str)
+    def on_verdict(self, v: Verdict, t_in: float, source: str = "camera", text: str = "") -> None:
+        self.show_verdict(v, t_in)
+
+    @Slot(float)
+    def on_unreadable(self, t_in: float) -> None:
+        self.show_verdict(Verdict(valid=False, reason=R.UNREADABLE, detail="no code could be read in the image"), t_in)
+
+    def show_verdict(self, v: Verdict, t_in: float) -> None:
+        self.verdicts_shown += 1
+        self.last_verdict = v
+        out = T.ui_outcome(v)
+        self.view.show_verdict(v, t_in)
+        self.sound.play(out)
+        if self.status is None or not self.status.enrolled:
+            self.local_counts[0 if v.valid else 1] += 1
+            self.local_recent.insert(0, {"ts": datetime.now(timezone.utc).isoformat(), "valid": v.valid,
+                                         "reason": v.reason, "typ": v.credential.typ if v.credential else None,
+                                         "profile": v.profile})
+            del self.local_recent[200:]
+            self.view.set_counts(*self.local_counts)
+            if self.mode == "counter":
+                self.counter.set_recent(self.local_recent)
+        else:
+            self.recent_wanted.emit()
+
+    @Slot(object, object)
+    def on_status(self, st, counts) -> None:
+        self.status = st
+        if st is not None and st.enrolled:
+            self.view.set_counts(*counts)
+        self._show_status()
+
+    @Slot(object)
+    def on_recent(self, events: list) -> None:
+        if self.status is not None and self.status.enrolled:
+            self.counter.set_recent(events)
+
+    @Slot(str)
+    def on_camera_state(self, state: str) -> None:
+        self.camera_state = state
+        self._show_status()
+
+    def _show_status(self) -> None:
+        st = self.status
+        self.strip.show_status(st, self.camera_state)
+        if st is None:
+            return
+        if st.enrolled and st.online is False:
+            msg = self.tr("Offline: the platform cannot be reached. Scanning goes on; the scan log uploads later.")
+            sec = self.language.secondary("Offline: the platform cannot be reached. "
+                                          "Scanning goes on; the scan log uploads later.")
+            self.offline_banner.setText(msg + (f"\n{sec}" if sec else ""))
+            self.offline_banner.show()
+        else:
+            self.offline_banner.hide()
+        if st.trust_stale or st.trust_iat is None:
+            msg = (self.tr("Trust data out of date: valid codes show amber, please see staff. Sync the terminal.")
+                   if st.trust_stale else self.tr("No trust data: enrol and sync this terminal."))
+            self.stale_banner.setText(msg)
+            self.stale_banner.show()
+        else:
+            self.stale_banner.hide()
+
+    # ------------------------------------------------------------------ admin
+    @Slot()
+    def open_admin(self) -> bool:
+        pin = PinDialog(self.settings, self)
+        self.pin_dialog = pin
+        if pin.exec() != PinDialog.DialogCode.Accepted:
+            return False
+        dlg = SettingsDialog(self.settings, self)
+        self.settings_dialog = dlg
+        ok = dlg.exec() == SettingsDialog.DialogCode.Accepted
+        if dlg.quit_requested:
+            self.shutdown()
+            return True
+        if ok and dlg.result_settings is not None:
+            self.settings_saved.emit(dlg.result_settings)
+        return ok
+
+    def apply_settings(self, s: Settings) -> None:
+        old = self.settings
+        self.settings = s
+        if s.language != self.language.code:
+            self.set_language(s.language)
+        if s.mode != old.mode:
+            self.set_mode(s.mode)
+        for v in (self.gate, self.kiosk):
+            v.verdict_seconds = s.verdict_seconds if v is self.gate else max(3.0, s.verdict_seconds)
+        self.sound.enabled = s.sound
+
+    # ------------------------------------------------------------------ closing
+    def set_on_close(self, fn: Callable[[], None]) -> None:
+        self._on_close = fn
+
+    def shutdown(self) -> None:
+        """Close for real (admin quit, --exit-after, tests)."""
+        self._allow_close = True
+        self.close()
+
+    def closeEvent(self, ev) -> None:
+        if self.locked:
+            ev.ignore()
+            return
+        if self._on_close is not None:
+            fn, self._on_close = self._on_close, None
+            fn()
+        ev.accept()
+
+    def keyPressEvent(self, ev) -> None:
+        if self.locked and ev.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F4):
+            ev.ignore()
+            return
+        super().keyPressEvent(ev)
+
+
+class WedgeFilter(QObject):
+    """Keyboard-wedge scanners type the code and press Enter. Installed on the QApplication, this
+    filter sees every key once (at the widget that has focus, or the window when none has), feeds
+    the pure burst detector with the event's own timestamp, and emits whole scans.
+    Typing into text fields (settings, PIN) is left alone."""
+
+    scanned = Signal(str, float, str)
+
+    def __init__(self, window: QMainWindow, detector, parent: QObject | None = None):
+        super().__init__(parent)
+        self._window = window
+        self._detector = detector
+        self.keys_seen = 0
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() != QEvent.Type.KeyPress:
+            return False
+        if not isinstance(obj, QWidget):
+            return False                              # the QWindow copy of the same key
+        focus = QApplication.focusWidget()
+        if obj is not (focus if focus is not None else obj.window()):
+            return False                              # propagation to parents: already counted
+        if obj.window() is not self._window or isinstance(obj, (QLineEdit, QTextEdit)):
+            return False
+        self.keys_seen += 1
+        key = ev.key()
+        ts = float(ev.timestamp()) if ev.timestamp() else time.monotonic() * 1000
+        token = "\n" if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) else ev.text()
+        if not token:
+            return False
+        code = self._detector.feed(token, ts)
+        if code:
+            self.scanned.emit(code, time.perf_counter(), "wedge")
+            return True
+        return False

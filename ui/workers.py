@@ -1,0 +1,313 @@
+"""Background work: capture + decoding, verification, status polling and sync.
+
+Threads:
+- `CaptureWorker.run` runs on its own QThread ("capture"): it reads frames, decodes the latest
+  one, and emits previews and scanned texts. While it decodes, newer frames replace older ones
+  (the camera source keeps only the latest; a video played in real time skips frames it is
+  late for), so the screen never lags behind the camera. `stop()` is called from the GUI thread
+  and only sets a flag.
+- `VerifyWorker.verify` runs on the "verify" QThread: it calls TerminalService.scan (which logs
+  the scan event durably before returning) and emits the verdict.
+- `StatusWorker` lives on the "status" QThread: a timer polls service.status(), day counts and
+  the day's scans, so a slow disk never blocks the GUI thread.
+- `SyncController` lives on the GUI thread but runs each sync as a QRunnable on a QThreadPool
+  (network I/O never touches the GUI thread); results come back as queued signals.
+Every signal crossing threads is delivered queued, so slots on widgets run on the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .qt import QImage, QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+PREVIEW_WIDTH = 640
+
+
+def gray_to_qimage(gray: np.ndarray, max_width: int = PREVIEW_WIDTH) -> tuple[QImage, float]:
+    """A QImage copy of a gray frame, downscaled to at most `max_width`; returns (image, scale)."""
+    h, w = gray.shape[:2]
+    scale = 1.0
+    if w > max_width:
+        import cv2
+        scale = max_width / w
+        gray = cv2.resize(gray, (max_width, max(1, int(round(h * scale)))), interpolation=cv2.INTER_AREA)
+    gray = np.ascontiguousarray(gray)
+    h2, w2 = gray.shape[:2]
+    img = QImage(gray.data, w2, h2, gray.strides[0], QImage.Format.Format_Grayscale8)
+    return img.copy(), scale
+
+
+class CaptureWorker(QObject):
+    """Reads frames from a scanner.frames source, decodes them, emits previews and new codes.
+
+    A camera or video runs behind scanner.frames.LatestFrameReader: the reader thread keeps only
+    the newest frame, so frames that arrive while this worker decodes are dropped ("latest frame
+    wins"); a video plays at its own frame rate, like a camera. For an `images:` source every
+    image is one deliberate scan: an image without a readable code gives `unreadable`, so the
+    screen still shows an outcome.
+
+    open_source: (spec, **options) -> FrameSource; make_decoder: () -> decoder;
+    make_debouncer: () -> scanner.debounce.Debouncer-like (feed(texts, now) -> new texts).
+    """
+
+    frame = Signal(QImage, object, float)      # preview, [corners...] in preview pixels, t_in
+    scanned = Signal(str, float, str)          # text, t_in (perf_counter when the frame arrived), source
+    unreadable = Signal(float)                 # t_in of an image without a readable code
+    state = Signal(str)                        # opening | live | reconnecting | ended | failed | error:...
+    first_frame = Signal(float)                # perf_counter of the first frame
+    finished = Signal()
+
+    def __init__(self, *, source_spec: str, open_source: Callable[..., Any], make_decoder: Callable[[], Any],
+                 make_debouncer: Callable[[], Any] | None = None, preview_every: int = 2,
+                 realtime: bool = True, image_interval: float = 0.0, preview_width: int = PREVIEW_WIDTH,
+                 loop: bool = False):
+        super().__init__()
+        self.source_spec = source_spec
+        self._open_source = open_source
+        self._make_decoder = make_decoder
+        self._make_debouncer = make_debouncer
+        self._preview_every = max(1, preview_every)
+        self._realtime = realtime
+        self._image_interval = image_interval
+        self._preview_width = preview_width
+        self._loop_media = loop
+        self._stop = threading.Event()
+        self.images = source_spec.startswith(("images:", "image:"))
+        self.frames_decoded = 0
+        self.reader = None
+
+    def stop(self) -> None:
+        """Called from any thread: the loop ends after the current frame."""
+        self._stop.set()
+
+    @Slot()
+    def run(self) -> None:
+        from scanner.frames import LatestFrameReader
+        src = None
+        try:
+            self.state.emit("opening")
+            decoder = self._make_decoder()
+            if self.images:
+                src = self._open_source(self.source_spec, loop=self._loop_media)
+                src.open()
+                self.state.emit(src.state)
+                self._images_loop(src, decoder)
+            else:
+                opts = {"realtime": self._realtime, "loop": self._loop_media} \
+                    if self.source_spec.startswith("video:") else {}
+                src = self._open_source(self.source_spec, **opts)
+                src.on_state = self.state.emit
+                self.reader = LatestFrameReader(src).start()
+                debouncer = self._make_debouncer() if self._make_debouncer else None
+                self._camera_loop(self.reader, decoder, debouncer)
+        except Exception as exc:  # noqa: BLE001 - a broken camera must show on screen, not kill the app
+            log.error("capture stopped: %s\n%s", exc, traceback.format_exc())
+            self.state.emit(f"error:{exc}")
+        finally:
+            try:
+                if self.reader is not None:
+                    self.reader.stop()
+                elif src is not None:
+                    src.close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the frame source")
+            self.finished.emit()
+
+    def _camera_loop(self, reader, decoder, debouncer) -> None:
+        first = True
+        while not self._stop.is_set():
+            f = reader.get(timeout=0.1)
+            if f is None:
+                if not reader.running:
+                    if reader.error is not None:
+                        self.state.emit(f"error:{reader.error}")
+                    else:
+                        self.state.emit(reader.state)
+                    return
+                continue
+            t_in = time.perf_counter()
+            if first:
+                first = False
+                self.first_frame.emit(t_in)
+            found = self._decode_and_preview(f.gray, t_in, decoder)
+            texts = [d.text for d in found]
+            new = debouncer.feed(texts, f.ts) if debouncer is not None else list(dict.fromkeys(texts))
+            for text in new:
+                self.scanned.emit(text, t_in, "camera")
+
+    def _images_loop(self, src, decoder) -> None:
+        first = True
+        while not self._stop.is_set():
+            f = src.read()
+            if f is None:
+                if src.state in ("ended", "failed"):
+                    self.state.emit(src.state)
+                    return
+                if self._stop.wait(0.01):
+                    return
+                continue
+            t_in = time.perf_counter()
+            if first:
+                first = False
+                self.first_frame.emit(t_in)
+            found = self._decode_and_preview(f.gray, t_in, decoder)
+            texts = list(dict.fromkeys(d.text for d in found))
+            if not texts:
+                self.unreadable.emit(t_in)
+            for text in texts:
+                self.scanned.emit(text, t_in, "camera")
+            if self._image_interval and self._stop.wait(self._image_interval):
+                return
+
+    def _decode_and_preview(self, gray: np.ndarray, t_in: float, decoder) -> list:
+        found = decoder.decode(gray)
+        self.frames_decoded += 1
+        if found or self.images or self.frames_decoded % self._preview_every == 0:
+            img, scale = gray_to_qimage(gray, self._preview_width)
+            corners = [[(x * scale, y * scale) for x, y in d.corners] for d in found]
+            self.frame.emit(img, corners, t_in)
+        return found
+
+
+class VerifyWorker(QObject):
+    """Verifies scanned texts through the service (on the verify thread)."""
+
+    verdict = Signal(object, float, str, str)   # Verdict, t_in, source, text
+
+    def __init__(self, service):
+        super().__init__()
+        self._svc = service
+
+    @Slot(str, float, str)
+    def verify(self, text: str, t_in: float, source: str) -> None:
+        v = self._svc.scan(text, source=source)
+        self.verdict.emit(v, t_in, source, text)
+
+
+class StatusWorker(QObject):
+    """Polls the service for status, day counts and the day's scans (on the status thread)."""
+
+    status = Signal(object, object)      # Status, (admitted, refused)
+    recent = Signal(object)              # list[dict]
+
+    def __init__(self, service, interval_ms: int = 1000):
+        super().__init__()
+        self._svc = service
+        self._interval = interval_ms
+        self._timer: QTimer | None = None
+
+    @Slot()
+    def start(self) -> None:
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start(self._interval)
+        self.refresh()
+
+    @Slot()
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+
+    @Slot()
+    def refresh(self) -> None:
+        try:
+            self.status.emit(self._svc.status(), self._svc.day_counts())
+        except Exception:  # noqa: BLE001 - a status hiccup must not end the poller
+            log.exception("status poll failed")
+
+    @Slot()
+    def refresh_recent(self) -> None:
+        try:
+            self.recent.emit(self._svc.recent(50))
+        except Exception:  # noqa: BLE001
+            log.exception("reading the day's scans failed")
+
+
+class _SyncSignals(QObject):
+    done = Signal(bool, str)           # ok, message
+
+
+class _SyncJob(QRunnable):
+    def __init__(self, run: Callable[[], Any], signals: _SyncSignals):
+        super().__init__()
+        self._run = run
+        self._signals = signals
+        self.setAutoDelete(True)
+
+    def run(self) -> None:   # on a pool thread
+        try:
+            res = self._run()
+            self._signals.done.emit(True, str(res) if res is not None else "")
+        except Exception as exc:  # noqa: BLE001 - sync failure is a status, not a crash
+            log.warning("sync failed: %s", exc)
+            self._signals.done.emit(False, f"{type(exc).__name__}: {exc}")
+
+
+class SyncController(QObject):
+    """Runs `sync_once()` every `interval_s` on a thread pool, one at a time (GUI-thread object).
+
+    sync_once: a callable doing one sync round (terminal.sync) and reloading the service's
+    trust data; it may block on the network for as long as it likes.
+    """
+
+    synced = Signal(bool, str)
+
+    def __init__(self, sync_once: Callable[[], Any] | None, interval_s: float = 30.0, parent: QObject | None = None):
+        super().__init__(parent)
+        self._sync_once = sync_once
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._busy = False
+        self._signals = _SyncSignals()
+        self._signals.done.connect(self._done)
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(50, int(interval_s * 1000)))
+        self._timer.timeout.connect(self.sync_now)
+        self.rounds = 0
+
+    @property
+    def available(self) -> bool:
+        return self._sync_once is not None
+
+    def start(self) -> None:
+        if self._sync_once is None:
+            return
+        self._timer.start()
+        self.sync_now()
+
+    @Slot()
+    def sync_now(self) -> None:
+        if self._sync_once is None or self._busy:
+            return
+        self._busy = True
+        self._pool.start(_SyncJob(self._sync_once, self._signals))
+
+    @Slot(bool, str)
+    def _done(self, ok: bool, msg: str) -> None:
+        self._busy = False
+        self.rounds += 1
+        self.synced.emit(ok, msg)
+
+    def stop(self, wait_ms: int = 3000) -> None:
+        self._timer.stop()
+        self._pool.waitForDone(wait_ms)
+
+
+def start_thread(worker: QObject, name: str, start_slot: Callable | None = None) -> QThread:
+    """Move `worker` to a new QThread named `name`, start it, and call `start_slot` there."""
+    th = QThread()
+    th.setObjectName(name)
+    worker.moveToThread(th)
+    if start_slot is not None:
+        th.started.connect(start_slot)
+    th.start()
+    return th
