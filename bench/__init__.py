@@ -1,0 +1,1 @@
+"""Benchmarks that print tables (run one: python -m bench.bench_<name>)."""

@@ -1,0 +1,254 @@
+"""Scanner benchmark: decode rate and time per frame, per category, per decoder, two sizes.
+
+    .venv/bin/python -m bench.bench_scanner            # default run (~2 minutes here)
+    .venv/bin/python -m bench.bench_scanner --quick    # a few frames per category (~20 s)
+    .venv/bin/python -m bench.bench_scanner --explore  # how the cascade's steps were chosen
+
+Frames come from scanner.synth (seeded: the same frames on every run). For each size
+(640x480, 1280x720) and each decoder alone (zxing, zbar, opencv) and the cascade, it prints
+per category: codes read / codes shown, and p50/p95 milliseconds per frame. Then the totals,
+false reads (a text that is not in the frame, or any code on an empty frame), frames per
+second, and the goals of issue 3 with PASS/FAIL.
+
+The process is pinned to one CPU and OpenCV to one thread, so the numbers are one core's.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections import defaultdict
+
+import cv2
+import numpy as np
+
+from scanner import decoders as D
+from scanner import synth
+
+SIZES = ((640, 480), (1280, 720))
+CASCADE_ARGS: dict = {}
+DECODERS = ("zxing", "zbar", "opencv", "cascade")
+
+
+def pin_one_core() -> str:
+    cv2.setNumThreads(1)
+    try:
+        cpu = sorted(os.sched_getaffinity(0))[-1]
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}, OpenCV threads 1"
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return "not pinned (no sched_setaffinity); OpenCV threads 1"
+
+
+def pct(values, q):
+    return float(np.percentile(values, q)) if values else 0.0
+
+
+def run_decoders(frames_by_cat, names):
+    """{decoder: {category: dict(read, codes, false, ms=[...])}}"""
+    out = {}
+    for name in names:
+        try:
+            dec = D.CascadeDecoder(**CASCADE_ARGS) if name == "cascade" else D.make_decoder(name)
+        except D.DecoderUnavailable as exc:
+            print(f"  {name}: unavailable: {exc}")
+            continue
+        per = {}
+        for cat, frames in frames_by_cat.items():
+            read = false = codes = 0
+            ms = []
+            for f in frames:
+                t0 = time.perf_counter()
+                got = dec.decode(f.gray)
+                ms.append((time.perf_counter() - t0) * 1000)
+                texts = {d.text for d in got}
+                expected = set(f.texts)
+                read += len(texts & expected)
+                false += len(texts - expected)
+                codes += len(expected)
+            per[cat] = {"read": read, "codes": codes, "false": false, "ms": ms}
+        out[name] = per
+    return out
+
+
+def print_table(size, results):
+    names = list(results)
+    w, h = size
+    print(f"\n### {w}x{h}: codes read / shown, and ms per frame p50/p95\n")
+    head = "| category | " + " | ".join(names) + " |"
+    print(head)
+    print("|" + "---|" * (len(names) + 1))
+    cats = list(next(iter(results.values())))
+    for cat in cats:
+        cells = []
+        for n in names:
+            r = results[n][cat]
+            rate = f"{r['read']}/{r['codes']}" if r["codes"] else "-"
+            fl = f" **{r['false']} false**" if r["false"] else ""
+            cells.append(f"{rate}{fl} {pct(r['ms'], 50):.1f}/{pct(r['ms'], 95):.1f}")
+        print(f"| {cat} | " + " | ".join(cells) + " |")
+    cells = []
+    summary = {}
+    for n in names:
+        read = sum(r["read"] for r in results[n].values())
+        codes = sum(r["codes"] for r in results[n].values())
+        false = sum(r["false"] for r in results[n].values())
+        ms = [m for r in results[n].values() for m in r["ms"]]
+        fps = 1000.0 / float(np.mean(ms)) if ms else 0.0
+        summary[n] = dict(read=read, codes=codes, false=false, p50=pct(ms, 50), p95=pct(ms, 95), fps=fps)
+        cells.append(f"**{read}/{codes} ({100 * read / max(codes, 1):.1f} %)** {pct(ms, 50):.1f}/{pct(ms, 95):.1f}")
+    print("| **all** | " + " | ".join(cells) + " |")
+    print("| false reads | " + " | ".join(str(summary[n]["false"]) for n in names) + " |")
+    print("| frames/s (mean) | " + " | ".join(f"{summary[n]['fps']:.0f}" for n in names) + " |")
+    return summary
+
+
+def check_goals(by_size):
+    print("\n### Goals (issue 3)\n")
+    ok_all = True
+
+    def line(ok, text):
+        nonlocal ok_all
+        ok_all &= ok
+        print(f"- {'PASS' if ok else 'FAIL'}: {text}")
+
+    for (w, h), results in by_size.items():
+        if "cascade" not in results or "zxing" not in results:
+            continue
+        c, z = results["cascade"], results["zxing"]
+        cr = sum(r["read"] for r in c.values())
+        zr = sum(r["read"] for r in z.values())
+        line(cr > zr, f"{w}x{h}: cascade reads more than zxing alone overall ({cr} vs {zr})")
+        worse = [cat for cat in c if c[cat]["read"] < z[cat]["read"]]
+        line(not worse, f"{w}x{h}: cascade reads no fewer in any category" + (f" (fewer: {worse})" if worse else ""))
+        false = sum(r["false"] for r in c.values())
+        line(false == 0, f"{w}x{h}: cascade false reads: {false}")
+        if (w, h) == (1280, 720):
+            ms = [m for r in c.values() for m in r["ms"]]
+            fps = 1000.0 / float(np.mean(ms))
+            line(fps >= 30, f"1280x720: cascade sustains {fps:.0f} frames/s on one core (goal >= 30)")
+            line(pct(ms, 95) < 33, f"1280x720: cascade p95 {pct(ms, 95):.1f} ms per frame (goal < 33)")
+    return ok_all
+
+
+# ------------------------------------------------------------------------------------------------
+# --explore: what each candidate rescue step buys, and at what cost
+
+CROP_CANDIDATES = ("zxing", "zxing-global", "zxing-sharp", "zxing-sharp2", "zxing-up", "zxing-up-sharp", "zxing-eq",
+                   "zbar", "zbar-up", "zbar-sharp", "zbar-eq", "opencv", "opencv-up")
+FRAME_CANDIDATES = ("zxing-global", "zxing-sharp", "zxing-sharp2", "zxing-eq", "zxing-half", "zxing-eq-sharp",
+                    "zbar-half", "zbar-half-sharp", "zbar", "opencv-half", "opencv")
+
+
+def explore(frames_by_cat, size):
+    casc = D.CascadeDecoder(crop_steps=(), frame_steps=())
+    casc._zbar = D.ZbarDecoder()
+    casc._cv = D.OpenCvDecoder()
+    zx = D.ZxingDecoder()
+    crop_hits = defaultdict(set)      # step -> {(frame id, symbol id)} rescued
+    crop_false = defaultdict(int)
+    crop_ms = defaultdict(list)
+    frame_hits = defaultdict(set)     # step -> {frame id} with a rescued code
+    frame_false = defaultdict(int)
+    frame_ms = defaultdict(list)
+    n_failed = n_noread = 0
+    fid = 0
+    for cat, frames in frames_by_cat.items():
+        for f in frames:
+            fid += 1
+            expected = set(f.texts)
+            ref = max(1.0, f.gray.shape[0] / 480.0)
+            bars = zx.read(f.gray, return_errors=True)
+            valid = {b.text for b in bars if b.valid}
+            for si, b in enumerate(b for b in bars if not b.valid):
+                n_failed += 1
+                x0, y0, x1, y1 = D._crop_box(zx.corners_of(b), f.gray.shape, 0.15)
+                crop = f.gray[y0:y1, x0:x1]
+                for step in CROP_CANDIDATES:
+                    t0 = time.perf_counter()
+                    got = {d.text for d in casc.run_step(step, crop, ref_scale=ref)} - valid
+                    crop_ms[step].append((time.perf_counter() - t0) * 1000)
+                    if got & expected:
+                        crop_hits[step].add((fid, si))
+                    crop_false[step] += len(got - expected)
+            if not valid:
+                n_noread += 1
+                for step in FRAME_CANDIDATES:
+                    t0 = time.perf_counter()
+                    got = {d.text for d in casc.run_step(step, f.gray, ref_scale=ref)}
+                    frame_ms[step].append((time.perf_counter() - t0) * 1000)
+                    if got & expected:
+                        frame_hits[step].add(fid)
+                    frame_false[step] += len(got - expected)
+    w, h = size
+    print(f"\n### {w}x{h}: crop steps on {n_failed} symbols zxing located but could not read\n")
+    _explore_table(CROP_CANDIDATES, crop_hits, crop_false, crop_ms)
+    print(f"\n### {w}x{h}: frame steps on {n_noread} frames where zxing read nothing (incl. empty frames)\n")
+    _explore_table(FRAME_CANDIDATES, frame_hits, frame_false, frame_ms)
+
+
+def _explore_table(cands, hits, false, ms):
+    print("| step | rescues alone | false | mean ms | p95 ms | greedy order: +new |")
+    print("|---|---|---|---|---|---|")
+    covered: set = set()
+    order = []
+    remaining = [c for c in cands if not false[c]]
+    while remaining:
+        best = max(remaining, key=lambda c: (len(hits[c] - covered) / max(np.mean(ms[c]) if ms[c] else 1e-3, 0.05)))
+        gain = len(hits[best] - covered)
+        if gain == 0:
+            break
+        order.append((best, gain))
+        covered |= hits[best]
+        remaining.remove(best)
+    rank = {c: f"{i + 1}: +{g}" for i, (c, g) in enumerate(order)}
+    for c in cands:
+        print(f"| {c} | {len(hits[c])} | {false[c]} | {np.mean(ms[c]) if ms[c] else 0:.2f} | "
+              f"{pct(ms[c], 95):.2f} | {rank.get(c, '')} |")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="6 frames per category (a smoke run)")
+    ap.add_argument("--count", type=int, default=None, help="frames per category (default 24)")
+    ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--sizes", default="640x480,1280x720")
+    ap.add_argument("--decoders", default=",".join(DECODERS))
+    ap.add_argument("--explore", action="store_true", help="measure each candidate cascade step instead")
+    ap.add_argument("--crop-steps", default=None, help="cascade crop steps, comma-separated (default: the built-in)")
+    ap.add_argument("--frame-steps", default=None, help="cascade frame steps, comma-separated (default: the built-in)")
+    args = ap.parse_args(argv)
+    count = args.count or (6 if args.quick else 24)
+    sizes = [tuple(int(v) for v in s.split("x")) for s in args.sizes.split(",")]
+    names = [n for n in args.decoders.split(",") if n]
+    print(f"# Scanner bench: {count} frames per category x {len(synth.CATEGORIES)} categories, seed {args.seed}; "
+          f"{pin_one_core()}")
+    global CASCADE_ARGS
+    CASCADE_ARGS = {k: tuple(x for x in v.split(",") if x) for k, v in
+                    (("crop_steps", args.crop_steps), ("frame_steps", args.frame_steps)) if v is not None}
+    casc = D.CascadeDecoder(**CASCADE_ARGS)
+    print(f"cascade crop steps: {', '.join(casc.crop_steps)}; frame steps: {', '.join(casc.frame_steps)}"
+          + (f"; missing: {casc.missing}" if casc.missing else ""))
+    t_start = time.perf_counter()
+    by_size = {}
+    for size in sizes:
+        t0 = time.perf_counter()
+        frames = synth.generate_all(count, seed=args.seed, size=size)
+        gen_s = time.perf_counter() - t0
+        print(f"\n(generated {count * len(frames)} frames at {size[0]}x{size[1]} in {gen_s:.1f} s)")
+        if args.explore:
+            explore(frames, size)
+            continue
+        results = run_decoders(frames, names)
+        print_table(size, results)
+        by_size[size] = results
+    ok = True
+    if not args.explore:
+        ok = check_goals(by_size)
+    print(f"\n(total {time.perf_counter() - t_start:.0f} s)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

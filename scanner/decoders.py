@@ -1,0 +1,471 @@
+"""QR decoders behind one interface: `decode(gray) -> list[Decoded]`.
+
+- `ZxingDecoder`: zxing-cpp (fast; the workhorse).
+- `ZbarDecoder`: ZBar through pyzbar's ctypes wrapper (needs Debian's libzbar0). Configured
+  to return the symbol's raw bytes (ZBar would otherwise guess Shift-JIS for UTF-8 text).
+- `OpenCvDecoder`: OpenCV's QRCodeDetector (kept for measurement; see bench/bench_scanner.py).
+- `CascadeDecoder`: zxing-cpp first, then rescue steps only where they can pay off.
+  Its steps and their order come from bench/bench_scanner.py (numbers in the module docs
+  of `CascadeDecoder`).
+
+Thread safety: a decoder instance keeps native state (the ZBar scanner, OpenCV detector):
+use one instance per thread.
+
+A decoder whose native library is missing raises `DecoderUnavailable` (with the reason and
+the fix) when made; `available_decoders()` lists the ones that work, and the cascade skips
+a missing one.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import cv2
+import numpy as np
+
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One code read from a frame.
+
+    text: the code's text; raw: its bytes as stored in the symbol; corners: 4 (x, y) points
+    (top-left, top-right, bottom-right, bottom-left of the symbol as oriented), in frame pixels;
+    decoder: which decoder (and cascade step, after a slash) read it, e.g. "zxing", "cascade/zbar-crop".
+    """
+
+    text: str
+    raw: bytes
+    corners: tuple[Point, Point, Point, Point]
+    decoder: str
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "decoder": self.decoder,
+                "corners": [[round(x, 1), round(y, 1)] for x, y in self.corners]}
+
+
+@runtime_checkable
+class Decoder(Protocol):
+    name: str
+
+    def decode(self, gray: np.ndarray) -> list[Decoded]:
+        """Every QR code in a grayscale uint8 frame (H x W)."""
+
+
+class DecoderUnavailable(RuntimeError):
+    """A decoder's native library or Python package is missing; the message says how to fix it."""
+
+
+def _bytes_to_text(raw: bytes) -> str:
+    # QR byte mode without ECI is ISO-8859-1 by the 2005 standard; in practice UTF-8.
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _as_gray(img: np.ndarray) -> np.ndarray:
+    if img.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        img = cv2.cvtColor(img, code)
+    if img.dtype != np.uint8:
+        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+    return np.ascontiguousarray(img)
+
+
+def _offset(corners, dx: float, dy: float, scale: float = 1.0):
+    return tuple((float(x / scale + dx), float(y / scale + dy)) for x, y in corners)
+
+
+# ---------------------------------------------------------------------------------------------
+# zxing-cpp
+
+
+class ZxingDecoder:
+    """zxing-cpp, QR only. `binarizer`: "local" (default), "global", "fixed"; other keyword
+    arguments go to `zxingcpp.read_barcodes` (try_rotate, try_downscale, try_invert, is_pure)."""
+
+    name = "zxing"
+
+    def __init__(self, binarizer: str = "local", **options):
+        try:
+            import zxingcpp
+        except ImportError as exc:  # pragma: no cover - it is a hard dependency
+            raise DecoderUnavailable(f"zxing-cpp is not installed ({exc}); pip install zxing-cpp") from exc
+        self._zx = zxingcpp
+        self._binarizer = {
+            "local": zxingcpp.Binarizer.LocalAverage,
+            "global": zxingcpp.Binarizer.GlobalHistogram,
+            "fixed": zxingcpp.Binarizer.FixedThreshold,
+        }[binarizer]
+        self._options = options
+        self._formats = zxingcpp.BarcodeFormat.QRCode
+
+    def read(self, gray: np.ndarray, *, return_errors: bool = False, **overrides):
+        """The raw zxing-cpp barcodes (valid ones, plus failed ones if return_errors)."""
+        opts = dict(self._options, **overrides)
+        opts.setdefault("binarizer", self._binarizer)
+        return self._zx.read_barcodes(gray, formats=self._formats, return_errors=return_errors, **opts)
+
+    @staticmethod
+    def corners_of(barcode) -> tuple[Point, Point, Point, Point]:
+        p = barcode.position
+        return tuple((float(q.x), float(q.y)) for q in (p.top_left, p.top_right, p.bottom_right, p.bottom_left))
+
+    def to_decoded(self, barcode, name: str | None = None, dx=0.0, dy=0.0, scale=1.0) -> Decoded:
+        raw = bytes(barcode.bytes)
+        return Decoded(text=barcode.text, raw=raw, corners=_offset(self.corners_of(barcode), dx, dy, scale),
+                       decoder=name or self.name)
+
+    def decode(self, gray: np.ndarray) -> list[Decoded]:
+        gray = _as_gray(gray)
+        return [self.to_decoded(b) for b in self.read(gray) if b.valid]
+
+
+# ---------------------------------------------------------------------------------------------
+# ZBar
+
+_ZBAR_HELP = ("ZBar's shared library is missing (pyzbar: {exc}); install Debian's libzbar0: "
+              "apt-get install libzbar0 (the zxing decoder still works)")
+
+
+class ZbarDecoder:
+    """ZBar (QR only) with raw-bytes output. Raises DecoderUnavailable without libzbar0."""
+
+    name = "zbar"
+
+    def __init__(self):
+        try:
+            from pyzbar import wrapper as zw
+        except ImportError as exc:
+            raise DecoderUnavailable(_ZBAR_HELP.format(exc=exc)) from exc
+        self._w = zw
+        scanner = zw.zbar_image_scanner_create()
+        if not scanner:
+            raise DecoderUnavailable("ZBar could not create an image scanner")
+        self._scanner = scanner
+        qr = zw.ZBarSymbol.QRCODE
+        zw.zbar_image_scanner_set_config(scanner, 0, zw.ZBarConfig.CFG_ENABLE, 0)  # all symbologies off
+        zw.zbar_image_scanner_set_config(scanner, qr, zw.ZBarConfig.CFG_ENABLE, 1)
+        self._binary = self._set_binary(zw, scanner)
+
+    @staticmethod
+    def _set_binary(zw, scanner) -> bool:
+        """Ask ZBar for the symbol's bytes instead of its charset guess (ZBAR_CFG_BINARY).
+        The enum value moved between ZBar versions, so parse it from the config string."""
+        from ctypes import byref, c_int
+
+        sym, cfg, val = c_int(), c_int(), c_int()
+        if zw.zbar_parse_config(b"qrcode.binary=1", byref(sym), byref(cfg), byref(val)) != 0:
+            return False
+        return zw.zbar_image_scanner_set_config(scanner, sym.value, cfg.value, val.value) == 0
+
+    def __del__(self):
+        scanner = getattr(self, "_scanner", None)
+        if scanner:
+            try:
+                self._w.zbar_image_scanner_destroy(scanner)
+            except Exception:  # interpreter shutdown
+                pass
+
+    def decode(self, gray: np.ndarray, name: str | None = None) -> list[Decoded]:
+        from ctypes import c_void_p, cast, string_at
+
+        zw = self._w
+        gray = _as_gray(gray)
+        h, w = gray.shape
+        image = zw.zbar_image_create()
+        try:
+            zw.zbar_image_set_format(image, 0x59455247)  # fourcc 'GREY'
+            zw.zbar_image_set_size(image, w, h)
+            data = gray.tobytes()
+            zw.zbar_image_set_data(image, cast(data, c_void_p), len(data), None)
+            if zw.zbar_scan_image(self._scanner, image) < 0:
+                return []
+            out = []
+            symbol = zw.zbar_image_first_symbol(image)
+            while symbol:
+                raw = string_at(zw.zbar_symbol_get_data(symbol), zw.zbar_symbol_get_data_length(symbol))
+                n = zw.zbar_symbol_get_loc_size(symbol)
+                pts = [(float(zw.zbar_symbol_get_loc_x(symbol, i)), float(zw.zbar_symbol_get_loc_y(symbol, i)))
+                       for i in range(n)]
+                out.append(Decoded(text=_bytes_to_text(raw), raw=raw, corners=_quad(pts), decoder=name or self.name))
+                symbol = zw.zbar_symbol_next(symbol)
+            return out
+        finally:
+            zw.zbar_image_destroy(image)
+
+
+def _quad(pts) -> tuple[Point, Point, Point, Point]:
+    """Four corners from a decoder's point list (ZBar gives 4 for QR: TL, BL, BR, TR)."""
+    if len(pts) == 4:
+        tl, bl, br, tr = pts
+        return (tl, tr, br, bl)
+    if not pts:
+        return ((0.0, 0.0),) * 4
+    arr = np.float32(pts)
+    box = cv2.boxPoints(cv2.minAreaRect(arr))
+    return tuple((float(x), float(y)) for x, y in box)
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenCV
+
+
+class OpenCvDecoder:
+    """OpenCV's QRCodeDetector (multi-code)."""
+
+    name = "opencv"
+
+    def __init__(self, aruco: bool = False):
+        self._det = cv2.QRCodeDetectorAruco() if aruco else cv2.QRCodeDetector()
+
+    def decode(self, gray: np.ndarray, name: str | None = None) -> list[Decoded]:
+        gray = _as_gray(gray)
+        try:
+            ok, texts, points, _ = self._det.detectAndDecodeMulti(gray)
+        except cv2.error:
+            return []
+        if not ok or points is None:
+            return []
+        out = []
+        for text, quad in zip(texts, points):
+            if not text:
+                continue
+            out.append(Decoded(text=text, raw=text.encode("utf-8"),
+                               corners=tuple((float(x), float(y)) for x, y in quad[:4]),
+                               decoder=name or self.name))
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the cascade
+
+
+def _crop_box(corners, shape, margin: float):
+    """Axis-aligned crop around a quad, grown by `margin` times its size, clipped to the frame."""
+    pts = np.float32(corners)
+    x0, y0 = pts.min(axis=0)
+    x1, y1 = pts.max(axis=0)
+    size = max(x1 - x0, y1 - y0, 8.0)
+    m = size * margin
+    h, w = shape
+    return (int(max(0, math.floor(x0 - m))), int(max(0, math.floor(y0 - m))),
+            int(min(w, math.ceil(x1 + m))), int(min(h, math.ceil(y1 + m))))
+
+
+def _sharpen(img: np.ndarray, sigma: float, amount: float) -> np.ndarray:
+    blurred = cv2.GaussianBlur(img, (0, 0), sigma)
+    return cv2.addWeighted(img, 1 + amount, blurred, -amount, 0)
+
+
+def apply_variant(img: np.ndarray, tokens, ref_scale: float = 1.0) -> tuple[np.ndarray, float]:
+    """Image transforms named by step tokens: "up" (2x cubic), "half" (0.5x area), "sharp"
+    (unsharp mask), "sharp2" (stronger), "eq" (CLAHE), "inv" (invert). Returns (image, scale).
+
+    `ref_scale` is the frame's height / 480: the unsharp mask's radius follows it, since the
+    same scene at 720 lines shows 1.5x more pixels per module than at 480."""
+    scale = 1.0
+    for tok in tokens:
+        if tok == "up":
+            scale *= 2.0
+            img = cv2.resize(img, None, fx=2.0, fy=2.0, interpolation=cv2.INTER_CUBIC)
+        elif tok == "half":
+            scale *= 0.5
+            img = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        elif tok == "sharp":
+            img = _sharpen(img, 1.5 * scale * ref_scale, 1.5)
+        elif tok == "sharp2":
+            img = _sharpen(img, 2.5 * scale * ref_scale, 2.0)
+        elif tok == "eq":
+            img = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(img)
+        elif tok == "inv":
+            img = 255 - img
+        elif tok == "global":
+            pass  # a binarizer choice, handled by the zxing step
+        else:
+            raise ValueError(f"unknown step token {tok!r}")
+    return img, scale
+
+
+class CascadeDecoder:
+    """zxing-cpp first; extra steps only on frames where they can pay off.
+
+    1. zxing-cpp (local-average binarizer) on the whole frame with `return_errors=True`:
+       it returns the codes it read and also the symbols it located but could not decode.
+    2. *Crop steps* run on a crop around each located-but-unread symbol (at most `max_crops`),
+       in order, stopping at the first that reads it. They cost well under a millisecond
+       on most crops, since a crop is small.
+    3. *Frame steps* run on the whole frame only when nothing at all was read in it (no code,
+       or one zxing could not even locate: heavy blur, low contrast, small modules), in order,
+       stopping at the first that reads something.
+
+    A step is "<decoder>[-<token>...]": decoder zxing | zbar | opencv; tokens from
+    `apply_variant` plus "global" (zxing's global-histogram binarizer). The default steps
+    and their order come from bench/bench_scanner.py --explore (numbers in README / report):
+    each kept step rescues codes the earlier ones miss at a cost the frame budget allows.
+    A step whose decoder is unavailable (zbar without libzbar0) is skipped; `missing` says why.
+
+        >>> dec = CascadeDecoder()
+        >>> [d.text for d in dec.decode(gray)]          # doctest: +SKIP
+    """
+
+    name = "cascade"
+
+    def __init__(self, crop_steps: tuple[str, ...] | None = None, frame_steps: tuple[str, ...] | None = None,
+                 max_crops: int = 3):
+        self._zx = ZxingDecoder()
+        self.crop_steps = tuple(DEFAULT_CROP_STEPS if crop_steps is None else crop_steps)
+        self.frame_steps = tuple(DEFAULT_FRAME_STEPS if frame_steps is None else frame_steps)
+        self._max_crops = max_crops
+        self.missing: dict[str, str] = {}
+        self._zbar = None
+        self._cv = None
+        kinds = {s.split("-")[0] for s in self.crop_steps + self.frame_steps}
+        for s in self.crop_steps + self.frame_steps:
+            apply_variant(np.zeros((4, 4), np.uint8), s.split("-")[1:])  # validate names early
+            if s.split("-")[0] not in ("zxing", "zbar", "opencv"):
+                raise ValueError(f"unknown cascade step {s!r}")
+        if "zbar" in kinds:
+            try:
+                self._zbar = ZbarDecoder()
+            except DecoderUnavailable as exc:
+                self.missing["zbar"] = str(exc)
+        if "opencv" in kinds:
+            self._cv = OpenCvDecoder()
+        self.stats: dict[str, int] = {}  # rescues per step, for the bench and diagnostics
+
+    def decode(self, gray: np.ndarray) -> list[Decoded]:
+        gray = _as_gray(gray)
+        found: list[Decoded] = []
+        failed = []
+        for b in self._zx.read(gray, return_errors=True):
+            if b.valid:
+                found.append(self._zx.to_decoded(b, "cascade/zxing"))
+            else:
+                failed.append(b)
+        texts = {d.text for d in found}
+        ref_scale = max(1.0, gray.shape[0] / 480.0)
+        centres = [np.float32(d.corners).mean(axis=0) for d in found]
+        tried = 0
+        for b in failed:
+            if tried >= self._max_crops:
+                break
+            corners = self._zx.corners_of(b)
+            c = np.float32(corners).mean(axis=0)
+            if any(float(np.linalg.norm(c - k)) < 16.0 for k in centres):
+                continue  # zxing reported the same symbol twice (e.g. rotated/inverted pass)
+            tried += 1
+            x0, y0, x1, y1 = _crop_box(corners, gray.shape, 0.15)
+            crop = gray[y0:y1, x0:x1]
+            if crop.size == 0:
+                continue
+            for step in self.crop_steps:
+                got = [d for d in self.run_step(step, crop, dx=x0, dy=y0, label=f"cascade/crop:{step}",
+                                                ref_scale=ref_scale)
+                       if d.text not in texts]
+                if got:
+                    self.stats["crop:" + step] = self.stats.get("crop:" + step, 0) + 1
+                    found.extend(got)
+                    texts.update(d.text for d in got)
+                    centres.extend(np.float32(d.corners).mean(axis=0) for d in got)
+                    break
+        if not found:
+            for step in self.frame_steps:
+                got = self.run_step(step, gray, label=f"cascade/frame:{step}", ref_scale=ref_scale)
+                if got:
+                    self.stats["frame:" + step] = self.stats.get("frame:" + step, 0) + 1
+                    found.extend(got)
+                    break
+        return found
+
+    def run_step(self, step: str, img: np.ndarray, dx: float = 0.0, dy: float = 0.0,
+                 label: str | None = None, ref_scale: float = 1.0) -> list[Decoded]:
+        """One step on an image (a crop at (dx, dy) in the frame, or the frame)."""
+        kind, *tokens = step.split("-")
+        img, scale = apply_variant(img, tokens, ref_scale)
+        label = label or step
+        if kind == "zxing":
+            binarizer = self._zx._zx.Binarizer.GlobalHistogram if "global" in tokens else self._zx._binarizer
+            return [self._zx.to_decoded(b, label, dx, dy, scale) for b in self._zx.read(img, binarizer=binarizer)
+                    if b.valid]
+        dec = self._zbar if kind == "zbar" else self._cv
+        if dec is None:
+            return []
+        return [Decoded(d.text, d.raw, _offset(d.corners, dx, dy, scale), label) for d in dec.decode(img)]
+
+
+# Chosen by bench/bench_scanner.py --explore; see CascadeDecoder.
+DEFAULT_CROP_STEPS: tuple[str, ...] = ("zxing-sharp", "zxing-eq", "zxing-up", "zbar-eq")
+DEFAULT_FRAME_STEPS: tuple[str, ...] = ("zxing-sharp", "zxing-half", "zbar-half", "zxing-sharp2", "zxing-eq")
+
+
+# ---------------------------------------------------------------------------------------------
+# registry and helpers
+
+_FACTORIES = {
+    "zxing": ZxingDecoder,
+    "zbar": ZbarDecoder,
+    "opencv": OpenCvDecoder,
+    "cascade": CascadeDecoder,
+}
+
+
+def make_decoder(name: str) -> Decoder:
+    """A decoder by name: "zxing", "zbar", "opencv" or "cascade". Raises DecoderUnavailable
+    (for zbar without libzbar0) or ValueError (unknown name)."""
+    try:
+        factory = _FACTORIES[name]
+    except KeyError:
+        raise ValueError(f"unknown decoder {name!r}; known: {', '.join(_FACTORIES)}") from None
+    return factory()
+
+
+def available_decoders() -> dict[str, str | None]:
+    """Every decoder name mapped to None if it works here, else the reason it does not."""
+    out: dict[str, str | None] = {}
+    for name in _FACTORIES:
+        try:
+            make_decoder(name)
+            out[name] = None
+        except DecoderUnavailable as exc:
+            out[name] = str(exc)
+    return out
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """An image file (PNG, JPEG, BMP...; colour or gray) as gray uint8. Reads the bytes and
+    uses cv2.imdecode, so paths with non-ASCII characters work. Raises FileNotFoundError,
+    or ValueError if the file is not an image."""
+    data = Path(path).read_bytes()
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise ValueError(f"not an image file: {path}")
+    if img.ndim == 3 and img.shape[2] == 4:
+        # flatten transparency onto white, as a viewer would show it
+        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
+        img = (img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
+    return _as_gray(img)
+
+
+_default_cascade: CascadeDecoder | None = None
+
+
+def decode_image_file(path: str | os.PathLike, decoder: Decoder | None = None) -> list[Decoded]:
+    """Every QR code in an image file (see `read_image`), read with the cascade by default."""
+    global _default_cascade
+    gray = read_image(path)
+    if decoder is None:
+        if _default_cascade is None:
+            _default_cascade = CascadeDecoder()
+        decoder = _default_cascade
+    found = decoder.decode(gray)
+    if not found and min(gray.shape) < 200:
+        # a tiny generated image (1 px per module): give the finder room to work
+        found = decoder.decode(cv2.resize(gray, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST))
+        found = [Decoded(d.text, d.raw, _offset(d.corners, 0, 0, 4.0), d.decoder) for d in found]
+    return found
