@@ -275,6 +275,7 @@ class Syncer:
         url = urljoin(self.base_url, path.lstrip("/"))
         what = f"{method} {path.split('?', 1)[0]}"
         started = time.monotonic()
+        slept = 0.0                      # with an injected sleep, real time does not pass
         attempt = 0
         while True:
             resp: requests.Response | None = None
@@ -308,11 +309,13 @@ class Syncer:
                     raise SyncProtocolError(f"{what}: unexpected answer {resp.status_code} {body}".rstrip())
             assert error is not None
             delay = self._delay(attempt, resp)
-            if attempt >= self.retries or time.monotonic() - started + delay > self.max_retry_time:
+            spent = max(time.monotonic() - started, slept)
+            if attempt >= self.retries or spent + delay > self.max_retry_time:
                 log.warning("%s (giving up after %d attempts)", error, attempt + 1)
                 raise error
             log.info("%s; retry %d in %.2f s", error, attempt + 1, delay)
             self.sleep(delay)
+            slept += delay
             attempt += 1
 
     # ------------------------------------------------------------------ trust list
