@@ -67,9 +67,11 @@ class RevocationStore:
 
     # --------------------------------------------------------------- reading
     def contains(self, key: bytes) -> bool:
-        """Whether `key` (16 bytes) is revoked. Raises `BadEntry` for another length."""
-        if len(key) != KEY_LEN:
-            raise BadEntry(f"revocation key must be {KEY_LEN} bytes, got {len(key)}")
+        """Whether `key` (16 bytes) is revoked. Raises `BadEntry` for anything else."""
+        if not isinstance(key, (bytes, bytearray, memoryview)) or len(key) != KEY_LEN:
+            # a 16-char str would bind as TEXT and silently never match
+            raise BadEntry(f"revocation key must be {KEY_LEN} bytes, got {type(key).__name__} "
+                           f"of length {len(key) if hasattr(key, '__len__') else '?'}")
         # sqlite3 caches prepared statements by SQL text: this is a prepared-statement
         # lookup without re-parsing.
         return self._conn.execute(_CONTAINS_SQL, (key,)).fetchone() is not None

@@ -130,9 +130,10 @@ def test_revocation_key_matches_the_spec():
     assert len(revocation_key("x", b"")) == 16
 
 
-def test_contains_rejects_wrong_length(store):
+@pytest.mark.parametrize("bad", [b"\x00" * 32, b"\x00" * 15, "0123456789abcdef", None])
+def test_contains_rejects_anything_but_16_bytes(store, bad):
     with pytest.raises(BadEntry):
-        store.revocations.contains(b"\x00" * 32)
+        store.revocations.contains(bad)
 
 
 def test_survives_reopen(home):
