@@ -245,6 +245,7 @@ class Runtime(QObject):
         close = getattr(self._sync_once, "close", None)
         if close:
             close()
+        self.language.close()
 
 
 def _default_policy():

@@ -38,6 +38,12 @@ class Language:
             self._translator = t
         self.code = code
 
+    def close(self) -> None:
+        """Remove our translator (the app object may outlive this window, e.g. in tests)."""
+        if self._translator is not None:
+            self._app.removeTranslator(self._translator)
+            self._translator = None
+
     @property
     def chinese(self) -> bool:
         return self.code == "zh"

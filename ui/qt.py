@@ -12,7 +12,7 @@ from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLocale, QM
 from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage,
                            QKeyEvent, QKeySequence, QPainter, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
                            QWindow)
-from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,

@@ -475,7 +475,7 @@
     </message>
     <message>
       <source>Trust data %1 old</source>
-      <translation>信任数据已更新 %1</translation>
+      <translation>信任数据 %1 前更新</translation>
     </message>
     <message>
       <source>expires in %1</source>

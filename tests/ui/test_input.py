@@ -1,0 +1,60 @@
+"""Keyboard-wedge scans through the application event filter, and the verdict sounds."""
+from __future__ import annotations
+
+import wave
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication
+
+from terminal import reasons as R
+from ui import sound
+
+
+def key_event(kind, key, text, ts):
+    ev = QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier, text)
+    ev.setTimestamp(ts)
+    return ev
+
+
+def type_burst(widget, text: str, t0: int, gap_ms: int):
+    t = t0
+    for ch in text:
+        QApplication.sendEvent(widget, key_event(QEvent.Type.KeyPress, 0, ch, t))
+        QApplication.sendEvent(widget, key_event(QEvent.Type.KeyRelease, 0, ch, t + 1))
+        t += gap_ms
+    QApplication.sendEvent(widget, key_event(QEvent.Type.KeyPress, Qt.Key.Key_Return, "\r", t))
+
+
+def test_wedge_scan_reaches_the_screen(qtbot, make_app, cases):
+    rt = make_app("gate", "images:/nonexistent", start=False)
+    w = rt.window
+    target = QApplication.focusWidget() or w
+    got = []
+    rt.verify.verdict.connect(lambda v, *a: got.append((v.reason, a[1])))
+    type_burst(target, cases["expired"]["code"], 10_000, 3)
+    qtbot.waitUntil(lambda: len(got) == 1, timeout=5000)
+    assert got[0] == (R.EXPIRED, "wedge")
+    qtbot.waitUntil(lambda: w.gate.showing_verdict, timeout=2000)
+    # a person typing slowly is not a scan
+    target = QApplication.focusWidget() or w
+    type_burst(target, "hello world 12345", 20_000, 150)
+    qtbot.wait(100)
+    assert len(got) == 1
+    assert rt.wedge.keys_seen == len(cases["expired"]["code"]) + 1 + len("hello world 12345") + 1
+
+
+def test_committed_sounds_match_the_generator(tmp_path):
+    fresh = sound.write_tones(tmp_path)
+    for name, p in fresh.items():
+        committed = sound.SOUND_DIR / f"{name}.wav"
+        assert committed.read_bytes() == p.read_bytes(), name
+        with wave.open(str(committed)) as w:
+            assert w.getframerate() == sound.RATE and 0.1 < w.getnframes() / w.getframerate() < 1.0
+
+
+def test_each_outcome_plays_its_sound_or_carries_on(qtbot, make_app, service, cases):
+    rt = make_app("gate", "images:/nonexistent", start=False)
+    for name, want in (("resident_es256_ok", "admit"), ("expired", "refuse")):
+        rt.window.show_verdict(service.scan(cases[name]["code"]), 0.0)
+        assert rt.sound.last_played == want

@@ -1,0 +1,119 @@
+"""Frames from an image folder or a video reach the screen as the right colour and words in
+every mode, within a bounded number of frames; refused codes never show personal data."""
+from __future__ import annotations
+
+import pytest
+
+from terminal import reasons as R
+from ui import texts as T
+from ui.qt import QAbstractButton, QLabel, QLineEdit, QTableWidget, QWidget
+
+GREEN, RED, AMBER = T.OUTCOME_COLOUR.values()
+
+
+def collect_shown(rt):
+    """Every verdict as painted: (reason code, panel colour, big word, reason line, frames decoded)."""
+    shown = []
+
+    def on_paint(v, t_in, t_paint):
+        p = rt.window.view.panel
+        shown.append((v.reason, p.colour(), p.word.text(), p.reason.text(), rt.capture.frames_decoded))
+    rt.window.verdict_shown.connect(on_paint)
+    return shown
+
+
+EXPECT = [
+    ("resident_es256_ok", R.OK, GREEN, "通过", "验证通过"),
+    ("expired", R.EXPIRED, RED, "拒绝", "已过期"),
+    ("not_a_code_url", R.UNKNOWN_FORMAT, RED, "拒绝", "不是可识别的码"),
+    ("blank", R.UNREADABLE, AMBER, "请联系工作人员", "未能识别二维码"),
+]
+
+
+@pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
+def test_images_show_colour_and_reason(qtbot, make_app, image_dir, mode):
+    rt = make_app(mode, image_dir([e[0] for e in EXPECT]))
+    shown = collect_shown(rt)
+    qtbot.waitUntil(lambda: len(shown) >= len(EXPECT), timeout=15000)
+    assert [s[0] for s in shown] == [e[1] for e in EXPECT]
+    for (reason, colour, word, line, frames), (_n, _r, want_colour, want_word, want_line) in zip(shown, EXPECT):
+        assert colour == want_colour, reason
+        assert word == want_word
+        assert line == want_line
+        assert frames <= len(EXPECT)       # one image, one frame, one verdict
+    assert rt.window.view.panel.isVisible()
+
+
+def test_video_source_gate(qtbot, make_app, cases, tmp_path):
+    """A simulated camera: a valid code, then a foreign URL code, in a real MJPG video."""
+    import numpy as np
+    from scanner import synth
+    rng = np.random.default_rng(7)
+    frames = []
+    for name in ("resident_es256_ok", "not_a_code_url"):
+        f = synth.make_frame("clean", rng, size=(640, 480), payloads=[cases[name]["code"]])
+        frames += [f.gray] * 12
+        frames += [synth.make_frame("empty", rng, size=(640, 480)).gray] * 6
+    video = synth.write_video(tmp_path / "cam.avi", frames, fps=30)
+    rt = make_app("gate", f"video:{video}")
+    shown = collect_shown(rt)
+    qtbot.waitUntil(lambda: len(shown) >= 2, timeout=15000)
+    assert [(s[0], s[1]) for s in shown[:2]] == [(R.OK, GREEN), (R.UNKNOWN_FORMAT, RED)]
+    # the first code is on screen from frame 0: its verdict needs at most a few frames
+    assert shown[0][4] <= 6
+    qtbot.waitUntil(lambda: rt.window.camera_state == "ended", timeout=15000)
+    assert rt.window.gate.admitted.text().endswith("1") and rt.window.gate.refused.text().endswith("1")
+    assert len(shown) == 2        # held codes are one scan each, not one per frame
+
+
+def texts_of(root: QWidget) -> list[str]:
+    out = [root.windowTitle(), root.accessibleName(), root.accessibleDescription()]
+    for w in root.findChildren(QWidget):
+        out += [w.accessibleName(), w.accessibleDescription(), w.toolTip()]
+        if isinstance(w, (QLabel, QAbstractButton, QLineEdit)):
+            out.append(w.text())
+        if isinstance(w, QTableWidget):
+            for r in range(w.rowCount()):
+                for c in range(w.columnCount()):
+                    item = w.item(r, c)
+                    if item is not None:
+                        out.append(item.text())
+    return out
+
+
+@pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
+def test_red_screen_holds_no_personal_data(qtbot, make_app, service, cases, mode):
+    """A revoked code still carries a name and ID in its verdict; none of it reaches a widget,
+    not even after a valid code showed its holder's details in counter mode."""
+    rt = make_app(mode, "images:/nonexistent", start=False)
+    ok = service.scan(cases["resident_es256_ok"]["code"])
+    bad = service.scan(cases["revoked"]["code"])
+    assert bad.reason == R.REVOKED and bad.credential is not None and bad.credential.name
+    rt.window.show_verdict(ok, 0.0)
+    if mode == "counter":
+        assert ok.credential.name in texts_of(rt.window)      # the test can see a name when one is shown
+    rt.window.show_verdict(bad, 0.0)
+    assert rt.window.view.panel.colour() == RED
+    texts = "\n".join(texts_of(rt.window))
+    for secret in (bad.credential.name, bad.credential.idm, *[c.no for c in bad.credential.certs]):
+        assert secret not in texts
+    if mode == "counter":
+        rt.window.counter.copy_json()
+        assert bad.credential.name not in rt.window.counter.last_json
+
+
+def test_counter_shows_details_and_certificate_names(qtbot, make_app, service, cases):
+    rt = make_app("counter", "images:/nonexistent", start=False)
+    v = service.scan(cases["resident_es256_ok"]["code"])
+    rt.window.show_verdict(v, 0.0)
+    c = rt.window.counter
+    assert c.fields["name"][1].text() == v.credential.name
+    assert c.fields["id"][1].text() == v.credential.idm
+    types = [c.certs.item(r, 0).text() for r in range(c.certs.rowCount())]
+    for cert, shown in zip(v.credential.certs, types):
+        assert shown == (T.cert_type_name(cert.t))
+    assert "身份证" in types or not any(cert.t == "id_card" for cert in v.credential.certs)
+    assert T.cert_type_name("fishing_licence") == "fishing_licence"      # unknown types shown raw
+    c.copy_json()
+    assert '"reason": "ok"' in c.last_json and v.credential.name in c.last_json
+    assert c.log.rowCount() == 1
