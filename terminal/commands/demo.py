@@ -1,0 +1,294 @@
+"""`venue-terminal demo`: the whole system on one machine, in under a minute.
+
+    venue-terminal demo [--gui | --headless] [--keep] [--exit-after S --screenshot PNG]
+
+1. starts the reference platform (`venue-issuer init/mint/serve` on 127.0.0.1, a random port);
+2. mints demo codes: valid resident, senior, disabled, enterprise, dynamic (EP1), expired,
+   revoked, forged, and a foreign code (a URL);
+3. enrols a terminal in a temporary home (`venue-terminal enroll`: first sync fetches the
+   trust list and revocations);
+4. renders the codes into a simulated camera video (scanner/synth.py frames, MJPG .avi);
+5. plays the video into gate mode, then shows the scan log uploading to the platform.
+
+With a display (DISPLAY / WAYLAND_DISPLAY, or QT_QPA_PLATFORM set) it opens the Qt app in gate
+mode; without one it runs headless: the same video through the same decoder, debouncer and
+service, printing each verdict with a progress bar (Qt is not imported on that path).
+The platform is driven through its command line and HTTP API only (terminal/ does not import
+issuer/). Exit: 0 every code got the expected outcome and the log uploaded, 1 otherwise.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..cli import UsageError
+
+ISSUER = [sys.executable, "-m", "issuer.cli"]
+REPO = Path(__file__).resolve().parents[2]
+FPS = 15
+SIZE = (960, 540)
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    key: str
+    label: str                   # what it is, for the printout
+    mint: tuple[str, ...] | None  # venue-issuer mint options; None: `text` is used as is
+    expect: str                  # admit | refuse | check
+    text: str = ""
+
+
+DEMO_CODES = (
+    DemoCode("resident", "居民码 resident code", ("--type", "resident"), "admit"),
+    DemoCode("dynamic", "动态码 dynamic code (EP1)", ("--type", "resident", "--dynamic"), "admit"),
+    DemoCode("senior", "老年人 senior (60+)", ("--type", "resident", "--senior"), "admit"),
+    DemoCode("disabled", "残疾人证 disability cert", ("--type", "resident", "--disabled"), "admit"),
+    DemoCode("enterprise", "企业码 enterprise code", ("--type", "enterprise"), "admit"),
+    DemoCode("expired", "过期 expired code", ("--type", "resident", "--expired"), "refuse"),
+    DemoCode("revoked", "吊销 revoked code", ("--type", "resident", "--revoked"), "refuse"),
+    DemoCode("forged", "伪造 forged signature", ("--type", "resident", "--forged"), "refuse"),
+    DemoCode("foreign", "外来码 a shop's URL", None, "refuse", "HTTPS://EXAMPLE.COM/MENU?TABLE=12"),
+)
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="run the whole system locally: platform, codes, camera video, gate",
+                       description="Start the reference platform, enrol a terminal, mint demo codes, play them "
+                                   "through a simulated camera into gate mode and upload the scan log.")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--gui", action="store_true", help="open the Qt app even if no display was detected")
+    g.add_argument("--headless", action="store_true", help="print verdicts instead of opening the app")
+    p.add_argument("--keep", action="store_true", help="keep the temporary platform and terminal home")
+    p.add_argument("--dir", metavar="DIR", help="work here instead of a temporary directory (kept)")
+    p.add_argument("--mode", choices=("gate", "kiosk", "counter"), default="gate", help="app mode (GUI only)")
+    p.add_argument("--exit-after", type=float, metavar="S", help="GUI: quit after S seconds (default: when closed)")
+    p.add_argument("--screenshot", metavar="PNG", help="GUI: save the window before quitting (needs --exit-after)")
+    p.set_defaults(func=run)
+
+
+def has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
+
+
+# ---------------------------------------------------------------------------------------------
+# the platform, through its CLI
+
+class DemoPlatform:
+    """`venue-issuer` in DIR: init and mint (one-shot commands), serve (a child process)."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.proc: subprocess.Popen | None = None
+        self.url = ""
+        self.info = self._cli("init", str(root))
+        self.token = self.info["token"]
+        self.root_key = self.info["root_key"]
+
+    def _cli(self, *args: str) -> dict:
+        r = subprocess.run([*ISSUER, *args], capture_output=True, text=True, cwd=REPO, timeout=60)
+        if r.returncode != 0:
+            raise UsageError(f"venue-issuer {args[0]} failed: {r.stderr.strip()[-300:]}")
+        return json.loads(r.stdout)
+
+    def mint(self, *options: str) -> str:
+        out = self.root / "minted.txt"
+        self._cli("mint", str(self.root), *options, "--out", str(out))
+        return out.read_text().strip().splitlines()[0]
+
+    def events(self) -> list:
+        doc = self._cli("events", str(self.root), "--json")
+        return doc if isinstance(doc, list) else doc.get("events", [])
+
+    def start(self, port: int = 0) -> str:
+        self.proc = subprocess.Popen([*ISSUER, "serve", str(self.root), "--port", str(port)], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, cwd=REPO)
+        line = self.proc.stdout.readline()
+        if not line:
+            err = self.proc.stderr.read().decode(errors="replace")[-300:]
+            self.proc.wait()
+            self.proc = None
+            raise UsageError(f"venue-issuer serve did not start: {err}")
+        self.url = json.loads(line)["url"]
+        import requests
+        deadline = time.monotonic() + 15
+        while True:   # the socket listens before uvicorn serves: wait for a real answer
+            try:
+                requests.get(self.url + "/v1/trust-list", timeout=1, headers={"Authorization": f"Bearer {self.token}"})
+                return self.url
+            except requests.RequestException:
+                if time.monotonic() > deadline:
+                    raise UsageError("venue-issuer serve does not answer") from None
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
+
+
+def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
+    """`venue-terminal enroll` in-process (it does the first sync)."""
+    from ..cli import main as cli_main
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = cli_main(["--home", str(home), "enroll", "--platform", plat.url, "--token", plat.token,
+                       "--root-key", plat.root_key, "--venue", venue, "--json"])
+    out = buf.getvalue().strip()
+    if rc != 0:
+        raise UsageError(f"enrolment failed (exit {rc}): {out[-300:]}")
+    try:
+        return json.loads(out.splitlines()[-1])
+    except (ValueError, IndexError):
+        return {}
+
+
+def setup(work: Path, log=print) -> tuple[DemoPlatform, Path, list[DemoCode]]:
+    """Platform up, codes minted, terminal enrolled. Returns (platform, home, codes with text)."""
+    t0 = time.monotonic()
+    plat = DemoPlatform(work / "platform")
+    codes = [c if c.mint is None else DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint))
+             for c in DEMO_CODES]
+    plat.start()
+    log(f"platform  {plat.url}  ({len(codes)} demo codes minted, {time.monotonic() - t0:.1f} s)")
+    home = work / "terminal"
+    enrol(home, plat)
+    log(f"terminal  enrolled in {home} (first sync done)")
+    return plat, home, codes
+
+
+def render_video(codes: list[DemoCode], path: Path, hold_s: float = 1.6, gap_s: float = 1.0,
+                 seed: int = 2026) -> tuple[Path, int]:
+    """Each code held up to the camera for hold_s, then gap_s of empty scene; MJPG .avi."""
+    import numpy as np
+    from scanner import synth
+    rng = np.random.default_rng(seed)
+    frames = [synth.make_frame("empty", rng, size=SIZE).gray] * int(0.5 * FPS)
+    for c in codes:
+        held = synth.make_frame("clean", rng, size=SIZE, payloads=[c.text]).gray
+        frames += [held] * int(hold_s * FPS)
+        frames += [synth.make_frame("empty", rng, size=SIZE).gray] * int(gap_s * FPS)
+    synth.write_video(path, frames, fps=FPS)
+    return path, len(frames)
+
+
+# ---------------------------------------------------------------------------------------------
+# headless
+
+def bar(done: int, total: int, width: int = 24) -> str:
+    n = int(width * done / max(1, total))
+    return "[" + "#" * n + "-" * (width - n) + f"] {100 * done // max(1, total):3d}%"
+
+
+def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout) -> list:
+    """The video through the camera pipeline (decoder, debouncer) and the service. Returns
+    [(code or None, verdict)] in scan order."""
+    from scanner.debounce import Debouncer
+    from scanner.decoders import make_decoder
+    from scanner.frames import iter_frames, open_source
+    from ..reasons import WARNING_WORDS, words
+    from ..service import TerminalService
+    by_text = {c.text: c for c in codes}
+    decoder = make_decoder("cascade")
+    deb = Debouncer(hold_seconds=30.0)
+    results = []
+    tty = out.isatty()
+    marks = {"admit": "✓ ADMIT ", "refuse": "✗ REFUSE", "check": "! CHECK "}
+    with TerminalService.from_home(home, mode="gate") as svc:
+        src = open_source(f"video:{video}")
+        for f in iter_frames(src):
+            texts = [d.text for d in decoder.decode(f.gray)]
+            for text in deb.feed(texts, f.ts):
+                v = svc.scan(text)
+                c = by_text.get(text)
+                results.append((c, v))
+                zh, en = words(v.reason)
+                warn = "".join(f" ({WARNING_WORDS.get(w, (w, w))[1]})" for w in v.warnings if w in WARNING_WORDS)
+                ok = c is not None and v.outcome.value == c.expect
+                line = (f"{bar(f.index + 1, total_frames)}  {marks[v.outcome.value]}  "
+                        f"{(c.label if c else 'unexpected code'):<28} {zh} / {en}{warn}  [{v.reason}]"
+                        f"{'' if ok else '  <-- UNEXPECTED'}")
+                print(("\r" if tty else "") + line, file=out, flush=True)
+            if tty and f.index % 5 == 0:
+                print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
+        if tty:
+            print("\r" + bar(total_frames, total_frames), file=out)
+        st = svc.status()
+        print(f"scan log  {st.events_pending} events waiting for upload", file=out)
+    return results
+
+
+def upload(home: Path, out=sys.stdout) -> bool:
+    from ..sync import Syncer
+    with Syncer(home) as s:
+        rep = s.run_once()
+    print(f"sync      {'ok' if rep.ok else 'FAILED: ' + str(rep.error)}: uploaded {rep.uploaded}, "
+          f"pending {rep.pending}", file=out)
+    return rep.ok and rep.pending == 0
+
+
+# ---------------------------------------------------------------------------------------------
+
+def run(args) -> int:
+    if args.screenshot and args.exit_after is None:
+        raise UsageError("--screenshot needs --exit-after SECONDS")
+    gui = args.gui or (not args.headless and has_display())
+    keep = args.keep or bool(args.dir)
+    work = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="venue-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    print(f"venue-terminal demo ({'Qt app' if gui else 'headless: no display'}), working in {work}")
+    plat = None
+    try:
+        plat, home, codes = setup(work)
+        video, n = render_video(codes, work / "camera.avi")
+        print(f"camera    {video} ({n} frames, {SIZE[0]}x{SIZE[1]}, {FPS} fps: {n / FPS:.0f} s of video)")
+        if gui:
+            return run_gui(args, home, video)
+        results = play_headless(video, home, codes, n)
+        got = {c.key: v.outcome.value for c, v in results if c is not None}
+        missing = [c.key for c in codes if c.key not in got]
+        wrong = [c.key for c in codes if c.key in got and got[c.key] != c.expect]
+        ok_upload = upload(home)
+        held = len(plat.events())
+        print(f"platform  now holds {held} scan events from this terminal")
+        good = not missing and not wrong and ok_upload
+        print(f"demo      {'OK' if good else 'PROBLEMS'}: {len(got)}/{len(codes)} codes scanned"
+              f"{', missing ' + ', '.join(missing) if missing else ''}"
+              f"{', unexpected outcome for ' + ', '.join(wrong) if wrong else ''}"
+              f" in {time.monotonic() - t0:.1f} s")
+        if not gui:
+            print("          (with a display, `venue-terminal demo` opens the gate screen; "
+                  "try: xvfb-run -a venue-terminal demo --gui --exit-after 40 --screenshot demo.png)")
+        return 0 if good else 1
+    finally:
+        if plat is not None:
+            plat.stop()
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"kept      {work}")
+
+
+def run_gui(args, home: Path, video: Path) -> int:
+    try:
+        from ui.app import AppOptions, main
+    except ImportError as exc:
+        raise UsageError(f"the GUI needs PySide6 ({exc}); run with --headless") from None
+    opts = AppOptions(mode=args.mode, source=f"video:{video}", home=home, fullscreen=False,
+                      sync_interval_s=3.0, exit_after=args.exit_after, screenshot=args.screenshot,
+                      settings_path=home / "ui-settings.json")
+    return main(opts)
