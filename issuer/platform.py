@@ -482,7 +482,7 @@ class Platform:
         with self._tx() as c:
             for ev in events:
                 cur = c.execute("INSERT OR IGNORE INTO events (id, terminal, received, body) VALUES (?, ?, ?, ?)",
-                                (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False, sort_keys=True)))
+                                (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False)))
                 (accepted if cur.rowcount == 1 else duplicates).append(ev["id"])
         return accepted, duplicates
 

@@ -193,7 +193,6 @@ def _rolled_back(plat: Platform, raw: bytes) -> bytes:
     """The same document, validly signed, one seq lower (what a replayed old copy looks like)."""
     payload = dict(cbor2.loads(cose.parse_sign1(raw).payload))
     payload["seq"] = max(0, payload["seq"] - 1)
-    payload.pop("from", None)
     return plat.sign_trust_data(payload)
 
 
@@ -258,8 +257,11 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             since = int(since_raw)
         if state.opts.auto_refresh:
             plat.refresh_if_due()
+        mode = state.faults.get("revocations_mode")
         raw, kind = plat.revocations_since(since)
-        resp = _serve_document(request, state, raw, state.faults.get("revocations_mode"))
+        if mode == "rollback":          # an older full list, validly signed
+            raw, kind = plat.document("revocations").cose, "full"
+        resp = _serve_document(request, state, raw, mode)
         resp.headers["X-Revocations"] = kind
         return resp
 

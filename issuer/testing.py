@@ -1,0 +1,156 @@
+"""Run the reference platform as a real server process, for tests of sync, UI and the platform.
+
+    >>> h = start_server(tmp_path / "plat", clock_offset=-900)   # inits DIR if needed
+    >>> requests.get(h.url + "/v1/trust-list", headers=h.auth)
+    >>> h.set_faults(fail_next_upload_with=500)                   # POST /_admin/faults
+    >>> h.stop(); h.restart()                                     # down, then back on the same port
+    >>> h.stop()
+
+The server is `python -m issuer.cli serve DIR --port 0` on 127.0.0.1; its first stdout line
+gives the URL. stop() ends only the process this handle started. Raises RuntimeError if the
+server does not come up within `timeout` seconds (its stderr is in the message).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .platform import Platform
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class ServerHandle:
+    url: str
+    token: str
+    admin_token: str
+    dir: Path
+    root_pem: Path
+    port: int
+    proc: subprocess.Popen | None
+    args: list[str] = field(default_factory=list)
+    stderr_path: Path | None = None
+
+    @property
+    def auth(self) -> dict[str, str]:
+        """Headers for the terminal API."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def platform(self) -> Platform:
+        return Platform(self.dir)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after `timeout`); idempotent."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout)
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.proc = None
+
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash or power cut would."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.stop()
+
+    def restart(self, timeout: float = 10.0) -> "ServerHandle":
+        """Start again on the same port with the same options (faults set at runtime are gone)."""
+        self.stop()
+        args = list(self.args)
+        args[args.index("--port") + 1] = str(self.port)
+        self.proc, url = _spawn(args, self.stderr_path, timeout)
+        self.url = url
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _admin(self, method: str, body: Any = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + "/_admin/faults", data=data, method=method,
+                                     headers={"Authorization": f"Bearer {self.admin_token}",
+                                              "Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return json.loads(resp.read())
+
+    def set_faults(self, **faults: Any) -> dict:
+        """Set faults (see issuer.server.FAULT_KEYS); a None value clears that one."""
+        return self._admin("POST", faults)["faults"]
+
+    def clear_faults(self) -> None:
+        self._admin("DELETE")
+
+    def faults(self) -> dict:
+        return self._admin("GET")["faults"]
+
+    def events(self) -> list[dict]:
+        """The scan events the platform has stored (read from its database)."""
+        return self.platform.events()
+
+    def __enter__(self) -> "ServerHandle":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def _spawn(args: list[str], stderr_path: Path | None, timeout: float) -> tuple[subprocess.Popen, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO_ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    err = open(stderr_path, "ab") if stderr_path else subprocess.DEVNULL
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "issuer.cli", *args], stdout=subprocess.PIPE, stderr=err,
+                                cwd=str(REPO_ROOT), env=env)
+    finally:
+        if stderr_path:
+            err.close()
+    line: list[bytes] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    if not line or not line[0]:
+        proc.kill()
+        proc.wait(5)
+        tail = stderr_path.read_text(errors="replace")[-2000:] if stderr_path and stderr_path.exists() else ""
+        raise RuntimeError(f"venue-issuer serve did not start within {timeout} s: {tail}")
+    return proc, json.loads(line[0])["url"]
+
+
+def start_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
+                 auto_refresh: bool = False, init: dict | None = None, timeout: float = 10.0) -> ServerHandle:
+    """Start `venue-issuer serve DIR` on 127.0.0.1 (initialising DIR first if needed).
+
+    init: keyword arguments for Platform.init (root_kind, issuer_kind, validity, now, token).
+    faults: the starting faults (as POST /_admin/faults would set them).
+    """
+    dir = Path(dir)
+    plat, _ = Platform.init(dir, **(init or {}))
+    args = ["serve", str(dir), "--host", "127.0.0.1", "--port", str(port), "--clock-offset", str(clock_offset)]
+    for k, v in (faults or {}).items():
+        args += ["--fault", f"{k}={json.dumps(v)}"]
+    if auto_refresh:
+        args.append("--auto-refresh")
+    stderr_path = Path(tempfile.mkstemp(prefix="venue-issuer-", suffix=".log")[1])
+    proc, url = _spawn(args, stderr_path, timeout)
+    return ServerHandle(url=url, token=plat.token, admin_token=plat.admin_token, dir=dir, root_pem=plat.root_pem_path,
+                        port=int(url.rsplit(":", 1)[1]), proc=proc, args=args, stderr_path=stderr_path)
