@@ -141,3 +141,25 @@ def test_transaction_rolls_back_on_error(store):
             raise ValueError("x")
     assert store.state.get_state("a") is None
     assert not store.conn.in_transaction
+
+
+def test_concurrent_first_opens_migrate_once(tmp_path):
+    home = tmp_path / "fresh"
+    errors, versions = [], []
+    barrier = threading.Barrier(4)
+
+    def opener():
+        try:
+            barrier.wait()
+            conn = cdb.connect(home)
+            versions.append(cdb.schema_version(conn))
+            conn.close()
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=opener) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and versions == [cdb.SCHEMA_VERSION] * 4
