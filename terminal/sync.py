@@ -344,6 +344,15 @@ class Syncer:
         if held is not None and parsed.seq < held[1].seq:
             raise SyncRefused(f"trust list refused: seq {parsed.seq} is lower than the held seq "
                               f"{held[1].seq} (rollback)")
+        if held is not None and parsed.seq == held[1].seq and raw != held[0]:
+            # seq is strictly increasing (spec section 4): other content under the held seq is
+            # not a newer list. The same payload re-signed is harmless and kept as held.
+            try:
+                same = verify_signed(held[0], self.root_key) == payload
+            except TrustDataError:
+                same = False
+            if not same:
+                raise SyncRefused(f"trust list refused: different content under the held seq {parsed.seq}")
         from cache import RollbackRefused, StoreError
         try:
             self.store.trust.save_trust_list(raw, payload, resp.headers.get("ETag"), received_at=int(self.clock()))

@@ -140,7 +140,7 @@ def enrolled(platform, tmp_path, capsys):
     def make(name: str = "home", venue: str = "V-test", token: str | None = None) -> Path:
         home = tmp_path / name
         rc = run_terminal("--home", str(home), "enroll", "--platform", platform.url,
-                          "--token", token or platform.token, "--root-key", str(platform.root_pem),
+                          f"--token={token or platform.token}", "--root-key", str(platform.root_pem),
                           "--venue", venue)
         out = capsys.readouterr().out
         assert rc == 0, out
