@@ -68,7 +68,7 @@ FIRST_FILL = {
     "Valid code": "验证通过", "Valid until": "有效期至", "Venue Terminal": "场所核验终端", "Venue check": "场所核验",
     "Venue policy": "场所规则", "Venue policy file": "场所规则文件", "Waiting for upload: %1": "待上传：%1",
     "Wrong PIN": "密码错误", "default policy": "默认规则", "expired": "已过期", "expires in %1": "%1 后过期",
-    "leave empty to keep the PIN": "留空则不修改密码",
+    "leave empty to keep the PIN": "留空则不修改密码", "under a minute": "不到 1 分钟",
 }
 
 

@@ -188,6 +188,8 @@ class StatusStrip(QWidget):
 
     def duration(self, seconds: float) -> str:
         s = max(0, int(seconds))
+        if s < 60:
+            return self.tr("under a minute")
         if s < 3600:
             return self.tr("%1 min").replace("%1", str(s // 60))
         if s < 48 * 3600:

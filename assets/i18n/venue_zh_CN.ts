@@ -438,6 +438,10 @@
   <context>
     <name>StatusStrip</name>
     <message>
+      <source>under a minute</source>
+      <translation>不到 1 分钟</translation>
+    </message>
+    <message>
       <source>%1 min</source>
       <translation>%1 分钟</translation>
     </message>
