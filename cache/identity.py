@@ -23,7 +23,6 @@ value that is not JSON-serialisable. Threads: use from the thread that opened th
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
