@@ -1,0 +1,51 @@
+"""The terminal's eyes: frame sources, QR decoders, debounce, handheld scanners.
+
+Imports nothing else of ours and no Qt, so the core, the CLI and the UI can all use it.
+Thread notes: sources and decoders are used from one thread each; `LatestFrameReader` runs a
+source on its own thread; `SerialScanner.stop()` may be called from any thread.
+
+Public interface (the UI and the app service rely on these names):
+
+scanner.frames
+    Frame(gray: ndarray uint8 HxW, ts: float monotonic seconds, index: int)
+    FrameSource protocol: open(), read() -> Frame | None (None: no frame now, or ended),
+        close(), state in "opening" | "live" | "reconnecting" | "ended" | "failed"
+    CameraSource(index_or_path, width, height, fps, *, fourcc, capture_factory, max_failures,
+        retry_delay, max_retry_delay, max_reconnects, clock, sleep, on_state)
+        reconnects by itself after an unplug / repeated read failures; `reconnects` counts it
+    VideoFileSource(path, loop=False, realtime=False)
+    ImageFolderSource(path_or_dir, loop=False, fps=None)     (a folder, or one image file)
+    open_source(spec, **options): "camera:0", "camera:/dev/video2", "video:PATH", "images:DIR"
+    iter_frames(source): frames until the source ends
+    LatestFrameReader(source): background thread, latest frame wins; get(timeout), dropped
+    read_image(path) -> gray ndarray (cv2.imdecode from bytes: non-ASCII paths work)
+
+scanner.decoders
+    Decoded(text: str, raw: bytes, corners: 4 (x, y) TL/TR/BR/BL, decoder: str)
+    Decoder protocol: decode(gray) -> list[Decoded]
+    ZxingDecoder, ZbarDecoder (needs libzbar0), OpenCvDecoder, CascadeDecoder
+    make_decoder("zxing" | "zbar" | "opencv" | "cascade"), available_decoders()
+    DecoderUnavailable: a missing native library, with the fix in its message
+    decode_image_file(path, decoder=None) -> list[Decoded]   (cascade by default)
+
+scanner.debounce
+    Debouncer(hold_seconds=3.0, away_seconds=0.5).feed(texts_in_frame, now) -> new scans
+
+scanner.wedge
+    WedgeDetector(max_gap_ms=40, min_length=8).feed(key, ts_ms) -> scan text | None
+    (feed_event -> ScanEvent | None)
+
+scanner.serial_scanner
+    SerialScanner(port, baudrate=115200, terminator="auto" | "CR" | "LF" | "CRLF" | bytes)
+    .events() -> ScanEvent iterator; .stop()
+
+scanner.events
+    ScanEvent(text, raw, source "camera" | "wedge" | "serial", ts, decoder=None, corners=None)
+
+scanner.pipeline
+    camera_events(frames, decoder, debouncer) -> ScanEvent iterator; frame_events(frame, ...)
+
+scanner.synth
+    Seeded camera-like frames: CATEGORIES, generate(category, n, seed, size),
+    generate_all(...), make_frame(...), random_payload(rng), qr_image(text), write_video(...)
+"""

@@ -17,14 +17,18 @@ a missing one.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Callable, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
+
+from .frames import read_image, to_gray
 
 Point = tuple[float, float]
 
@@ -69,12 +73,9 @@ def _bytes_to_text(raw: bytes) -> str:
 
 
 def _as_gray(img: np.ndarray) -> np.ndarray:
-    if img.ndim == 3:
-        code = cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY
-        img = cv2.cvtColor(img, code)
-    if img.dtype != np.uint8:
-        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
-    return np.ascontiguousarray(img)
+    if img.ndim == 2 and img.dtype == np.uint8 and img.flags.c_contiguous:
+        return img
+    return to_gray(img)
 
 
 def _offset(corners, dx: float, dy: float, scale: float = 1.0):
@@ -118,7 +119,12 @@ class ZxingDecoder:
 
     def to_decoded(self, barcode, name: str | None = None, dx=0.0, dy=0.0, scale=1.0) -> Decoded:
         raw = bytes(barcode.bytes)
-        return Decoded(text=barcode.text, raw=raw, corners=_offset(self.corners_of(barcode), dx, dy, scale),
+        text = barcode.text
+        if barcode.symbology_identifier == "]Q1":
+            # No ECI: zxing-cpp reads byte segments as ISO-8859-1 (the standard's default);
+            # phones and issuers write UTF-8 without ECI, so prefer UTF-8 when it is valid.
+            text = _bytes_to_text(raw)
+        return Decoded(text=text, raw=raw, corners=_offset(self.corners_of(barcode), dx, dy, scale),
                        decoder=name or self.name)
 
     def decode(self, gray: np.ndarray) -> list[Decoded]:
@@ -140,7 +146,7 @@ class ZbarDecoder:
 
     def __init__(self):
         try:
-            from pyzbar import wrapper as zw
+            zw = importlib.import_module("pyzbar.wrapper")
         except ImportError as exc:
             raise DecoderUnavailable(_ZBAR_HELP.format(exc=exc)) from exc
         self._w = zw
@@ -258,6 +264,14 @@ def _crop_box(corners, shape, margin: float):
             int(min(w, math.ceil(x1 + m))), int(min(h, math.ceil(y1 + m))))
 
 
+def _overlap(a, b) -> float:
+    """Intersection over the smaller box's area, for (x0, y0, x1, y1) boxes."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
 def _sharpen(img: np.ndarray, sigma: float, amount: float) -> np.ndarray:
     blurred = cv2.GaussianBlur(img, (0, 0), sigma)
     return cv2.addWeighted(img, 1 + amount, blurred, -amount, 0)
@@ -303,6 +317,11 @@ class CascadeDecoder:
     3. *Frame steps* run on the whole frame only when nothing at all was read in it (no code,
        or one zxing could not even locate: heavy blur, low contrast, small modules), in order,
        stopping at the first that reads something.
+    4. A time budget (`budget_ms`, default 25 ms per frame) keeps a frame from holding up the
+       next one: the cascade learns each step's cost (ms per pixel, moving average) and skips
+       the remaining steps when the next one would not fit. Time is the decoding thread's CPU
+       time (`clock`, default time.thread_time), so what the cascade does with a frame does
+       not depend on other processes' load. `budget_ms=None` runs every step.
 
     A step is "<decoder>[-<token>...]": decoder zxing | zbar | opencv; tokens from
     `apply_variant` plus "global" (zxing's global-histogram binarizer). The default steps
@@ -317,11 +336,15 @@ class CascadeDecoder:
     name = "cascade"
 
     def __init__(self, crop_steps: tuple[str, ...] | None = None, frame_steps: tuple[str, ...] | None = None,
-                 max_crops: int = 3):
+                 max_crops: int = 3, budget_ms: float | None = 25.0,
+                 clock: Callable[[], float] = time.thread_time):
         self._zx = ZxingDecoder()
+        self.budget_ms = budget_ms
+        self._clock = clock
+        self.max_crops = max_crops
+        self._ms_per_px: dict[str, float] = {}  # learned cost of each step, ms per pixel (EMA)
         self.crop_steps = tuple(DEFAULT_CROP_STEPS if crop_steps is None else crop_steps)
         self.frame_steps = tuple(DEFAULT_FRAME_STEPS if frame_steps is None else frame_steps)
-        self._max_crops = max_crops
         self.missing: dict[str, str] = {}
         self._zbar = None
         self._cv = None
@@ -339,7 +362,28 @@ class CascadeDecoder:
             self._cv = OpenCvDecoder()
         self.stats: dict[str, int] = {}  # rescues per step, for the bench and diagnostics
 
+    def _fits(self, step: str, pixels: int, t0: float) -> bool:
+        """Whether `step` on `pixels` is expected to finish within the frame budget."""
+        if self.budget_ms is None:
+            return True
+        elapsed = (self._clock() - t0) * 1000.0
+        predicted = self._ms_per_px.get(step, 0.0) * pixels
+        if elapsed + predicted <= self.budget_ms:
+            return True
+        self.stats["skipped"] = self.stats.get("skipped", 0) + 1
+        return False
+
+    def _timed_step(self, key: str, step: str, img, **kw) -> list[Decoded]:
+        t = self._clock()
+        got = self.run_step(step, img, **kw)
+        ms = (self._clock() - t) * 1000.0
+        rate = ms / max(1, img.size)
+        old = self._ms_per_px.get(key)
+        self._ms_per_px[key] = rate if old is None else 0.8 * old + 0.2 * rate
+        return got
+
     def decode(self, gray: np.ndarray) -> list[Decoded]:
+        t0 = self._clock()
         gray = _as_gray(gray)
         found: list[Decoded] = []
         failed = []
@@ -350,35 +394,40 @@ class CascadeDecoder:
                 failed.append(b)
         texts = {d.text for d in found}
         ref_scale = max(1.0, gray.shape[0] / 480.0)
-        centres = [np.float32(d.corners).mean(axis=0) for d in found]
+        boxes = [_crop_box(d.corners, gray.shape, 0.0) for d in found]
         tried = 0
         for b in failed:
-            if tried >= self._max_crops:
+            if tried >= self.max_crops:
                 break
             corners = self._zx.corners_of(b)
-            c = np.float32(corners).mean(axis=0)
-            if any(float(np.linalg.norm(c - k)) < 16.0 for k in centres):
-                continue  # zxing reported the same symbol twice (e.g. rotated/inverted pass)
+            box = _crop_box(corners, gray.shape, 0.0)
+            if any(_overlap(box, k) > 0.5 for k in boxes):
+                continue  # a symbol already read, or already tried (zxing reports some twice)
+            boxes.append(box)
             tried += 1
             x0, y0, x1, y1 = _crop_box(corners, gray.shape, 0.15)
             crop = gray[y0:y1, x0:x1]
             if crop.size == 0:
                 continue
             for step in self.crop_steps:
-                got = [d for d in self.run_step(step, crop, dx=x0, dy=y0, label=f"cascade/crop:{step}",
-                                                ref_scale=ref_scale)
-                       if d.text not in texts]
+                key = "crop:" + step
+                if not self._fits(key, crop.size, t0):
+                    break
+                got = [d for d in self._timed_step(key, step, crop, dx=x0, dy=y0, label=f"cascade/{key}",
+                                                   ref_scale=ref_scale) if d.text not in texts]
                 if got:
-                    self.stats["crop:" + step] = self.stats.get("crop:" + step, 0) + 1
+                    self.stats[key] = self.stats.get(key, 0) + 1
                     found.extend(got)
                     texts.update(d.text for d in got)
-                    centres.extend(np.float32(d.corners).mean(axis=0) for d in got)
                     break
         if not found:
             for step in self.frame_steps:
-                got = self.run_step(step, gray, label=f"cascade/frame:{step}", ref_scale=ref_scale)
+                key = "frame:" + step
+                if not self._fits(key, gray.size, t0):
+                    break
+                got = self._timed_step(key, step, gray, label=f"cascade/{key}", ref_scale=ref_scale)
                 if got:
-                    self.stats["frame:" + step] = self.stats.get("frame:" + step, 0) + 1
+                    self.stats[key] = self.stats.get(key, 0) + 1
                     found.extend(got)
                     break
         return found
@@ -437,26 +486,13 @@ def available_decoders() -> dict[str, str | None]:
     return out
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """An image file (PNG, JPEG, BMP...; colour or gray) as gray uint8. Reads the bytes and
-    uses cv2.imdecode, so paths with non-ASCII characters work. Raises FileNotFoundError,
-    or ValueError if the file is not an image."""
-    data = Path(path).read_bytes()
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
-    if img is None:
-        raise ValueError(f"not an image file: {path}")
-    if img.ndim == 3 and img.shape[2] == 4:
-        # flatten transparency onto white, as a viewer would show it
-        alpha = img[:, :, 3:4].astype(np.float32) / 255.0
-        img = (img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
-    return _as_gray(img)
-
-
 _default_cascade: CascadeDecoder | None = None
 
 
 def decode_image_file(path: str | os.PathLike, decoder: Decoder | None = None) -> list[Decoded]:
-    """Every QR code in an image file (see `read_image`), read with the cascade by default."""
+    """Every QR code in an image file, read with the cascade by default. The file is read by
+    `scanner.frames.read_image` (PNG/JPEG/..., colour or gray, non-ASCII paths fine); raises
+    FileNotFoundError, or ValueError for a file that is not an image."""
     global _default_cascade
     gray = read_image(path)
     if decoder is None:

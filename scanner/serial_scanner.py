@@ -63,6 +63,7 @@ class SerialScanner:
         self._factory = serial_factory
         self._ser: serial.SerialBase | None = None
         self._buf = bytearray()
+        self._discarding = False
         self._stop = threading.Event()
         self.state = "opening"
 
@@ -92,25 +93,29 @@ class SerialScanner:
 
     def _split(self) -> list[bytes]:
         lines = []
-        if self._term is None:
-            while True:
+        while True:
+            if self._term is None:
                 cut = next((i for i, b in enumerate(self._buf) if b in (0x0D, 0x0A)), -1)
-                if cut < 0:
-                    break
-                line = bytes(self._buf[:cut])
-                del self._buf[:cut + 1]
-                if line:
-                    lines.append(line)
-        else:
-            while True:
+                width = 1
+            else:
                 cut = self._buf.find(self._term)
-                if cut < 0:
-                    break
-                lines.append(bytes(self._buf[:cut]))
-                del self._buf[:cut + len(self._term)]
+                width = len(self._term)
+            if cut < 0:
+                break
+            line = bytes(self._buf[:cut])
+            del self._buf[:cut + width]
+            if self._discarding:
+                self._discarding = False  # the end of an overlong line: resynchronised
+                continue
+            if len(line) > self.max_length:
+                log.warning("%s: dropped a %d-byte line (max %d)", self.port, len(line), self.max_length)
+                continue
+            if line or self._term is not None:
+                lines.append(line)
         if len(self._buf) > self.max_length:
             log.warning("%s: %d bytes without a terminator, dropped", self.port, len(self._buf))
             self._buf.clear()
+            self._discarding = True  # the rest of this line is garbage too
         return lines
 
     def read_lines(self) -> list[bytes]:
@@ -137,6 +142,7 @@ class SerialScanner:
                     return
                 self.state = "reconnecting"
                 self._buf.clear()
+                self._discarding = False
                 if self._stop.wait(self.retry_delay):
                     return
                 try:
