@@ -29,27 +29,35 @@ def fmt_date(ts: int | None) -> str:
 
 
 def scan_icon(size: int = 220) -> QPixmap:
-    """A stylised phone-with-code icon (three finder squares, no data: nothing a camera could read)."""
+    """A stylised phone showing a code: three finder squares and a few blocks (nothing a camera
+    could decode)."""
+    from .qt import QRectF
     pm = QPixmap(size, size)
     pm.fill(QColor(0, 0, 0, 0))
     p = QPainter(pm)
     p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setBrush(QColor("#263238"))
     p.setPen(Qt.PenStyle.NoPen)
-    p.drawRoundedRect(int(size * 0.2), 0, int(size * 0.6), size, 18, 18)
-    p.setBrush(QColor("white"))
-    m = int(size * 0.26)
-    inner = size - 2 * m
-    p.drawRect(m, int(size * 0.18), inner, inner)
-    cell = inner / 7
-    for cx, cy in ((0, 0), (4, 0), (0, 4)):
-        x, y = m + cx * cell, int(size * 0.18) + cy * cell
-        p.setBrush(QColor("#263238"))
-        p.drawRect(int(x), int(y), int(3 * cell), int(3 * cell))
-        p.setBrush(QColor("white"))
-        p.drawRect(int(x + cell * 0.6), int(y + cell * 0.6), int(cell * 1.8), int(cell * 1.8))
-        p.setBrush(QColor("#263238"))
-        p.drawRect(int(x + cell), int(y + cell), int(cell), int(cell))
+    dark, white = QColor("#263238"), QColor("white")
+    s = float(size)
+    p.setBrush(dark)
+    p.drawRoundedRect(QRectF(s * 0.22, s * 0.02, s * 0.56, s * 0.96), s * 0.07, s * 0.07)
+    scr = QRectF(s * 0.27, s * 0.2, s * 0.46, s * 0.46)
+    p.setBrush(white)
+    p.drawRect(scr)
+    cell = scr.width() / 9
+
+    def block(cx, cy, w, h, colour):
+        p.setBrush(colour)
+        p.drawRect(QRectF(scr.x() + cell * (cx + 0.5), scr.y() + cell * (cy + 0.5), cell * w, cell * h))
+
+    for cx, cy in ((0, 0), (5, 0), (0, 5)):
+        block(cx, cy, 3, 3, dark)
+        block(cx + 0.5, cy + 0.5, 2, 2, white)
+        block(cx + 1, cy + 1, 1, 1, dark)
+    for cx, cy in ((4, 4), (5, 6), (6, 4), (7, 7), (4, 7), (6, 5)):
+        block(cx, cy, 1, 1, dark)
+    p.setBrush(QColor("#90a4ae"))
+    p.drawRoundedRect(QRectF(s * 0.42, s * 0.82, s * 0.16, s * 0.05), s * 0.02, s * 0.02)
     p.end()
     return pm
 
@@ -250,7 +258,7 @@ class CounterView(QWidget):
         left = QVBoxLayout()
         self.preview = PreviewWidget()
         self.preview.setMinimumSize(360, 240)
-        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=48, language=language)
+        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=64, language=language)
         self.panel.setMinimumHeight(260)
         left.addWidget(self.preview, 1)
         left.addWidget(self.panel)
@@ -278,7 +286,8 @@ class CounterView(QWidget):
         self.certs = QTableWidget(0, 4)
         self.certs.setAccessibleName("linked certificates")
         self.certs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.certs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.certs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.certs.horizontalHeader().setStretchLastSection(True)
         self.certs.verticalHeader().hide()
         self.certs.setFont(font(13))
         mid.addWidget(self.certs, 1)
@@ -304,7 +313,8 @@ class CounterView(QWidget):
         self.log = QTableWidget(0, 4)
         self.log.setAccessibleName("today's scans")
         self.log.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.log.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.log.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.log.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.log.verticalHeader().hide()
         self.log.setFont(font(12))
         right.addWidget(self.log_title)

@@ -72,6 +72,50 @@ class PreviewWidget(QWidget):
                 p.drawPolygon(QPolygonF([QPointF(x0 + x * s, y0 + y * s) for x, y in quad]))
 
 
+class OutcomeIcon(QWidget):
+    """A drawn icon: ✓ in a circle (admit), ✗ (refuse), ! (see staff). Drawn, not a font glyph,
+    so it looks the same with any installed font."""
+
+    def __init__(self, size: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.outcome: Outcome | None = None
+        self.colour = QColor("white")
+        self.setFixedSize(size, size)
+
+    def set_outcome(self, outcome: Outcome, colour: str) -> None:
+        self.outcome, self.colour = outcome, QColor(colour)
+        self.setAccessibleName({Outcome.ADMIT: "✓", Outcome.REFUSE: "✗", Outcome.CHECK: "!"}[outcome])
+        self.update()
+
+    def paintEvent(self, _ev) -> None:
+        if self.outcome is None:
+            return
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        s = float(min(self.width(), self.height()))
+        w = max(3.0, s * 0.09)
+        pen = QPen(self.colour)
+        pen.setWidthF(w)
+        pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+        pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        p.setPen(pen)
+        r = QRectF(w, w, s - 2 * w, s - 2 * w)
+        p.drawEllipse(r)
+        c = s / 2
+        if self.outcome is Outcome.ADMIT:
+            p.drawPolyline(QPolygonF([QPointF(s * 0.28, s * 0.52), QPointF(s * 0.44, s * 0.68),
+                                      QPointF(s * 0.73, s * 0.35)]))
+        elif self.outcome is Outcome.REFUSE:
+            a, b = s * 0.33, s * 0.67
+            p.drawLine(QPointF(a, a), QPointF(b, b))
+            p.drawLine(QPointF(a, b), QPointF(b, a))
+        else:
+            p.drawLine(QPointF(c, s * 0.25), QPointF(c, s * 0.58))
+            p.setBrush(self.colour)
+            p.drawEllipse(QPointF(c, s * 0.72), w * 0.35, w * 0.35)
+        p.end()
+
+
 class VerdictPanel(QWidget):
     """A verdict filling its area: colour, icon, one big word, a short reason. Never personal data.
 
@@ -91,8 +135,7 @@ class VerdictPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(24, 24, 24, 24)
         lay.addStretch(1)
-        self.icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.icon.setFont(font(icon_pt, True))
+        self.icon = OutcomeIcon(icon_pt)
         self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.word.setFont(font(big, True))
         self.word.setWordWrap(True)
@@ -106,7 +149,8 @@ class VerdictPanel(QWidget):
         self.reason_en.setWordWrap(True)
         self.code = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)   # the support code, e.g. "expired"
         self.code.setFont(font(12))
-        for w in (self.icon, self.word, self.word_en, self.reason, self.reason_en, self.code):
+        lay.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
+        for w in (self.word, self.word_en, self.reason, self.reason_en, self.code):
             lay.addWidget(w)
         lay.addStretch(1)
         self.setAccessibleName("verdict")
@@ -127,7 +171,7 @@ class VerdictPanel(QWidget):
         pal = self.palette()
         pal.setColor(self.backgroundRole(), QColor(bg))
         self.setPalette(pal)
-        self.icon.setText(T.OUTCOME_ICON[out])
+        self.icon.set_outcome(out, fg)
         self.word.setText(T.outcome_word(out))
         src_reason = T.reason_source(v)
         self.reason.setText(T.reason_text(v))
