@@ -41,3 +41,13 @@ def cli_json(*args: str):
 
 def lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="ascii").splitlines() if line]
+
+
+def cli_main(capsys, *args: str):
+    """`venue-issuer ARGS` in this process (issuer.cli.main); its stdout parsed as JSON."""
+    from issuer.cli import main
+    capsys.readouterr()
+    rc = main(list(args))
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    return json.loads(out)

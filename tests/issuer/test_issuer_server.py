@@ -13,7 +13,7 @@ import cbor2
 import pytest
 import requests
 
-from issuer_helpers import cli_json, lines, snapshot_of
+from issuer_helpers import cli_json, cli_main, lines, snapshot_of
 from terminal import cose, trust, verify
 
 
@@ -78,14 +78,14 @@ def test_trust_list_etag_and_304(platform_server):
     assert parsedate_to_datetime(r.headers["date"]).timestamp() == pytest.approx(time.time(), abs=5)
 
 
-def test_minted_codes_verify_against_the_served_trust_data(platform_server, tmp_path):
+def test_minted_codes_verify_against_the_served_trust_data(platform_server, tmp_path, capsys):
     out = tmp_path / "codes.txt"
     cli_json("mint", str(platform_server.dir), "--type", "resident", "--senior", "--count", "2", "--out", str(out))
     dyn = tmp_path / "dyn.txt"
     at = int(time.time())
-    cli_json("mint", str(platform_server.dir), "--type", "enterprise", "--dynamic", "--at", str(at), "--out", str(dyn))
+    cli_main(capsys, "mint", str(platform_server.dir), "--type", "enterprise", "--dynamic", "--at", str(at), "--out", str(dyn))
     revoked = tmp_path / "revoked.txt"
-    cli_json("mint", str(platform_server.dir), "--type", "resident", "--revoked", "--out", str(revoked))
+    cli_main(capsys, "mint", str(platform_server.dir), "--type", "resident", "--revoked", "--out", str(revoked))
     snap = snapshot_of(platform_server.root_pem.read_bytes(), get(platform_server, "/v1/trust-list").content,
                        get(platform_server, "/v1/revocations?since=0").content)
     for code in lines(out) + lines(dyn):
@@ -95,7 +95,7 @@ def test_minted_codes_verify_against_the_served_trust_data(platform_server, tmp_
     assert verify.verify(lines(revoked)[0], snap, at).reason == "revoked"
 
 
-def test_revocations_full_delta_and_empty_delta_follow_the_cli(platform_server, tmp_path):
+def test_revocations_full_delta_and_empty_delta_follow_the_cli(platform_server, tmp_path, capsys):
     root = trust.load_root_key(platform_server.root_pem.read_bytes())
 
     def fetch(since):
@@ -106,11 +106,11 @@ def test_revocations_full_delta_and_empty_delta_follow_the_cli(platform_server, 
     full = fetch(0)
     assert isinstance(full, trust.RevocationList)
     out = tmp_path / "c.txt"
-    minted = cli_json("mint", str(platform_server.dir), "--type", "resident", "--count", "2", "--out", str(out))
+    minted = cli_main(capsys, "mint", str(platform_server.dir), "--type", "resident", "--count", "2", "--out", str(out))
     a, b = (bytes.fromhex(c["cti"]) for c in minted["codes"])
-    r1 = cli_json("revoke", str(platform_server.dir), a.hex())
-    r2 = cli_json("revoke", str(platform_server.dir), b.hex())
-    r3 = cli_json("unrevoke", str(platform_server.dir), a.hex())
+    r1 = cli_main(capsys, "revoke", str(platform_server.dir), a.hex())
+    r2 = cli_main(capsys, "revoke", str(platform_server.dir), b.hex())
+    r3 = cli_main(capsys, "unrevoke", str(platform_server.dir), a.hex())
     assert (r1["seq"], r2["seq"], r3["seq"]) == (full.seq + 1, full.seq + 2, full.seq + 3)
     delta = fetch(full.seq)
     assert isinstance(delta, trust.RevocationDelta) and delta.from_seq == full.seq and delta.seq == full.seq + 3
@@ -126,14 +126,14 @@ def test_revocations_full_delta_and_empty_delta_follow_the_cli(platform_server, 
         assert get(platform_server, f"/v1/revocations?since={bad}").status_code == 400
 
 
-def test_scan_events_accepted_once_and_duplicates_reported(platform_server):
+def test_scan_events_accepted_once_and_duplicates_reported(platform_server, capsys):
     a, b = _event(), _event(valid=False, reason="expired")
     r = post_events(platform_server, [a, b])
     assert r.status_code == 200 and r.json() == {"accepted": [a["id"], b["id"]], "duplicates": []}
     c = _event()
     r = post_events(platform_server, [b, c])
     assert r.json() == {"accepted": [c["id"]], "duplicates": [b["id"]]}
-    stored = cli_json("events", str(platform_server.dir), "--json")
+    stored = cli_main(capsys, "events", str(platform_server.dir), "--json")
     ids = [e["id"] for e in stored]
     assert ids.count(a["id"]) == ids.count(b["id"]) == ids.count(c["id"]) == 1
     assert next(e for e in stored if e["id"] == b["id"]) == b

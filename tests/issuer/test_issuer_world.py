@@ -13,7 +13,7 @@ import pytest
 import zxingcpp
 
 from issuer.world import AMBIGUOUS, build_world
-from issuer_helpers import cli_json, snapshot_of
+from issuer_helpers import cli_main, snapshot_of
 from terminal import trust, verify
 
 SHARED = Path("/work/shared/spec/vectors")
@@ -92,8 +92,8 @@ def test_seed_fixes_keys_and_clock(tmp_path):
     assert len(kinds) == 2
 
 
-def test_world_cli(tmp_path):
-    out = cli_json("world", str(tmp_path / "w"), "--seed", "gamma")
+def test_world_cli(tmp_path, capsys):
+    out = cli_main(capsys, "world", str(tmp_path / "w"), "--seed", "gamma")
     assert out["seed"] == "gamma" and out["cases"] > 100
     doc = json.loads((tmp_path / "w" / "cases.json").read_text(encoding="utf-8"))
     assert doc["seed"] == "gamma" and len(doc["cases"]) == out["cases"]
