@@ -134,15 +134,37 @@ def run_terminal(*argv: str) -> int:
     return terminal_main(list(argv))
 
 
+def enrol(server: PlatformServer, home: Path, venue: str = "V-test", token: str | None = None) -> int:
+    """`venue-terminal --home HOME enroll ...` against `server`; returns the exit code."""
+    return run_terminal("--home", str(home), "enroll", "--platform", server.url,
+                        f"--token={token or server.token}", "--root-key", str(server.root_pem), "--venue", venue)
+
+
 @pytest.fixture
 def enrolled(platform, tmp_path, capsys):
-    """enrolled(name="home", **opts) -> home Path, enrolled with `venue-terminal enroll`."""
-    def make(name: str = "home", venue: str = "V-test", token: str | None = None) -> Path:
+    """enrolled(name="home") -> home Path, enrolled with `venue-terminal enroll` (first sync ok)."""
+    def make(name: str = "home", venue: str = "V-test") -> Path:
         home = tmp_path / name
-        rc = run_terminal("--home", str(home), "enroll", "--platform", platform.url,
-                          f"--token={token or platform.token}", "--root-key", str(platform.root_pem),
-                          "--venue", venue)
+        rc = enrol(platform, home, venue)
         out = capsys.readouterr().out
         assert rc == 0, out
         return home
     return make
+
+
+@pytest.fixture(scope="module")
+def shared_platform(tmp_path_factory):
+    """One platform server for a whole module (tests that only need a fresh terminal each);
+    every test starts and ends with no faults set."""
+    server = PlatformServer(tmp_path_factory.mktemp("shared") / "platform")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def shared(shared_platform):
+    shared_platform.clear_faults()
+    yield shared_platform
+    if shared_platform.proc is not None:
+        shared_platform.clear_faults()

@@ -17,7 +17,7 @@ from terminal import cose
 from terminal.service import TerminalService
 from terminal.sync import Syncer
 
-from .conftest import REPO, run_terminal, server_chain_problem
+from .conftest import REPO, enrol, run_terminal, server_chain_problem
 from .test_upload import Sleeps, scan_codes
 
 
@@ -29,7 +29,7 @@ def held_trust(home):
 
 
 @pytest.mark.parametrize("mode, kind, words", [
-    ("rollback", "refused", "seq 1 is lower than the held seq 2 (rollback)"),
+    ("rollback", "refused", "is lower than the held seq"),
     ("bad_signature", "refused", "signature does not verify"),
     ("truncated", "refused", "not a COSE_Sign1"),
     ("wrong_content_type", "refused", "content type 'text/html'"),
@@ -37,14 +37,14 @@ def held_trust(home):
     ("cut", "network", "GET /v1/trust-list"),
     ("server_error", "network", "503"),
 ])
-def test_bad_trust_list_is_refused_and_the_last_good_one_kept(platform, enrolled, mode, kind, words, capsys):
-    platform.plat.refresh(kinds=("trust",))             # the terminal will hold trust seq 2
-    home = enrolled()
+def test_bad_trust_list_is_refused_and_the_last_good_one_kept(shared, tmp_path, mode, kind, words, capsys):
+    shared.plat.refresh(kinds=("trust",))
+    home = tmp_path / "home"
+    assert enrol(shared, home) == 0
     before = held_trust(home)
-    assert before[1] == 2
-    if mode != "rollback":
-        platform.plat.refresh(kinds=("trust",))         # a newer list exists, but is served broken
-    platform.faults(trust_list_mode=mode)
+    if mode != "rollback":                              # rollback: the held seq minus one, validly signed
+        shared.plat.refresh(kinds=("trust",))           # else: a newer list exists, but is served broken
+    shared.faults(trust_list_mode=mode)
     with Syncer(home, sleep=Sleeps()) as s:
         rep = s.run_once()
     assert not rep.ok and rep.error_kind == kind and words in rep.error, rep.error
@@ -55,47 +55,46 @@ def test_bad_trust_list_is_refused_and_the_last_good_one_kept(platform, enrolled
     capsys.readouterr()
     assert run_terminal("--home", str(home), "status") == 1
     out = capsys.readouterr().out
-    assert "seq 2" in out and words in out and "FAILED" in out
+    assert f"seq {before[1]}," in out and words in out and "FAILED" in out
     # the verifier still works on the last good list
-    codes = platform.mint(platform.dir.parent / "c.txt", 1)
+    codes = shared.mint(tmp_path / "c.txt", 1)
     assert scan_codes(home, codes)
-    platform.clear_faults()
-    platform.plat.refresh(kinds=("trust",))
+    shared.clear_faults()
+    shared.plat.refresh(kinds=("trust",))
     with Syncer(home, sleep=Sleeps()) as s:
         rep = s.run_once()
-    assert rep.ok and rep.trust == "updated" and rep.trust_seq > 2
+    assert rep.ok and rep.trust == "updated" and rep.trust_seq > before[1]
 
 
-def test_other_content_under_the_held_seq_is_refused(platform, enrolled):
-    platform.plat.refresh(kinds=("trust",))
-    home = enrolled()                                   # holds seq 2
+def test_other_content_under_the_held_seq_is_refused(shared, tmp_path):
+    home = tmp_path / "home"
+    assert enrol(shared, home) == 0
     before = held_trust(home)
-    platform.plat.refresh(int(time.time()) + 60, kinds=("trust",))  # seq 3 (other iat), served as seq 2
-    platform.faults(trust_list_mode="rollback")
+    shared.plat.refresh(int(time.time()) + 60, kinds=("trust",))  # seq N+1 (other iat), served as seq N
+    shared.faults(trust_list_mode="rollback")
     with Syncer(home, sleep=Sleeps()) as s:
         rep = s.run_once()
-    assert rep.trust == "refused" and "different content under the held seq 2" in rep.error
+    assert rep.trust == "refused" and f"different content under the held seq {before[1]}" in rep.error
     assert held_trust(home) == before
 
 
-def test_bad_revocation_list_is_refused(platform, enrolled):
-    home = enrolled()
-    codes = platform.mint(platform.dir.parent / "c.txt", 2)
-    plat = platform.plat
-    plat.revoke(bytes.fromhex(_cti(codes[0])))
-    before = None
+def test_bad_revocation_list_is_refused(shared, tmp_path):
+    home = tmp_path / "home"
+    assert enrol(shared, home) == 0
+    codes = shared.mint(tmp_path / "c.txt", 1)
+    before = held_trust(home)[2:]
+    shared.plat.revoke(bytes.fromhex(_cti(codes[0])))
     for mode, words in (("bad_signature", "signature does not verify"), ("truncated", "not a COSE_Sign1"),
                         ("wrong_content_type", "content type")):
-        platform.faults(revocations_mode=mode)
+        shared.faults(revocations_mode=mode)
         with Syncer(home, sleep=Sleeps()) as s:
             rep = s.run_once()
         assert rep.revocations == "refused" and words in rep.error, rep.error
-        before = before or held_trust(home)[2:]
-        assert held_trust(home)[2:] == (1, 0)
-    platform.clear_faults()
+        assert held_trust(home)[2:] == before
+    shared.clear_faults()
     with Syncer(home, sleep=Sleeps()) as s:
         rep = s.run_once()
-    assert rep.ok and rep.revocations == "delta" and held_trust(home)[2:] == (2, 1)
+    assert rep.ok and rep.revocations == "delta" and held_trust(home)[2:] == (before[0] + 1, before[1] + 1)
 
 
 def _cti(code: str) -> str:
@@ -143,22 +142,26 @@ def test_revocation_delta_revokes_and_unrevokes(platform, enrolled, tmp_path, ca
     assert verify() == "revoked"
 
 
-@pytest.mark.parametrize("offset", [600, -600])
-def test_clock_skew_is_measured_and_marks_verdicts(platform, enrolled, offset, capsys):
+def test_clock_skew_is_measured_and_marks_verdicts(platform, enrolled, capsys):
     platform.stop()
-    platform.start("--clock-offset", str(offset))
+    platform.start("--clock-offset", "600")             # the platform's Date runs 10 minutes ahead
     home = enrolled()
     capsys.readouterr()
     assert run_terminal("--home", str(home), "status", "--json") == 0
     st = json.loads(capsys.readouterr().out)
-    assert abs(st["clock_skew_s"] - offset) < 3 and st["clock_suspect"] is True
+    assert abs(st["clock_skew_s"] - 600) < 3 and st["clock_suspect"] is True
+    assert run_terminal("--home", str(home), "status") == 0
+    assert "CLOCK SUSPECT" in capsys.readouterr().out
     codes = platform.mint(platform.dir.parent / "c.txt", 1)
     with TerminalService.from_home(home) as svc:
         v = svc.scan(codes[0])
     assert v.valid and "clock_suspect" in v.warnings and v.outcome.value == "check"
-    # the clock agrees again: the warning goes away after the next sync
-    platform.stop()
-    platform.start()
+    platform.faults(clock_offset=-600)                  # behind works the same
+    with Syncer(home, sleep=Sleeps()) as s:
+        assert abs(s.run_once().clock_skew_s + 600) < 3
+    with TerminalService.from_home(home) as svc:
+        assert "clock_suspect" in svc.scan(codes[0]).warnings
+    platform.faults(clock_offset=0)                     # the clocks agree again: no more warning
     with Syncer(home, sleep=Sleeps()) as s:
         assert abs(s.run_once().clock_skew_s) < 3
     with TerminalService.from_home(home) as svc:
@@ -193,15 +196,18 @@ def test_retention_prunes_uploaded_events_and_chains_stay_verifiable(platform, e
     assert len(server) == 7 and server_chain_problem(server) is None
 
 
-def test_no_personal_data_leaves_the_terminal(platform, enrolled):
-    home = enrolled()
-    out = platform.dir.parent / "c.txt"
-    codes = platform.mint(out, 3)
+def test_no_personal_data_leaves_the_terminal(shared, tmp_path):
+    platform = shared
+    home = tmp_path / "home"
+    assert enrol(platform, home) == 0
+    with Store.open(home) as store:
+        terminal_id = store.identity.load_identity().terminal_id
+    codes = platform.mint(tmp_path / "c.txt", 3)
     with TerminalService.from_home(home) as svc:
         summaries = [svc.scan(c).credential for c in codes]
     with Syncer(home, sleep=Sleeps()) as s:
         assert s.run_once().uploaded == 3
-    server = platform.events()
+    server = [e for e in platform.events() if e["terminal"] == terminal_id]
     spec_keys = {"id", "ts", "terminal", "venue", "mode", "profile", "typ", "valid", "reason", "issuer",
                  "holder_ref", "policy", "prev", "hash"}
     wire = json.dumps(server, ensure_ascii=False)
@@ -219,8 +225,10 @@ def test_no_personal_data_leaves_the_terminal(platform, enrolled):
         assert sub.encode() not in db and summary.name.encode() not in db
 
 
-def test_enroll_refuses_to_replace_without_force(platform, enrolled, capsys):
-    home = enrolled()
+def test_enroll_refuses_to_replace_without_force(shared, tmp_path, capsys):
+    platform = shared
+    home = tmp_path / "home"
+    assert enrol(platform, home) == 0
     capsys.readouterr()
     args = ("--home", str(home), "enroll", "--platform", platform.url, f"--token={platform.token}",
             "--root-key", str(platform.root_pem), "--venue", "V-other")
@@ -236,8 +244,9 @@ def test_enroll_refuses_to_replace_without_force(platform, enrolled, capsys):
                         "--root-key", str(platform.root_pem), "--venue", "名字") == 2
 
 
-def test_sync_loop_runs_until_interrupted(platform, enrolled):
-    home = enrolled()
+def test_sync_loop_runs_until_interrupted(shared, tmp_path):
+    home = tmp_path / "home"
+    assert enrol(shared, home) == 0
     proc = subprocess.Popen([sys.executable, "-m", "terminal.cli", "--home", str(home), "sync", "--interval", "0.2",
                              "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO, text=True)
     try:
