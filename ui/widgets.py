@@ -33,6 +33,7 @@ class PreviewWidget(QWidget):
         self._corners: list = []
         self._corners_at = 0.0
         self.frames_shown = 0
+        self.first_paint_at: float | None = None     # perf_counter of the first camera picture painted
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("camera preview")
@@ -64,6 +65,8 @@ class PreviewWidget(QWidget):
         w, h = iw * s, ih * s
         x0, y0 = (self.width() - w) / 2, (self.height() - h) / 2
         p.drawImage(QRectF(x0, y0, w, h), self._img)
+        if self.first_paint_at is None:
+            self.first_paint_at = time.perf_counter()
         if self._corners:
             pen = QPen(QColor("#37d67a"))
             pen.setWidth(5)
