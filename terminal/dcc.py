@@ -31,8 +31,8 @@ case in the dgc test data is issued three months before its DSC's notBefore), so
 bound is taken at `now`: a signature cannot predate its certificate, so a DSC already in
 force lets the code have been signed inside its window. A DSC not yet valid now (dgc
 common/CO16) or one that expired before the code's iat (CO17) fails. A DSC that has expired
-since the code was issued still verifies its codes, as in the EU scheme where DSCs outlive
-the certificates they sign only by their private-key usage period.
+since the code was issued still verifies its codes: in the EU scheme a DSC signs only during
+its private-key usage period but stays valid (and published) while what it signed is in use.
 
 Trust: `DccTrust` maps kid (8 bytes) -> `DscEntry`. Certificates come from X.509 (PEM, DER,
 or base64 DER text) or from a trust file. kid = SHA-256(DER certificate)[:8]. Real DSCs
@@ -477,11 +477,14 @@ class Hc1Claims:
 
 
 def _time_claim(v: Any, name: str) -> int:
-    # CWT NumericDate: an integer, or a float some issuers emit.
+    # CWT NumericDate: an integer; also a float, or a tag-1 epoch date (cbor2 gives a datetime),
+    # which some issuers emit.
     if type(v) is int and v >= 0:
         return v
     if type(v) is float and math.isfinite(v) and v >= 0:
         return math.floor(v)
+    if isinstance(v, datetime) and v.tzinfo is not None and v.timestamp() >= 0:
+        return math.floor(v.timestamp())
     raise Fail(R.BAD_ENCODING, f"CWT {name} missing or not a NumericDate")
 
 

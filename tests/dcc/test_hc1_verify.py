@@ -210,11 +210,14 @@ def test_payload_that_is_not_a_map():
     assert run(_payload_case(b"\xff\xfe")).reason == R.BAD_ENCODING
 
 
-def test_float_numericdates_are_accepted():
+def test_float_and_tagged_numericdates_are_accepted():
     c = K.claims()
     c[4], c[6] = float(T0 + DAY) + 0.5, float(T0 - DAY)
     v = run(_payload_case(c))
     assert v.valid and v.credential.exp == T0 + DAY
+    c[4], c[6] = cbor2.CBORTag(1, T0 + DAY), cbor2.CBORTag(1, T0 - DAY)
+    v = run(_payload_case(c))
+    assert v.valid and (v.credential.iat, v.credential.exp) == (T0 - DAY, T0 + DAY)
 
 
 # ---- stage 6: key usage ---------------------------------------------------------------------------
