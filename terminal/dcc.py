@@ -39,7 +39,9 @@ or base64 DER text) or from a trust file. kid = SHA-256(DER certificate)[:8]. Re
 include certificates that strict parsers refuse (negative serial numbers, bad string or
 extension encodings); `parse_dsc` falls back to a small tolerant DER reader that takes only
 what verification needs (SubjectPublicKeyInfo, validity, the EKU extension, subject country)
-so such a certificate still verifies its codes. The DSC's own signature is never checked
+so such a certificate still verifies its codes (`DscEntry.lenient` tells). What the reader
+cannot decode: an EKU extension allows no type (fail closed: wrong_key_usage); a validity
+time is left open (the window check is skipped for that bound). The DSC's own signature is never checked
 here: trust comes from whoever configured the certificate (the national backend / the EU
 gateway checks the CSCA chain), not from the chain.
 
