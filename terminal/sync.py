@@ -226,9 +226,11 @@ class Syncer:
             if not Path(ident.ca_bundle).is_file():
                 self.close()
                 raise SyncConfigError(f"CA bundle {ident.ca_bundle} does not exist")
-            self.session.verify = ident.ca_bundle
+            self.verify: bool | str = ident.ca_bundle
         else:
-            self.session.verify = True        # never turned off: a pilot uses a CA bundle instead
+            self.verify = True                # never turned off: a pilot uses a CA bundle instead
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.session.verify = self.verify
         self.session.headers.update({"Authorization": f"Bearer {ident.token}", "User-Agent": USER_AGENT})
         self.last_skew: float | None = None
 
@@ -282,7 +284,8 @@ class Syncer:
             error: SyncError | None = None
             sent_at = self.clock()
             try:
-                resp = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kw)
+                resp = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
+                                            allow_redirects=False, **kw)
                 resp.content  # read the whole body inside the try: a cut body is a network error
             except requests.exceptions.SSLError as exc:
                 # Not retried: a certificate problem does not fix itself in seconds.
