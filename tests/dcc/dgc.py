@@ -68,7 +68,7 @@ class DgcCase:
     @property
     def prefix(self) -> str | None:
         p = self.doc.get("PREFIX")
-        return p if isinstance(p, str) else None
+        return p.rstrip("\r\n") if isinstance(p, str) else None
 
     def field_hex(self, name: str) -> bytes | None:
         v = self.doc.get(name)
@@ -88,9 +88,9 @@ class DgcCase:
         c = self.ctx.get("CERTIFICATE")
         if not isinstance(c, str):
             return None
-        try:
-            return base64.b64decode("".join(c.split()), validate=True)
-        except (binascii.Error, ValueError):
+        try:                                   # base64 DER as the README says; PEM text tolerated
+            return dcc.certificates_from_bytes(c.encode("utf-8"))[0]
+        except dcc.DscError:
             return None
 
     @cached_property
@@ -108,6 +108,8 @@ class DgcCase:
         p = self.doc.get("2DCODE")
         if not isinstance(p, str):
             return None
+        if p.startswith("data:"):              # a data URL
+            p = p.partition(",")[2]
         try:
             return base64.b64decode("".join(p.split()))
         except (binascii.Error, ValueError):
