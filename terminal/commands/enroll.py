@@ -4,7 +4,9 @@
         [--terminal-id ID] [--ca-bundle FILE] [--force] [--json]
 
 A fresh random venue secret (32 bytes, the HMAC key of holder_ref) and terminal id (UUID)
-are made unless given. The identity is saved before the first sync, so a terminal enrolled
+are made unless given. Re-enrolling (--force, e.g. with a new token) keeps the terminal id
+and, at the same venue, the venue secret; changing the terminal id is refused while scan
+events are still waiting for upload. The identity is saved before the first sync, so a terminal enrolled
 while the platform is unreachable syncs later with `venue-terminal sync`.
 Exit: 0 enrolled and synced, 1 enrolled but the first sync failed, 2 usage/config error.
 """
@@ -75,10 +77,19 @@ def run(args) -> int:
         if old is not None and not args.force:
             raise UsageError(f"{store.home} is already enrolled as terminal {old.terminal_id} of venue "
                              f"{old.venue_id} (use --force to replace)")
-        ident = Identity(terminal_id=args.terminal_id or str(uuid.uuid4()), venue_id=args.venue,
+        # Re-enrolment (e.g. a new token after "unauthorised: re-enrol") keeps the terminal id,
+        # and at the same venue the venue secret, so holder_ref values stay comparable.
+        terminal_id = args.terminal_id or (old.terminal_id if old else str(uuid.uuid4()))
+        same_venue = old is not None and old.venue_id == args.venue
+        if old is not None and terminal_id != old.terminal_id:
+            waiting = store.outbox.counts().pending
+            if waiting:
+                raise UsageError(f"{waiting} scan events of terminal {old.terminal_id} are not uploaded yet: "
+                                 f"run venue-terminal sync first (the platform takes them only under that id)")
+        ident = Identity(terminal_id=terminal_id, venue_id=args.venue,
                          platform_url=args.platform.rstrip("/"), token=args.token.strip(),
-                         venue_secret=os.urandom(32), root_key_pem=root_pem, ca_bundle=ca,
-                         enrolled_at=int(time.time()))
+                         venue_secret=old.venue_secret if same_venue else os.urandom(32),
+                         root_key_pem=root_pem, ca_bundle=ca, enrolled_at=int(time.time()))
         if old is not None and (old.platform_url != ident.platform_url or old.root_key_pem != root_pem):
             # Trust data signed by another platform's key must not outlive the switch.
             store.trust.clear()

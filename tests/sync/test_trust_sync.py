@@ -234,10 +234,28 @@ def test_enroll_refuses_to_replace_without_force(shared, tmp_path, capsys):
             "--root-key", str(platform.root_pem), "--venue", "V-other")
     assert run_terminal(*args) == 2
     assert "already enrolled" in capsys.readouterr().err
+    with Store.open(home) as store:
+        first = store.identity.load_identity()
+    # a new token at the same venue keeps the terminal id and the venue secret
+    same = ("--home", str(home), "enroll", "--platform", platform.url, f"--token={platform.token}",
+            "--root-key", str(platform.root_pem), "--venue", "V-test", "--force")
+    assert run_terminal(*same) == 0
+    with Store.open(home) as store:
+        again = store.identity.load_identity()
+    assert (again.terminal_id, again.venue_secret) == (first.terminal_id, first.venue_secret)
+    # another terminal id is refused while events wait for upload
+    codes = platform.mint(tmp_path / "c.txt", 1)
+    scan_codes(home, codes)
+    capsys.readouterr()
+    assert run_terminal(*args, "--force", "--terminal-id", "T-0002") == 2
+    assert "not uploaded yet" in capsys.readouterr().err
+    with Syncer(home, sleep=Sleeps()) as s:
+        assert s.run_once().uploaded == 1
     assert run_terminal(*args, "--force", "--terminal-id", "T-0002") == 0
     with Store.open(home) as store:
         ident = store.identity.load_identity()
     assert (ident.terminal_id, ident.venue_id) == ("T-0002", "V-other") and len(ident.venue_secret) == 32
+    assert ident.venue_secret != first.venue_secret
     assert run_terminal("--home", str(home), "enroll", "--platform", "ftp://x", "--token", "t",
                         "--root-key", str(platform.root_pem), "--venue", "V", "--force") == 2
     assert run_terminal("--home", str(home.parent / "h2"), "enroll", "--platform", platform.url, "--token", "t",
