@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp.unlink(missing_ok=True)
     if not a.no_demo:
         # the demo's gate screen while the scan log uploads (child process, same display)
-        r = subprocess.run([sys.executable, "-m", "terminal.cli", "demo", "--gui", "--exit-after", "17.5",
+        r = subprocess.run([sys.executable, "-c", "import sys; from terminal.cli import main; sys.exit(main(sys.argv[1:]))", "demo", "--gui", "--exit-after", "17.5",
                             "--screenshot", str(out / "demo.png")], cwd=ROOT, capture_output=True, text=True)
         print(r.stdout.strip())
         if r.returncode != 0:
