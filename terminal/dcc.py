@@ -490,6 +490,14 @@ def _time_claim(v: Any, name: str) -> int:
     raise Fail(R.BAD_ENCODING, f"CWT {name} missing or not a NumericDate")
 
 
+def _is_map(v: Any) -> bool:
+    return type(v) is dict or isinstance(v, Mapping)      # the exact-type test first: cheap, and what cbor2 gives
+
+
+def _is_list(v: Any) -> bool:
+    return type(v) is list or (isinstance(v, Sequence) and not isinstance(v, (str, bytes, bytearray)))
+
+
 def stage_payload(msg: cose.Sign1) -> Hc1Claims:
     p = _payload_map(msg, "HC1 payload")
     iss = p.get(CLAIM_ISS)
@@ -498,7 +506,7 @@ def stage_payload(msg: cose.Sign1) -> Hc1Claims:
     exp = _time_claim(p.get(CLAIM_EXP), "exp")
     iat = _time_claim(p.get(CLAIM_IAT), "iat")
     wrapper = p.get(CLAIM_HCERT)
-    if not isinstance(wrapper, Mapping) or not isinstance(wrapper.get(1), Mapping):
+    if not _is_map(wrapper) or not _is_map(wrapper.get(1)):
         raise Fail(R.BAD_ENCODING, "claim -260 is not {1: hcert}")
     hcert = wrapper[1]
     members = [k for k in KINDS if hcert.get(k) is not None]
@@ -506,11 +514,10 @@ def stage_payload(msg: cose.Sign1) -> Hc1Claims:
         raise Fail(R.BAD_ENCODING, f"hcert holds {len(members)} of v/t/r, not exactly one")
     member = members[0]
     entries = hcert[member]
-    if not isinstance(entries, Sequence) or isinstance(entries, (str, bytes, bytearray)) or len(entries) != 1 \
-            or not isinstance(entries[0], Mapping):
+    if not _is_list(entries) or len(entries) != 1 or not _is_map(entries[0]):
         raise Fail(R.BAD_ENCODING, f"hcert.{member} is not an array of one entry")
     nam = hcert.get("nam")
-    if not isinstance(nam, Mapping) or not any(isinstance(nam.get(k), str) and nam.get(k)
+    if not _is_map(nam) or not any(isinstance(nam.get(k), str) and nam.get(k)
                                                for k in ("fn", "gn", "fnt", "gnt")):
         raise Fail(R.BAD_ENCODING, "hcert.nam missing")
     dob = hcert.get("dob")
@@ -569,9 +576,14 @@ def stage_times(claims: Hc1Claims, now: int, skew: int) -> None:
 
 def json_safe(v: Any, depth: int = 0) -> Any:
     """A JSON-serialisable copy of decoded CBOR (tags, bytes, dates made text)."""
+    t = type(v)
+    if t is str or t is int or t is bool or v is None:
+        return v
+    if t is dict:
+        return {str(k): json_safe(x, depth + 1) for k, x in v.items()} if depth < 32 else "…"
     if depth > 32:
         return "…"
-    if v is None or isinstance(v, (bool, str)):
+    if isinstance(v, (bool, str)):
         return v
     if isinstance(v, int):
         return v
