@@ -22,7 +22,6 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Protocol, runtime_checkable
 
 import cv2

@@ -358,6 +358,7 @@ class ImageFolderSource(_StateMixin):
     def read(self) -> Frame | None:
         if self.state == OPENING and not self.files:
             self.open()
+        failures = 0
         while self.state == LIVE:
             if self._pos >= len(self.files):
                 if not self.loop:
@@ -370,8 +371,9 @@ class ImageFolderSource(_StateMixin):
                 gray = read_image(path)
             except (OSError, ValueError) as exc:
                 log.warning("%s: skipping %s: %s", self, path.name, exc)
-                if self.loop and not any(p.exists() for p in self.files):
-                    self._set_state(FAILED)
+                failures += 1
+                if failures >= len(self.files):
+                    self._set_state(FAILED)  # not one readable image left
                 continue
             step = 1.0 / (self.fps or 15.0)
             due = self._t0 + self._index * step
@@ -455,7 +457,6 @@ class LatestFrameReader:
         self._idle = idle_sleep
         self._cond = threading.Condition()
         self._latest: Frame | None = None
-        self._taken_index = -1
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.error: BaseException | None = None

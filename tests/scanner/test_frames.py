@@ -197,6 +197,12 @@ def test_image_folder_and_single_image(tmp_path, texts):
     got = [one.read() for _ in range(3)]
     assert [f.index for f in got] == [0, 1, 2] and np.array_equal(got[0].gray, got[2].gray)
 
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "a.png").write_bytes(b"junk")
+    looping = ImageFolderSource(broken, loop=True)
+    assert list(iter_frames(looping)) == [] and looping.state == "failed"
+
     with pytest.raises(FileNotFoundError):
         ImageFolderSource(tmp_path / "missing").open()
     empty_dir = tmp_path / "empty"
