@@ -68,6 +68,12 @@ FIRST_FILL = {
     "Valid code": "验证通过", "Valid until": "有效期至", "Venue Terminal": "场所核验终端", "Venue check": "场所核验",
     "Venue policy": "场所规则", "Venue policy file": "场所规则文件", "Waiting for upload: %1": "待上传：%1",
     "Wrong PIN": "密码错误", "default policy": "默认规则", "expired": "已过期", "expires in %1": "%1 后过期",
+    "Schema version": "版本", "Date of birth": "出生日期", "Certificate kind": "证书类别", "Disease": "疾病",
+    "Vaccine type": "疫苗类型", "Product": "疫苗产品", "Manufacturer": "生产商", "Dose number": "剂次",
+    "Doses in series": "全程剂数", "Date of vaccination": "接种日期", "Test type": "检测类型", "Test name": "检测名称",
+    "Sample taken": "采样时间", "Test result": "检测结果", "Test centre": "检测机构", "First positive test": "首次阳性日期",
+    "Valid from": "生效日期", "Country": "国家", "Certificate issuer": "证书签发方", "Certificate id": "证书编号",
+    "Vaccination": "疫苗接种", "Test": "检测", "Recovery": "康复",
     "leave empty to keep the PIN": "留空则不修改密码", "under a minute": "不到 1 分钟",
 }
 

@@ -79,6 +79,58 @@ CODE_TYPE = {
 }
 
 
+# EU DCC fields (flattened keys of CredentialSummary.dcc); unknown keys are shown raw.
+DCC_FIELD = {
+    "ver": QT_TRANSLATE_NOOP("Dcc", "Schema version"),
+    "dob": QT_TRANSLATE_NOOP("Dcc", "Date of birth"),
+    "kind": QT_TRANSLATE_NOOP("Dcc", "Certificate kind"),
+    "entry.tg": QT_TRANSLATE_NOOP("Dcc", "Disease"),
+    "entry.vp": QT_TRANSLATE_NOOP("Dcc", "Vaccine type"),
+    "entry.mp": QT_TRANSLATE_NOOP("Dcc", "Product"),
+    "entry.ma": QT_TRANSLATE_NOOP("Dcc", "Manufacturer"),
+    "entry.dn": QT_TRANSLATE_NOOP("Dcc", "Dose number"),
+    "entry.sd": QT_TRANSLATE_NOOP("Dcc", "Doses in series"),
+    "entry.dt": QT_TRANSLATE_NOOP("Dcc", "Date of vaccination"),
+    "entry.tt": QT_TRANSLATE_NOOP("Dcc", "Test type"),
+    "entry.nm": QT_TRANSLATE_NOOP("Dcc", "Test name"),
+    "entry.sc": QT_TRANSLATE_NOOP("Dcc", "Sample taken"),
+    "entry.tr": QT_TRANSLATE_NOOP("Dcc", "Test result"),
+    "entry.tc": QT_TRANSLATE_NOOP("Dcc", "Test centre"),
+    "entry.fr": QT_TRANSLATE_NOOP("Dcc", "First positive test"),
+    "entry.df": QT_TRANSLATE_NOOP("Dcc", "Valid from"),
+    "entry.du": QT_TRANSLATE_NOOP("Dcc", "Valid until"),
+    "entry.co": QT_TRANSLATE_NOOP("Dcc", "Country"),
+    "entry.is": QT_TRANSLATE_NOOP("Dcc", "Certificate issuer"),
+    "entry.ci": QT_TRANSLATE_NOOP("Dcc", "Certificate id"),
+}
+DCC_KIND = {
+    "v": QT_TRANSLATE_NOOP("Dcc", "Vaccination"),
+    "t": QT_TRANSLATE_NOOP("Dcc", "Test"),
+    "r": QT_TRANSLATE_NOOP("Dcc", "Recovery"),
+}
+
+
+def dcc_rows(dcc: dict) -> list[tuple[str, str]]:
+    """(label, value) rows for an EU DCC summary; the holder's name is shown elsewhere."""
+    rows = []
+
+    def flat(d, prefix=""):
+        for k, v in d.items():
+            key = f"{prefix}{k}"
+            if isinstance(v, dict):
+                yield from flat(v, key + ".")
+            else:
+                yield key, v
+    for key, val in flat(dcc):
+        if key.startswith("name."):
+            continue
+        label = lookup("Dcc", DCC_FIELD[key]) if key in DCC_FIELD else key
+        if key == "kind" and val in DCC_KIND:
+            val = lookup("Dcc", DCC_KIND[val])
+        rows.append((label, "" if val is None else str(val)))
+    return rows
+
+
 def lookup(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 

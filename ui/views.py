@@ -399,8 +399,8 @@ class CounterView(QWidget):
                     item.setForeground(QColor("#c62828"))
                 self.certs.setItem(i, j, item)
         if c.typ == "dcc" and c.dcc:
-            for k, val in _flatten(c.dcc):
-                self.dcc_form.addRow(QLabel(k), QLabel(str(val)))
+            for label, val in T.dcc_rows(c.dcc):
+                self.dcc_form.addRow(QLabel(label), QLabel(val))
             self.dcc_box.show()
 
     def set_recent(self, events: list[dict]) -> None:
@@ -441,14 +441,3 @@ class CounterView(QWidget):
         self._fill()
         self.set_recent(self._recent)
 
-
-def _flatten(d, prefix: str = ""):
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            yield from _flatten(v, key + ".")
-        elif isinstance(v, (list, tuple)) and v and isinstance(v[0], dict):
-            for i, item in enumerate(v):
-                yield from _flatten(item, f"{key}[{i}].")
-        else:
-            yield key, v

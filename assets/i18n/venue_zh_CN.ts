@@ -176,6 +176,105 @@
     </message>
   </context>
   <context>
+    <name>Dcc</name>
+    <message>
+      <source>Schema version</source>
+      <translation>版本</translation>
+    </message>
+    <message>
+      <source>Date of birth</source>
+      <translation>出生日期</translation>
+    </message>
+    <message>
+      <source>Certificate kind</source>
+      <translation>证书类别</translation>
+    </message>
+    <message>
+      <source>Disease</source>
+      <translation>疾病</translation>
+    </message>
+    <message>
+      <source>Vaccine type</source>
+      <translation>疫苗类型</translation>
+    </message>
+    <message>
+      <source>Product</source>
+      <translation>疫苗产品</translation>
+    </message>
+    <message>
+      <source>Manufacturer</source>
+      <translation>生产商</translation>
+    </message>
+    <message>
+      <source>Dose number</source>
+      <translation>剂次</translation>
+    </message>
+    <message>
+      <source>Doses in series</source>
+      <translation>全程剂数</translation>
+    </message>
+    <message>
+      <source>Date of vaccination</source>
+      <translation>接种日期</translation>
+    </message>
+    <message>
+      <source>Test type</source>
+      <translation>检测类型</translation>
+    </message>
+    <message>
+      <source>Test name</source>
+      <translation>检测名称</translation>
+    </message>
+    <message>
+      <source>Sample taken</source>
+      <translation>采样时间</translation>
+    </message>
+    <message>
+      <source>Test result</source>
+      <translation>检测结果</translation>
+    </message>
+    <message>
+      <source>Test centre</source>
+      <translation>检测机构</translation>
+    </message>
+    <message>
+      <source>First positive test</source>
+      <translation>首次阳性日期</translation>
+    </message>
+    <message>
+      <source>Valid from</source>
+      <translation>生效日期</translation>
+    </message>
+    <message>
+      <source>Valid until</source>
+      <translation>有效期至</translation>
+    </message>
+    <message>
+      <source>Country</source>
+      <translation>国家</translation>
+    </message>
+    <message>
+      <source>Certificate issuer</source>
+      <translation>证书签发方</translation>
+    </message>
+    <message>
+      <source>Certificate id</source>
+      <translation>证书编号</translation>
+    </message>
+    <message>
+      <source>Vaccination</source>
+      <translation>疫苗接种</translation>
+    </message>
+    <message>
+      <source>Test</source>
+      <translation>检测</translation>
+    </message>
+    <message>
+      <source>Recovery</source>
+      <translation>康复</translation>
+    </message>
+  </context>
+  <context>
     <name>GateView</name>
     <message>
       <source>Admitted today: %1</source>

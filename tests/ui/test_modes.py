@@ -117,3 +117,56 @@ def test_counter_shows_details_and_certificate_names(qtbot, make_app, service, c
     c.copy_json()
     assert '"reason": "ok"' in c.last_json and v.credential.name in c.last_json
     assert c.log.rowCount() == 1
+
+
+def test_counter_shows_dcc_details(qtbot, make_app):
+    from terminal.verdict import CredentialSummary, Verdict
+    dcc = {"ver": "1.3.0", "dob": "1964-08-12", "name": {"fn": "Mustermann", "gn": "Erika"}, "kind": "v",
+           "entry": {"tg": "840539006", "dn": 2, "sd": 2, "dt": "2021-05-29", "co": "AT", "ci": "URN:UVCI:01:AT:X"}}
+    v = Verdict(valid=True, reason=R.OK, profile="HC1",
+                credential=CredentialSummary(typ="dcc", name="Mustermann, Erika", idm="URN:UVCI:01:AT:X",
+                                             issuer="AT", dcc=dcc))
+    rt = make_app("counter", "images:/nonexistent", start=False)
+    rt.window.show_verdict(v, 0.0)
+    c = rt.window.counter
+    assert c.dcc_box.isVisible()
+    texts = texts_of(c.dcc_box)
+    for want in ("疫苗接种", "接种日期", "2021-05-29", "出生日期", "1964-08-12", "国家", "AT"):
+        assert want in texts, want
+    assert c.fields["type"][1].text() == "欧盟数字新冠证书 (HC1)"
+
+
+def test_only_ui_qt_imports_the_binding():
+    """Layering: one module imports PySide6; terminal/, scanner/ and cache/ never import Qt or ui
+    at module level (the gui/demo commands import ui inside the function that runs it)."""
+    import ast
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+
+    def top_imports(path):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                yield from (a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                yield node.module
+
+    def all_imports(path):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                yield from (a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                yield node.module
+
+    for p in sorted((root / "ui").glob("*.py")):
+        qt = [m for m in all_imports(p) if m.startswith("PySide6")]
+        if p.name == "qt.py":
+            assert qt
+        else:
+            assert not qt, f"{p.name} imports {qt}: take Qt names from ui.qt"
+    for pkg in ("terminal", "scanner", "cache"):
+        for p in sorted((root / pkg).rglob("*.py")):
+            bad = [m for m in top_imports(p) if m.startswith("PySide6") or m == "ui" or m.startswith("ui.")]
+            assert not bad, f"{p.relative_to(root)} imports {bad} at module level"
+            if "commands" not in p.parts:
+                assert not [m for m in all_imports(p) if m.startswith(("PySide6", "ui."))], p
