@@ -141,6 +141,9 @@ def cmd_serve(a) -> int:
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted sockets inherit this: without it uvicorn's separate header and body writes meet
+    # the client's delayed ACK and every answer takes ~40 ms
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind((a.host, a.port))
     except OSError as exc:

@@ -125,6 +125,12 @@ class Platform:
         root = Path(root)
         if (root / "platform.db").is_file():
             return cls(root), False
+        tmp = root / "platform.db.init"
+        if tmp.exists():             # an init that died half-way: only our own files are here
+            import shutil
+            shutil.rmtree(root / "keys", ignore_errors=True)
+            for leftover in (tmp, root / "root.pem", root / "platform.db.init-wal", root / "platform.db.init-shm"):
+                leftover.unlink(missing_ok=True)
         if root.exists() and any(root.iterdir()):
             raise PlatformError(f"{root} exists and is not an empty directory or a platform directory")
         if root_kind not in keys.KINDS or issuer_kind not in keys.KINDS:
@@ -133,12 +139,10 @@ class Platform:
         root.mkdir(parents=True, exist_ok=True)
         os.chmod(root, 0o700)
         (root / "keys").mkdir(mode=0o700, exist_ok=True)
-        tmp = root / "platform.db.init"
-        if tmp.exists():
-            tmp.unlink()
         conn = sqlite3.connect(tmp)
         os.chmod(tmp, 0o600)
         try:
+            conn.execute("PRAGMA journal_mode=WAL")     # persistent: readers never wait for the writer
             conn.executescript(_SCHEMA)
             root_key = keys.generate(root_kind)
             keys.write_private_pem(root / "keys" / "root.key", root_key)
@@ -169,7 +173,6 @@ class Platform:
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.db_path, timeout=15, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")      # an accepted event survives a power cut
         return conn
 
@@ -435,9 +438,12 @@ class Platform:
         base = self._read("SELECT COUNT(*) FROM credentials")[0][0]
         out: list[Minted] = []
         rows = []
+        holder_keys: dict[int, Any] = {}
         for i in range(count):
             hid = holder if holder is not None else holders[(base + i) % len(holders)]
-            hkey = self.holder_key(hid)
+            if hid not in holder_keys:
+                holder_keys[hid] = self.holder_key(hid)
+            hkey = holder_keys[hid]
             ezc = (C.resident_ezc(rng, now=now, senior=senior, disabled=disabled) if typ == "resident"
                    else C.enterprise_ezc(rng, now=now))
             cti = rng.randbytes(12)

@@ -252,3 +252,13 @@ def test_store_events_is_idempotent_per_id(plat):
     assert plat.store_events("T1", [b, c, c]) == ([c["id"]], [b["id"], c["id"]])
     assert [e["id"] for e in plat.events()] == [a["id"], b["id"], c["id"]]
     assert plat.events()[0] == a
+
+
+def test_init_recovers_from_an_init_that_died_half_way(tmp_path):
+    root = tmp_path / "plat"
+    (root / "keys").mkdir(parents=True)
+    (root / "keys" / "root.key").write_text("half-written")
+    (root / "platform.db.init").write_bytes(b"")
+    p, created = Platform.init(root, now=NOW)
+    assert created and p.document("trust").seq == 1
+    assert not (root / "platform.db.init").exists()
