@@ -380,6 +380,12 @@ class Syncer:
         from cache import RollbackRefused, StoreError
         if held is not None and rl.seq < held:
             raise SyncRefused(f"revocation list refused: seq {rl.seq} is lower than the held seq {held} (rollback)")
+        if held is not None and rl.seq == held:
+            # the same seq must mean the same list (seq is strictly increasing)
+            store = self.store.revocations
+            if store.count() == len(rl.entries) and all(store.contains(k) for k in rl.entries):
+                return "up_to_date"
+            raise SyncRefused(f"revocation list refused: different content under the held seq {held}")
         try:
             self.store.revocations.apply_full(rl.seq, rl.next, rl.iat, sorted(rl.entries), now=int(self.clock()))
         except RollbackRefused as exc:

@@ -83,7 +83,16 @@ def test_bad_revocation_list_is_refused(shared, tmp_path):
     assert enrol(shared, home) == 0
     codes = shared.mint(tmp_path / "c.txt", 1)
     before = held_trust(home)[2:]
+    shared.faults(revocations_mode="rollback")          # a validly signed answer one seq back
+    with Syncer(home, sleep=Sleeps()) as s:
+        rep = s.run_once()
+    assert rep.revocations == "refused" and "(rollback)" in rep.error, rep.error
+    assert held_trust(home)[2:] == before
     shared.plat.revoke(bytes.fromhex(_cti(codes[0])))
+    with Syncer(home, sleep=Sleeps()) as s:             # now the rolled-back full list has the held seq
+        rep = s.run_once()
+    assert rep.revocations == "refused" and "different content under the held seq" in rep.error, rep.error
+    assert held_trust(home)[2:] == before
     for mode, words in (("bad_signature", "signature does not verify"), ("truncated", "not a COSE_Sign1"),
                         ("wrong_content_type", "content type")):
         shared.faults(revocations_mode=mode)
