@@ -262,3 +262,30 @@ def test_init_recovers_from_an_init_that_died_half_way(tmp_path):
     p, created = Platform.init(root, now=NOW)
     assert created and p.document("trust").seq == 1
     assert not (root / "platform.db.init").exists()
+
+
+def test_issuer_imports_only_the_terminal_codec_modules():
+    import ast
+    from pathlib import Path
+
+    allowed = {"terminal.codec", "terminal.cose", "terminal.trust"}
+    pkg = Path(__file__).resolve().parents[2] / "issuer"
+    seen = set()
+    for path in sorted(pkg.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                if node.module == "terminal.trust":
+                    assert [a.name for a in node.names] == ["revocation_key"], path.name
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top not in ("cache", "scanner", "ui"), f"{path.name} imports {name}"
+                if top == "terminal" and name != "terminal":
+                    seen.add(name)
+    terminal_modules = {n for n in seen if n.count(".") == 1}
+    assert terminal_modules <= allowed, terminal_modules
+    assert "terminal.verify" not in seen
