@@ -124,6 +124,8 @@ def cmd_serve(a) -> int:
     from .server import ServerOptions, check_faults, create_app
 
     plat = Platform(a.dir)
+    if bool(a.tls_cert) != bool(a.tls_key):
+        raise PlatformError("--tls-cert and --tls-key go together")
     faults = {}
     for item in a.fault or ():
         key, sep, value = item.partition("=")
@@ -152,10 +154,12 @@ def cmd_serve(a) -> int:
     sock.listen(128)          # connections queue from now on, before uvicorn starts accepting
     port = sock.getsockname()[1]
     host = f"[{a.host}]" if family == socket.AF_INET6 else a.host
-    _out({"url": f"http://{host}:{port}", "pid": __import__("os").getpid(), "dir": str(plat.root.resolve())})
+    scheme = "https" if a.tls_cert else "http"
+    _out({"url": f"{scheme}://{host}:{port}", "pid": __import__("os").getpid(), "dir": str(plat.root.resolve())})
     sys.stdout.flush()
     config = uvicorn.Config(app, log_level=a.log_level, access_log=a.access_log, date_header=False,
-                            lifespan="off", timeout_graceful_shutdown=2)
+                            lifespan="off", timeout_graceful_shutdown=2, ssl_certfile=a.tls_cert,
+                            ssl_keyfile=a.tls_key)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -234,6 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--clock-offset", type=float, default=0.0, help="shift the Date header by this many seconds")
     s.add_argument("--fault", action="append", metavar="KEY=JSON", help="start with a fault set (see /_admin/faults)")
     s.add_argument("--auto-refresh", action="store_true", help="re-issue trust data past half its validity")
+    s.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
+    s.add_argument("--tls-key", metavar="PEM", help="... and this private key")
     s.add_argument("--log-level", default="warning")
     s.add_argument("--access-log", action="store_true")
     s.set_defaults(func=cmd_serve)

@@ -85,6 +85,8 @@ class ServerHandle:
         return self.proc is not None and self.proc.poll() is None
 
     def _admin(self, method: str, body: Any = None) -> dict:
+        if self.url.startswith("https:"):
+            raise RuntimeError("the admin helpers speak plain HTTP; use requests with the CA bundle")
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + "/_admin/faults", data=data, method=method,
                                      headers={"Authorization": f"Bearer {self.admin_token}",
@@ -137,11 +139,13 @@ def _spawn(args: list[str], stderr_path: Path | None, timeout: float) -> tuple[s
 
 
 def start_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
-                 auto_refresh: bool = False, init: dict | None = None, timeout: float = 10.0) -> ServerHandle:
+                 auto_refresh: bool = False, init: dict | None = None, tls: tuple[Path, Path] | None = None,
+                 timeout: float = 10.0) -> ServerHandle:
     """Start `venue-issuer serve DIR` on 127.0.0.1 (initialising DIR first if needed).
 
     init: keyword arguments for Platform.init (root_kind, issuer_kind, validity, now, token).
     faults: the starting faults (as POST /_admin/faults would set them).
+    tls: (certificate chain PEM, private key PEM) to serve HTTPS; the URL is then https://.
     """
     dir = Path(dir)
     plat, _ = Platform.init(dir, **(init or {}))
@@ -150,6 +154,8 @@ def start_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, f
         args += ["--fault", f"{k}={json.dumps(v)}"]
     if auto_refresh:
         args.append("--auto-refresh")
+    if tls:
+        args += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
     stderr_path = Path(tempfile.mkstemp(prefix="venue-issuer-", suffix=".log")[1])
     proc, url = _spawn(args, stderr_path, timeout)
     return ServerHandle(url=url, token=plat.token, admin_token=plat.admin_token, dir=dir, root_pem=plat.root_pem_path,

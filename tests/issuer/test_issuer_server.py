@@ -259,3 +259,41 @@ def test_served_documents_are_cose_sign1_under_the_root_kid(platform_server):
     msg = cose.parse_sign1(r.content)
     assert msg.kid == bytes.fromhex(platform_server.platform.meta("root_kid"))
     assert set(cbor2.loads(msg.payload)) == {"v", "seq", "iat", "next", "issuers"}
+
+
+def test_serve_https_with_a_pilot_ca(tmp_path):
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from issuer.testing import start_server
+
+    def name(cn):
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Pilot CA")).issuer_name(name("Pilot CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - datetime.timedelta(hours=1))
+          .not_valid_after(now + datetime.timedelta(days=1))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                           critical=False).sign(ca_key, hashes.SHA256()))
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    with start_server(tmp_path / "plat", tls=(tmp_path / "cert.pem", tmp_path / "key.pem")) as h:
+        assert h.url.startswith("https://127.0.0.1:")
+        r = requests.get(h.url + "/v1/trust-list", headers=h.auth, verify=str(tmp_path / "ca.pem"), timeout=10)
+        assert r.status_code == 200 and r.headers["content-type"] == "application/cose"
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(h.url + "/v1/trust-list", headers=h.auth, timeout=10)     # system CAs: refused
