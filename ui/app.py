@@ -44,11 +44,14 @@ class AppOptions:
     exit_after: float | None = None
     image_interval: float | None = None   # images: source, seconds between images (default: verdict time)
     loop_media: bool = False
+    quit_when_done: float | None = None   # quit this many seconds after a video/images source ended and
+                                          # the scan log is uploaded (the demo)
     sync: bool = True
     sync_interval_s: float | None = None
     status_interval_ms: int = 1000
     clock: Callable[[], float] = time.time
     service: Any = None                  # a ready TerminalService (tests, bench, demo)
+    on_verdict: Callable[[Any, str], None] | None = None   # (verdict, text), GUI thread (the demo prints)
 
 
 def pick_font(app: QApplication) -> None:
@@ -146,6 +149,8 @@ class Runtime(QObject):
         self.verify = VerifyWorker(service)
         self.verify_thread = start_thread(self.verify, "verify")
         self.verify.verdict.connect(window.on_verdict)
+        if opts.on_verdict is not None:
+            self.verify.verdict.connect(lambda v, t_in, source, text: opts.on_verdict(v, text))
 
         self.status = StatusWorker(service, interval_ms=opts.status_interval_ms)
         self.status.status.connect(window.on_status)
@@ -305,6 +310,15 @@ def main(opts: AppOptions) -> int:
             rt.window.shutdown()
             app.quit()
         QTimer.singleShot(int(opts.exit_after * 1000), finish)
+    elif opts.quit_when_done is not None:
+        def check():
+            st = rt.window.status
+            if rt.window.camera_state in ("ended", "failed") and (st is None or st.events_pending == 0):
+                poll.stop()
+                QTimer.singleShot(int(opts.quit_when_done * 1000), lambda: (rt.window.shutdown(), app.quit()))
+        poll = QTimer()
+        poll.timeout.connect(check)
+        poll.start(250)
     rc = app.exec()
     rt.stop()
     return rc

@@ -28,7 +28,7 @@ FIRST_FILL = {
     "Admitted today: %1": "今日通过：%1", "Age thresholds met": "年龄条件", "Browse…": "浏览…",
     "Business licence": "营业执照", "Camera / source": "摄像头 / 画面来源", "Camera: error": "摄像头：故障",
     "Camera: live": "摄像头：正常", "Camera: no picture": "摄像头：无画面", "Camera: starting": "摄像头：启动中",
-    "Camera: video ended": "摄像头：视频已结束", "Cancel": "取消", "Cannot verify": "无法验证",
+    "Camera: video ended": "摄像头：视频已结束", "Camera: reconnecting": "摄像头：正在重连", "Cancel": "取消", "Cannot verify": "无法验证",
     "Certificate": "证照", "Code content too large": "码内容过大", "Code type": "码类型", "Copy JSON": "复制 JSON",
     "Counter": "窗口", "Credit code": "统一社会信用代码", "Damaged code, cannot be read": "码已损坏，无法解析",
     "Decoder": "解码器", "Disability certificate": "残疾人证",

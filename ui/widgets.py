@@ -286,6 +286,7 @@ class StatusStrip(QWidget):
         cam = {
             "live": self.tr("Camera: live"), "opening": self.tr("Camera: starting"),
             "no_signal": self.tr("Camera: no picture"), "ended": self.tr("Camera: video ended"),
+            "reconnecting": self.tr("Camera: reconnecting"),
         }.get(camera_state.split(":")[0], self.tr("Camera: error"))
         self.camera.setText(cam)
-        self.camera.setStyleSheet("" if camera_state in ("live", "opening", "ended") else "color: #c62828;")
+        self.camera.setStyleSheet("" if camera_state in ("live", "opening", "ended") else "color: #c62828; font-weight: bold;")

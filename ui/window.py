@@ -88,7 +88,6 @@ class MainWindow(QMainWindow):
         self.mode = mode
         self.views.setCurrentWidget({"gate": self.gate, "kiosk": self.kiosk, "counter": self.counter}[mode])
         self.admin_button.setVisible(mode != "kiosk")     # the kiosk has its own small ⚙ in the corner
-        self.statusBar().setVisible(mode != "kiosk" or True)
         if mode == "counter":
             self.recent_wanted.emit()
 

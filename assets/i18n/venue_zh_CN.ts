@@ -605,6 +605,10 @@
       <translation>摄像头：视频已结束</translation>
     </message>
     <message>
+      <source>Camera: reconnecting</source>
+      <translation>摄像头：正在重连</translation>
+    </message>
+    <message>
       <source>Camera: error</source>
       <translation>摄像头：故障</translation>
     </message>

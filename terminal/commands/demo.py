@@ -70,7 +70,9 @@ def register(sub) -> None:
     p.add_argument("--keep", action="store_true", help="keep the temporary platform and terminal home")
     p.add_argument("--dir", metavar="DIR", help="work here instead of a temporary directory (kept)")
     p.add_argument("--mode", choices=("gate", "kiosk", "counter"), default="gate", help="app mode (GUI only)")
-    p.add_argument("--exit-after", type=float, metavar="S", help="GUI: quit after S seconds (default: when closed)")
+    p.add_argument("--exit-after", type=float, metavar="S",
+                   help="GUI: quit after S seconds (default: a few seconds after the video ended and the log uploaded)")
+    p.add_argument("--stay", action="store_true", help="GUI: keep the window open until it is closed")
     p.add_argument("--screenshot", metavar="PNG", help="GUI: save the window before quitting (needs --exit-after)")
     p.set_defaults(func=run)
 
@@ -199,14 +201,12 @@ def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: 
     from scanner.debounce import Debouncer
     from scanner.decoders import make_decoder
     from scanner.frames import iter_frames, open_source
-    from ..reasons import WARNING_WORDS, words
     from ..service import TerminalService
     by_text = {c.text: c for c in codes}
     decoder = make_decoder("cascade")
     deb = Debouncer(hold_seconds=30.0)
     results = []
     tty = out.isatty()
-    marks = {"admit": "✓ ADMIT ", "refuse": "✗ REFUSE", "check": "! CHECK "}
     with TerminalService.from_home(home, mode="gate") as svc:
         src = open_source(f"video:{video}")
         for f in iter_frames(src):
@@ -215,12 +215,7 @@ def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: 
                 v = svc.scan(text)
                 c = by_text.get(text)
                 results.append((c, v))
-                zh, en = words(v.reason)
-                warn = "".join(f" ({WARNING_WORDS.get(w, (w, w))[1]})" for w in v.warnings if w in WARNING_WORDS)
-                ok = c is not None and v.outcome.value == c.expect
-                line = (f"{bar(f.index + 1, total_frames)}  {marks[v.outcome.value]}  "
-                        f"{(c.label if c else 'unexpected code'):<28} {zh} / {en}{warn}  [{v.reason}]"
-                        f"{'' if ok else '  <-- UNEXPECTED'}")
+                line = f"{bar(f.index + 1, total_frames)}  {verdict_line(c, v)}"
                 print(("\r" if tty else "") + line, file=out, flush=True)
             if tty and f.index % 5 == 0:
                 print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
@@ -257,7 +252,13 @@ def run(args) -> int:
         video, n = render_video(codes, work / "camera.avi")
         print(f"camera    {video} ({n} frames, {SIZE[0]}x{SIZE[1]}, {FPS} fps: {n / FPS:.0f} s of video)")
         if gui:
-            return run_gui(args, home, video)
+            rc = run_gui(args, home, video, codes)
+            from ..service import TerminalService
+            with TerminalService.from_home(home) as svc:
+                st = svc.status()
+            print(f"scan log  {st.events_uploaded} events uploaded, {st.events_pending} waiting; "
+                  f"platform holds {len(plat.events())}")
+            return rc
         results = play_headless(video, home, codes, n)
         got = {c.key: v.outcome.value for c, v in results if c is not None}
         missing = [c.key for c in codes if c.key not in got]
@@ -283,12 +284,25 @@ def run(args) -> int:
             print(f"kept      {work}")
 
 
-def run_gui(args, home: Path, video: Path) -> int:
+def verdict_line(c: DemoCode | None, v) -> str:
+    from ..reasons import WARNING_WORDS, words
+    marks = {"admit": "✓ ADMIT ", "refuse": "✗ REFUSE", "check": "! CHECK "}
+    zh, en = words(v.reason)
+    warn = "".join(f" ({WARNING_WORDS[w][1]})" for w in v.warnings if w in WARNING_WORDS)
+    ok = c is not None and v.outcome.value == c.expect
+    return (f"{marks[v.outcome.value]}  {(c.label if c else 'unexpected code'):<28} {zh} / {en}{warn}  "
+            f"[{v.reason}]{'' if ok else '  <-- UNEXPECTED'}")
+
+
+def run_gui(args, home: Path, video: Path, codes: list[DemoCode] = ()) -> int:
     try:
         from ui.app import AppOptions, main
     except ImportError as exc:
         raise UsageError(f"the GUI needs PySide6 ({exc}); run with --headless") from None
+    by_text = {c.text: c for c in codes}
     opts = AppOptions(mode=args.mode, source=f"video:{video}", home=home, fullscreen=False,
                       sync_interval_s=3.0, exit_after=args.exit_after, screenshot=args.screenshot,
-                      settings_path=home / "ui-settings.json")
+                      settings_path=home / "ui-settings.json",
+                      quit_when_done=None if (args.stay or args.exit_after) else 4.0,
+                      on_verdict=lambda v, text: print("          " + verdict_line(by_text.get(text), v), flush=True))
     return main(opts)
