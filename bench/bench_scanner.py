@@ -146,6 +146,7 @@ def check_goals(by_size):
 CROP_CANDIDATES = ("zxing", "zxing-global", "zxing-sharp", "zxing-sharp2", "zxing-up", "zxing-up-sharp", "zxing-eq",
                    "zbar", "zbar-up", "zbar-sharp", "zbar-eq", "opencv", "opencv-up")
 FRAME_CANDIDATES = ("zxing-global", "zxing-sharp", "zxing-sharp2", "zxing-eq", "zxing-half", "zxing-eq-sharp",
+                    "zxing-half-sharp", "zxing-half-eq",
                     "zbar-half", "zbar-half-sharp", "zbar", "opencv-half", "opencv")
 
 
@@ -225,6 +226,8 @@ def main(argv=None) -> int:
     ap.add_argument("--decoders", default=",".join(DECODERS))
     ap.add_argument("--explore", action="store_true", help="measure each candidate cascade step instead")
     ap.add_argument("--crop-steps", default=None, help="cascade crop steps, comma-separated (default: the built-in)")
+    ap.add_argument("--budget", type=float, default=None,
+                    help="cascade budget in CPU ms per frame (default: the built-in; 0 = none)")
     ap.add_argument("--frame-steps", default=None, help="cascade frame steps, comma-separated (default: the built-in)")
     args = ap.parse_args(argv)
     count = args.count or (6 if args.quick else 24)
@@ -235,6 +238,8 @@ def main(argv=None) -> int:
     global CASCADE_ARGS
     CASCADE_ARGS = {k: tuple(x for x in v.split(",") if x) for k, v in
                     (("crop_steps", args.crop_steps), ("frame_steps", args.frame_steps)) if v is not None}
+    if args.budget is not None:
+        CASCADE_ARGS["budget_ms"] = args.budget or None
     casc = D.CascadeDecoder(**CASCADE_ARGS)
     print(f"cascade crop steps: {', '.join(casc.crop_steps)}; frame steps: {', '.join(casc.frame_steps)}"
           + (f"; missing: {casc.missing}" if casc.missing else ""))

@@ -447,9 +447,31 @@ class CascadeDecoder:
         return [Decoded(d.text, d.raw, _offset(d.corners, dx, dy, scale), label) for d in dec.decode(img)]
 
 
-# Chosen by bench/bench_scanner.py --explore; see CascadeDecoder.
+# Chosen by `python -m bench.bench_scanner --explore` (24 seeded frames x 15 categories, seed
+# 2026, CPU ms on one core). Each list is the union of the greedy picks (most new rescues per
+# ms first) at 640x480 and 1280x720; a step that rescued nothing new, or read anything wrong,
+# is out.
+#
+# Crop steps, on symbols zxing located but could not read (53 at 640x480, 67 at 1280x720):
+#   zxing-sharp  +16 / +16, 0.6 / 1.0 ms   unsharp mask (radius follows the frame height)
+#   zxing-eq     +2 / +0,  0.6 / 1.0 ms    CLAHE: glare and low contrast
+#   zxing-up     +0 / +2,  0.9 / 1.5 ms    2x cubic upscale: small modules
+#   zbar-eq      +1 / +0,  2.1 / 4.6 ms    ZBar's own binariser after CLAHE
+#   Not kept: zxing-global (0 rescues), zbar / zbar-up (covered by the above), opencv (0 at
+#   1280x720, 2 at 640x480 already covered, 8-35 ms).
+# Frame steps, on frames where zxing read nothing (68 / 51 frames, incl. the empty ones):
+#   zxing-half-sharp +7 / +13, 0.5 / 1.3 ms   sharpen a half-size copy: defocus, motion blur
+#   zxing-half       +0 / +1,  0.3 / 0.8 ms
+#   zxing-half-eq    +1 / +1,  0.6 / 1.8 ms
+#   zxing-sharp      +19 / +1, 2.1 / 6.3 ms   full-size sharpen: small modules, strong blur
+#   zbar-half        +0 / +5,  2.3 / 6.6 ms   ZBar rescues rotated / edge / motion frames
+#   zxing-eq         +3 / +1,  2.5 / 7.2 ms
+#   zxing-sharp2     +1 / +1,  2.5 / 8.3 ms
+#   Not kept: zbar on the full frame (28 ms at 1280x720), opencv (13-40 ms, +1).
+# With the 25 ms budget the 1280x720 chain usually stops before zxing-eq on an empty frame.
 DEFAULT_CROP_STEPS: tuple[str, ...] = ("zxing-sharp", "zxing-eq", "zxing-up", "zbar-eq")
-DEFAULT_FRAME_STEPS: tuple[str, ...] = ("zxing-sharp", "zxing-half", "zbar-half", "zxing-sharp2", "zxing-eq")
+DEFAULT_FRAME_STEPS: tuple[str, ...] = ("zxing-half-sharp", "zxing-half", "zxing-half-eq", "zxing-sharp", "zbar-half",
+                                        "zxing-eq", "zxing-sharp2")
 
 
 # ---------------------------------------------------------------------------------------------
