@@ -250,3 +250,19 @@ def test_latest_frame_reader_reports_source_errors(tmp_path):
     assert reader.get(timeout=2.0) is None
     reader.stop()
     assert isinstance(reader.error, FileNotFoundError)
+
+
+def test_simulated_camera_through_latest_frame_reader(tmp_path, texts):
+    """A real-time video played as a camera, read on its own thread, decoded on this one."""
+    a, b = texts
+    path = synth.write_video(tmp_path / "cam.avi", empty_frames(2, 30) + code_frames(a, 9, 31)
+                             + empty_frames(4, 32) + code_frames(b, 9, 33), fps=30)
+    from scanner.pipeline import frame_events
+
+    dec, deb = CascadeDecoder(), Debouncer()
+    events = []
+    with LatestFrameReader(VideoFileSource(path, realtime=True)) as reader:
+        while (frame := reader.get(timeout=2.0)) is not None:
+            events.extend(frame_events(frame, dec, deb))
+    assert [e.text for e in events] == [a, b]
+    assert reader.frames == 24 and reader.error is None
