@@ -273,7 +273,7 @@ def run(args) -> int:
               f" in {time.monotonic() - t0:.1f} s")
         if not gui:
             print("          (with a display, `venue-terminal demo` opens the gate screen; "
-                  "try: xvfb-run -a venue-terminal demo --gui --exit-after 40 --screenshot demo.png)")
+                  "try: xvfb-run -a venue-terminal demo --gui)")
         return 0 if good else 1
     finally:
         if plat is not None:
