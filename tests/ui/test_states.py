@@ -11,7 +11,9 @@ from pathlib import Path
 from terminal import reasons as R
 from ui import texts as T
 
-from .conftest import VECTORS
+VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors"
+if not VECTORS.exists():
+    VECTORS = Path("/work/shared/spec/vectors")
 
 # not `-m terminal.cli`: that would load the CLI module twice (as __main__ and terminal.cli)
 CLI = [sys.executable, "-c", "import sys; from terminal.cli import main; sys.exit(main(sys.argv[1:]))"]
