@@ -1,14 +1,15 @@
 """SIGKILL soak of the scan log: kill a scanning terminal at random moments, N times.
 
-    .venv/bin/python -m bench.crash_kill              # 60 kills (~1 s each here)
-    .venv/bin/python -m bench.crash_kill --kills 200 --seed 42
+    .venv/bin/python -m bench.crash_kill              # 60 kills, scanners forked from a warm process
+    .venv/bin/python -m bench.crash_kill --kills 500 --seed 42
+    .venv/bin/python -m bench.crash_kill --spawn      # a fresh interpreter per kill (~0.8 s each)
 
-Each round starts tests/sync/crash_child.py, which scans codes through an enrolled
+Each round starts (forks, or with --spawn runs) tests/sync/crash_child.py, which scans codes through an enrolled
 terminal (TerminalService.from_home(...).scan) and prints each event id and reason after
 scan() returns; the round kills it with SIGKILL after a random delay (0-150 ms after it is
 ready). Then the database is reopened and checked: it opens, the hash chain verifies, and
 every event whose verdict was returned is held with the same reason. Prints a table and
-exits 1 on the first violation. tests/sync/test_crash.py runs the same loop 10 times.
+exits 1 on the first violation. tests/sync/test_crash.py runs the same loop 50 times.
 """
 from __future__ import annotations
 
@@ -22,13 +23,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from cache import Store  # noqa: E402
-from sync.test_crash import enrolled_home, kill_once  # noqa: E402
+from sync.test_crash import Zygote, enrolled_home, kill_once  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=60)
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--spawn", action="store_true",
+                    help="start a fresh interpreter per kill (~0.8 s each) instead of forking a warm one")
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else time.time_ns()
     rng = random.Random(seed)
@@ -38,8 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         home, codes = Path(tmp) / "home", Path(tmp) / "codes.txt"
         enrolled_home(home, codes)
+        zygote = None if args.spawn else Zygote(home, codes)
         for n in range(1, args.kills + 1):
-            printed, _ = kill_once(home, codes, rng)
+            printed = kill_once(home, codes, rng)[0] if zygote is None else zygote.kill_once(rng)
             returned.update(printed)
             with Store.open(home) as store:
                 ok, problem = store.outbox.verify_chain()
@@ -52,10 +56,12 @@ def main(argv: list[str] | None = None) -> int:
                       f"wrong_reason={len(wrong)}")
                 return 1
         elapsed = time.perf_counter() - t0
+        if zygote is not None:
+            zygote.close()
         reasons: dict[str, int] = {}
         for r in held.values():
             reasons[r] = reasons.get(r, 0) + 1
-    print(f"SIGKILL soak of the scan log (seed {seed})")
+    print(f"SIGKILL soak of the scan log (seed {seed}, {'fresh process' if args.spawn else 'forked scanner'} per kill)")
     print(f"{'kills':>24} {args.kills}")
     print(f"{'time':>24} {elapsed:.1f} s ({elapsed / args.kills:.2f} s per kill)")
     print(f"{'verdicts returned':>24} {len(returned)}")
