@@ -281,3 +281,22 @@ def test_base45_rejects_what_the_reference_rejects(text):
 
 def test_base45_empty_is_rejected():
     assert _ours("") == "invalid" and _reference("") == b""
+
+
+# ---- the hand-built Sig_structure ------------------------------------------------------------------
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.binary(max_size=300) | st.integers(0, 70000).map(bytes), st.binary(max_size=300)
+       | st.sampled_from([23, 24, 255, 256, 65535, 65536]).map(bytes))
+def test_sig_structure_equals_cbor2(protected, payload):
+    from terminal.cose import Sign1
+    msg = Sign1(protected, {}, {}, payload, b"", True)
+    assert msg.to_be_signed() == cbor2.dumps(["Signature1", protected, b"", payload])
+
+
+def test_parsed_protected_headers_are_read_only():
+    from terminal.cose import parse_sign1
+    first = parse_sign1(COSE["ez1-es256"]).protected
+    with pytest.raises(TypeError):
+        first[1] = -8                      # a cached header must not be changeable by one caller
+    assert parse_sign1(COSE["ez1-es256"]).protected.get(1) == -7
