@@ -46,6 +46,38 @@ def gray_to_qimage(gray: np.ndarray, max_width: int = PREVIEW_WIDTH) -> tuple[QI
     return img.copy(), scale
 
 
+class UnreadableTracker:
+    """Turns "a QR symbol is in view but nothing decodes" into one `unreadable` outcome.
+
+    Pure (the caller passes the time). A symbol located on frames for `hold_s` seconds without
+    any code decoding gives one report; it re-arms once nothing was seen for `away_s`. A code
+    that decodes at any point during the episode suppresses the report (it was readable, it
+    got its own verdict).
+    """
+
+    def __init__(self, hold_s: float = 1.2, away_s: float = 1.0):
+        self.hold_s, self.away_s = hold_s, away_s
+        self._first: float | None = None
+        self._last: float | None = None
+        self._done = False
+
+    def _episode(self, now: float) -> None:
+        if self._last is None or now - self._last > self.away_s:
+            self._first, self._done = now, False
+        self._last = now
+
+    def decoded(self, now: float) -> None:
+        self._episode(now)
+        self._done = True
+
+    def located(self, now: float) -> bool:
+        self._episode(now)
+        if not self._done and now - self._first >= self.hold_s:
+            self._done = True
+            return True
+        return False
+
+
 class CaptureWorker(QObject):
     """Reads frames from a scanner.frames source, decodes them, emits previews and new codes.
 
@@ -108,7 +140,12 @@ class CaptureWorker(QObject):
                 src.on_state = self.state.emit
                 self.reader = LatestFrameReader(src).start()
                 debouncer = self._make_debouncer() if self._make_debouncer else None
-                self._camera_loop(self.reader, decoder, debouncer)
+                try:
+                    from scanner.decoders import ZxingDecoder
+                    locator = ZxingDecoder()
+                except Exception:  # noqa: BLE001 - no locator: unreadable codes just get no outcome
+                    locator = None
+                self._camera_loop(self.reader, decoder, debouncer, locator)
         except Exception as exc:  # noqa: BLE001 - a broken camera must show on screen, not kill the app
             log.error("capture stopped: %s\n%s", exc, traceback.format_exc())
             self.state.emit(f"error:{exc}")
@@ -122,8 +159,10 @@ class CaptureWorker(QObject):
                 log.exception("closing the frame source")
             self.finished.emit()
 
-    def _camera_loop(self, reader, decoder, debouncer) -> None:
+    def _camera_loop(self, reader, decoder, debouncer, locator=None) -> None:
         first = True
+        tracker = UnreadableTracker()
+        empty = 0
         while not self._stop.is_set():
             f = reader.get(timeout=0.1)
             if f is None:
@@ -140,6 +179,15 @@ class CaptureWorker(QObject):
                 self.first_frame.emit(t_in)
             found = self._decode_and_preview(f.gray, t_in, decoder)
             texts = [d.text for d in found]
+            if found:
+                tracker.decoded(f.ts)
+            elif locator is not None:
+                empty += 1
+                # Every other empty frame: is a QR symbol in view that nothing could read?
+                if empty % 2 == 0 and any(not b.valid and str(b.format) in ("QR Code", "BarcodeFormat.QRCode")
+                                          for b in locator.read(f.gray, return_errors=True)):
+                    if tracker.located(f.ts):
+                        self.unreadable.emit(t_in)
             new = debouncer.feed(texts, f.ts) if debouncer is not None else list(dict.fromkeys(texts))
             for text in new:
                 self.scanned.emit(text, t_in, "camera")

@@ -172,3 +172,35 @@ def test_only_ui_qt_imports_the_binding():
             assert not bad, f"{p.relative_to(root)} imports {bad} at module level"
             if "commands" not in p.parts:
                 assert not [m for m in all_imports(p) if m.startswith(("PySide6", "ui."))], p
+
+
+def test_damaged_code_in_front_of_the_camera_is_amber(qtbot, make_app, tmp_path):
+    """A QR symbol the camera sees but nobody can read still gets an outcome: amber, once."""
+    import numpy as np
+    from scanner import synth
+    img = synth.qr_image("EZ1:" + "ABCDEFGHIJ" * 30, scale=4)
+    h, w = img.shape
+    rng = np.random.default_rng(1)
+    img[int(h * .35):int(h * .65), int(w * .3):int(w * .7)] = \
+        rng.integers(0, 2, (int(h * .65) - int(h * .35), int(w * .7) - int(w * .3))).astype(np.uint8) * 255
+    frame = np.full((480, 640), 180, np.uint8)
+    frame[40:40 + h, 100:100 + w] = img
+    empty = np.full((480, 640), 180, np.uint8)
+    video = synth.write_video(tmp_path / "cam.avi", [empty] * 3 + [frame] * 75 + [empty] * 5, fps=30)
+    rt = make_app("gate", f"video:{video}")
+    shown = collect_shown(rt)
+    qtbot.waitUntil(lambda: rt.window.camera_state == "ended", timeout=15000)
+    qtbot.waitUntil(lambda: len(shown) >= 1, timeout=2000)
+    assert [(s[0], s[1]) for s in shown] == [(R.UNREADABLE, AMBER)]
+
+
+def test_unreadable_tracker():
+    from ui.workers import UnreadableTracker
+    t = UnreadableTracker(hold_s=1.0, away_s=0.5)
+    assert [t.located(x / 10) for x in range(0, 12)].count(True) == 1      # once per episode
+    again = [t.located(3.0 + x / 10) for x in range(12)]                 # back after 0.5 s away: new episode
+    assert again.count(True) == 1
+    t2 = UnreadableTracker(hold_s=1.0, away_s=0.5)
+    t2.located(0.0)
+    t2.decoded(0.5)                                                        # it was readable after all
+    assert not any(t2.located(0.6 + x / 10) for x in range(10))
