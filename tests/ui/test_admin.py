@@ -102,3 +102,25 @@ def test_settings_switch_mode_and_source(qtbot, make_app, image_dir):
     qtbot.waitUntil(lambda: rt.window.counter.verdict is not None, timeout=10000)
     assert rt.window.counter.fields["name"][0].text() == "企业名称"
     assert Settings.load(rt.settings_path).mode == "counter"
+
+
+def test_kiosk_admin_flow_quits_only_with_pin(qtbot, make_app):
+    """⚙ in the kiosk header -> PIN keypad -> settings -> 'Quit the app'; a wrong PIN changes nothing."""
+    from ui.qt import QTimer
+    rt = make_app("kiosk", "images:/nonexistent", start=False)
+    w = rt.window
+
+    def wrong_pin():
+        w.pin_dialog.edit.setText("0000")
+        w.pin_dialog.try_accept()
+        w.pin_dialog.reject()
+    QTimer.singleShot(0, wrong_pin)
+    assert w.open_admin() is False and w.isVisible() and w.locked
+
+    def right_pin():
+        w.pin_dialog.edit.setText(DEFAULT_PIN)
+        w.pin_dialog.try_accept()
+        QTimer.singleShot(0, lambda: w.settings_dialog.quit_button.click())
+    QTimer.singleShot(0, right_pin)
+    w.kiosk.admin_button.click()
+    assert not w.isVisible()
