@@ -212,8 +212,6 @@ class Syncer:
         except BaseException:
             self.close()
             raise
-        self.identity = ident
-        self.base_url = ident.platform_url.rstrip("/") + "/"
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.backoff, self.max_backoff, self.max_retry_time = backoff, max_backoff, max_retry_time
@@ -222,17 +220,36 @@ class Syncer:
         self.clock, self.sleep, self.rng = clock, sleep, rng
         self._owns_session = session is None
         self.session = session or requests.Session()
-        if ident.ca_bundle:
-            if not Path(ident.ca_bundle).is_file():
-                self.close()
-                raise SyncConfigError(f"CA bundle {ident.ca_bundle} does not exist")
-            self.verify: bool | str = ident.ca_bundle
-        else:
-            self.verify = True                # never turned off: a pilot uses a CA bundle instead
-        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.last_skew: float | None = None
+        try:
+            self._use_identity(ident)
+        except SyncConfigError:
+            self.close()
+            raise
+
+    def _use_identity(self, ident: Any) -> None:
+        if ident.ca_bundle and not Path(ident.ca_bundle).is_file():
+            raise SyncConfigError(f"CA bundle {ident.ca_bundle} does not exist")
+        self.identity = ident
+        self.base_url = ident.platform_url.rstrip("/") + "/"
+        # never turned off: a pilot platform with a private CA uses a CA bundle instead.
+        # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
+        self.verify: bool | str = ident.ca_bundle or True
         self.session.verify = self.verify
         self.session.headers.update({"Authorization": f"Bearer {ident.token}", "User-Agent": USER_AGENT})
-        self.last_skew: float | None = None
+
+    def reload_identity(self) -> None:
+        """Pick up a re-enrolment (new token, URL, root key) made by another process."""
+        ident = self.store.identity.load_identity()
+        if ident is None:
+            raise SyncConfigError(f"terminal home {self.store.home} is no longer enrolled")
+        if ident != self.identity:
+            try:
+                root = load_root_key(ident.root_key_pem)
+            except TrustDataError as exc:
+                raise SyncConfigError(f"enrolment root key: {exc}") from exc
+            self._use_identity(ident)
+            self.root_key = root
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
@@ -492,6 +509,11 @@ class Syncer:
             (log.warning if isinstance(exc, SyncRefused) else log.info)("sync %s: %s", step, msg)
 
         try:
+            try:
+                self.reload_identity()
+            except SyncConfigError as exc:
+                fail("trust", exc)
+                return rep
             for step in ("trust", "revocations", "upload"):
                 try:
                     if step == "trust":

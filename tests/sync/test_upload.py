@@ -168,6 +168,10 @@ def test_unauthorised_stops_at_once_and_says_re_enrol(platform, enrolled, tmp_pa
     # run_forever gives up on an auth error instead of hammering the platform
     with Syncer(home, sleep=sleeps) as s:
         assert s.run_forever(interval=0.01).error_kind == "auth"
+        # re-enrolling with the right token (same terminal id) is picked up by a running Syncer
+        assert run_terminal("--home", str(home), "enroll", "--platform", platform.url, f"--token={platform.token}",
+                            "--root-key", str(platform.root_pem), "--venue", "V-test", "--force") == 0
+        assert s.run_once().ok
 
 
 def test_connection_refused_keeps_the_cause(platform, enrolled):
