@@ -271,6 +271,14 @@ def test_enroll_refuses_to_replace_without_force(shared, tmp_path, capsys):
                         "--root-key", str(platform.root_pem), "--venue", "名字") == 2
 
 
+def test_commands_on_a_home_that_is_not_enrolled(tmp_path, capsys):
+    home = str(tmp_path / "nobody")
+    assert run_terminal("--home", home, "status") == 1
+    assert "not enrolled" in capsys.readouterr().out
+    assert run_terminal("--home", home, "sync", "--once") == 2
+    assert "not enrolled" in capsys.readouterr().err
+
+
 def test_sync_loop_runs_until_interrupted(shared, tmp_path):
     home = tmp_path / "home"
     assert enrol(shared, home) == 0
