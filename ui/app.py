@@ -11,10 +11,9 @@ stops them with a flag, then quit() and wait().
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 

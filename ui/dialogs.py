@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
-                 QLabel, QLineEdit, QPushButton, Qt, QVBoxLayout, QWidget)
+                 QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 from .settings import DECODERS, MODES, Settings, SettingsError
 from .widgets import font
 

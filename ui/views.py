@@ -11,13 +11,12 @@ import json
 import time
 from datetime import datetime
 
-from terminal.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
 from .qt import (QAbstractItemView, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                  QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QPainter, QPixmap, QPushButton,
-                 QSizePolicy, QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
+                 QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
                  QWidget, Signal)
 from .widgets import PreviewWidget, VerdictPanel, font
 

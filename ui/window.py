@@ -11,12 +11,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from terminal import reasons as R
-from terminal.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
 from .dialogs import PinDialog, SettingsDialog
-from .qt import (QApplication, QEvent, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QObject, QPushButton,
+from .qt import (QApplication, QEvent, QLineEdit, QMainWindow, QObject, QPushButton,
                  QStackedWidget, QTextEdit, Qt, QVBoxLayout, QWidget, Signal, Slot)
 from .settings import Settings
 from .views import CounterView, GateView, KioskView

@@ -29,7 +29,11 @@ def type_burst(widget, text: str, t0: int, gap_ms: int):
 def test_wedge_scan_reaches_the_screen(qtbot, make_app, cases):
     rt = make_app("gate", "images:/nonexistent", start=False)
     w = rt.window
-    target = QApplication.focusWidget() or w
+    w.activateWindow()
+    w.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None and QApplication.focusWidget().window() is w,
+                    timeout=2000)
+    target = QApplication.focusWidget()
     got = []
     rt.verify.verdict.connect(lambda v, *a: got.append((v.reason, a[1])))
     type_burst(target, cases["expired"]["code"], 10_000, 3)
