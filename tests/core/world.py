@@ -10,8 +10,8 @@ terminal.cose.sign1.
     >>> verify(code, w.snapshot(), w.now).reason
     'ok'
 
-Deterministic where it can be: cti and sub come from random.Random(seed); the keys are
-fresh per World (ECDSA signing is randomised anyway), so nothing here may be hard-coded.
+Deterministic: keys, kids, cti and sub come from random.Random(seed) and ECDSA signs per
+RFC 6979, so the same seed mints the same bytes (bench/fuzz_core.py replays findings by seed).
 """
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import cbor2
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from terminal import codec, cose, trust
 from terminal.verify import CLAIM_EZC, CLAIM_VC, TrustSnapshot
@@ -35,12 +36,37 @@ def spki(key: Any) -> bytes:
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def new_key(alg: str) -> Any:
+_P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_DETERMINISTIC_ECDSA = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+
+
+def new_key(alg: str, rng: random.Random | None = None) -> Any:
+    """A fresh private key; from `rng` when given (the same seed gives the same key)."""
     if alg == "ES256":
-        return ec.generate_private_key(ec.SECP256R1())
+        if rng is None:
+            return ec.generate_private_key(ec.SECP256R1())
+        return ec.derive_private_key(1 + rng.randrange(_P256_ORDER - 1), ec.SECP256R1())
     if alg == "EdDSA":
-        return ed25519.Ed25519PrivateKey.generate()
+        if rng is None:
+            return ed25519.Ed25519PrivateKey.generate()
+        return ed25519.Ed25519PrivateKey.from_private_bytes(rng.randbytes(32))
     raise ValueError(alg)
+
+
+def sign1(payload: bytes, key: Any, *, alg: int | None = None, kid: bytes | None = None,
+          kid_protected: bool = True, tagged: bool = True) -> bytes:
+    """terminal.cose.sign1 with deterministic ECDSA (RFC 6979), so a seeded World mints the same
+    bytes on every run (fuzz findings replay); Ed25519 is deterministic anyway."""
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        return cose.sign1(payload, key, alg=alg, kid=kid, kid_protected=kid_protected, tagged=tagged)
+    prot: dict = {cose.H_ALG: cose.ES256 if alg is None else alg}
+    unprot: dict = {}
+    if kid is not None:
+        (prot if kid_protected else unprot)[cose.H_KID] = kid
+    prot_b = cbor2.dumps(prot)
+    r, s = decode_dss_signature(key.sign(cbor2.dumps(["Signature1", prot_b, b"", payload]), _DETERMINISTIC_ECDSA))
+    body = [prot_b, unprot, payload, r.to_bytes(32, "big") + s.to_bytes(32, "big")]
+    return cbor2.dumps(cbor2.CBORTag(cose.COSE_SIGN1_TAG, body) if tagged else body)
 
 
 class World:
@@ -50,13 +76,13 @@ class World:
                  revoked_ctis: tuple[bytes, ...] = ()):
         self.rng = random.Random(seed)
         self.now = now
-        self.root = new_key("ES256")
+        self.root = new_key("ES256", self.rng)
         self.issuers: dict[str, dict] = {}
         for name, alg, iss, status in (("ES256", "ES256", "SD-RC", "active"),
                                        ("EdDSA", "EdDSA", "SD-RC", "active"),
                                        ("enterprise", "ES256", "SD-EC", "active"),
                                        ("revoked", "ES256", "SD-RC", "revoked")):
-            self.issuers[name] = {"key": new_key(alg), "kid": self.rng.randbytes(8), "iss": iss,
+            self.issuers[name] = {"key": new_key(alg, self.rng), "kid": self.rng.randbytes(8), "iss": iss,
                                   "alg": cose.ES256 if alg == "ES256" else cose.EDDSA, "status": status,
                                   "typ": ["enterprise"] if name == "enterprise" else ["resident"]}
         self.trust_next = now + 7 * DAY if trust_next is None else trust_next
@@ -69,12 +95,12 @@ class World:
                     "nbf": self.now - 365 * DAY, "exp": self.now + 365 * DAY, "typ": i["typ"],
                     "status": i["status"]} for i in self.issuers.values()]
         payload = {"v": 1, "seq": 1, "iat": self.now - DAY, "next": self.trust_next, "issuers": entries}
-        return cose.sign1(cbor2.dumps(payload), self.root)
+        return sign1(cbor2.dumps(payload), self.root)
 
     def revocations_bytes(self) -> bytes:
         entries = sorted(trust.revocation_key("SD-RC", c) for c in self.revoked_ctis)
         payload = {"v": 1, "seq": 1, "iat": self.now - DAY, "next": self.trust_next, "entries": entries}
-        return cose.sign1(cbor2.dumps(payload), self.root)
+        return sign1(cbor2.dumps(payload), self.root)
 
     def root_pem(self) -> bytes:
         return self.root.public_key().public_bytes(serialization.Encoding.PEM,
@@ -124,8 +150,8 @@ class World:
     def ez1_cose(self, issuer: str = "ES256", *, tagged: bool = True, kid_protected: bool = True,
                  **claims: Any) -> bytes:
         i = self.issuers[issuer]
-        return cose.sign1(cbor2.dumps(self.claims(**claims)), i["key"], kid=i["kid"],
-                          kid_protected=kid_protected, tagged=tagged)
+        return sign1(cbor2.dumps(self.claims(**claims)), i["key"], kid=i["kid"],
+                     kid_protected=kid_protected, tagged=tagged)
 
     def ez1(self, issuer: str = "ES256", *, compress: bool = True, **kw: Any) -> str:
         return codec.encode_text("EZ1", self.ez1_cose(issuer, **kw), compress=compress)
@@ -134,11 +160,11 @@ class World:
                  tagged: bool = True) -> bytes:
         payload = {6: self.now if iat is None else iat, 7: cti if cti is not None else self.rng.randbytes(16),
                    CLAIM_VC: credential}
-        return cose.sign1(cbor2.dumps(payload), holder, tagged=tagged)
+        return sign1(cbor2.dumps(payload), holder, tagged=tagged)
 
     def ep1(self, issuer: str = "ES256", holder_alg: str = "EdDSA", *, holder: Any = None,
             iat: int | None = None, cti: bytes | None = None, **claims: Any) -> str:
-        holder = holder or new_key(holder_alg)
+        holder = holder or new_key(holder_alg, self.rng)
         cred = self.ez1_cose(issuer, holder=holder, **claims)
         return codec.encode_text("EP1", self.ep1_cose(cred, holder, iat=iat, cti=cti))
 
