@@ -178,9 +178,14 @@ class MainWindow(QMainWindow):
         else:
             self.offline_banner.hide()
         if st.trust_stale or st.trust_iat is None:
-            msg = (self.tr("Trust data out of date: valid codes show amber, please see staff. Sync the terminal.")
-                   if st.trust_stale else self.tr("No trust data: enrol and sync this terminal."))
-            self.stale_banner.setText(msg)
+            if st.trust_stale:
+                msg = self.tr("Trust data out of date: valid codes show amber, please see staff. Sync the terminal.")
+                sec = self.language.secondary("Trust data out of date: valid codes show amber, please see staff. "
+                                              "Sync the terminal.")
+            else:
+                msg = self.tr("No trust data: enrol and sync this terminal.")
+                sec = self.language.secondary("No trust data: enrol and sync this terminal.")
+            self.stale_banner.setText(msg + (f"\n{sec}" if sec else ""))
             self.stale_banner.show()
         else:
             self.stale_banner.hide()
