@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_recent(self, events: list) -> None:
         if self.status is not None and self.status.enrolled:
-            self.counter.set_recent(events)
+            self.counter.set_recent([e for e in events if _is_today(e.get("ts"))])
 
     @Slot(str)
     def on_camera_state(self, state: str) -> None:
@@ -241,6 +241,15 @@ class MainWindow(QMainWindow):
             ev.ignore()
             return
         super().keyPressEvent(ev)
+
+
+def _is_today(ts) -> bool:
+    """A scan-log timestamp (RFC 3339 UTC) falls on today's local date."""
+    try:
+        when = datetime.fromisoformat(str(ts).replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return False
+    return when.date() == datetime.now().astimezone().date()
 
 
 class WedgeFilter(QObject):

@@ -31,6 +31,10 @@ def test_offline_banner_when_platform_down(qtbot, make_app, platform, tmp_path, 
     assert w.strip.online.text().endswith("在线")
     qtbot.waitUntil(lambda: w.status.events_uploaded >= 1, timeout=10000)    # the red scan, uploaded
     assert w.gate.refused.text() == "今日拒绝：1"
+    rt.apply_settings(rt.settings.with_(mode="counter"))          # the day's scans come from the scan log
+    qtbot.waitUntil(lambda: w.counter.log.rowCount() == 1, timeout=5000)
+    assert w.counter.log.item(0, 2).text() == "不是可识别的码"
+    rt.apply_settings(rt.settings.with_(mode="gate"))
     platform.stop()
     qtbot.waitUntil(lambda: w.offline_banner.isVisible(), timeout=15000)
     assert "离线" in w.offline_banner.text() and "Offline" in w.offline_banner.text()
