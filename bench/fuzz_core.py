@@ -27,7 +27,9 @@ finding can be replayed) over a pool of valid codes minted in a from-scratch wor
 A crash is: any exception out of verify(), a reason outside terminal.reasons.ALL_REASONS (or
 internal_error), a verdict whose valid flag disagrees with its reason, or a valid verdict for
 a code mutated from a valid one whose signed bytes (prefix, protected header, payload,
-signature, read by an independent decoder: the base45 package, zlib, cbor2) changed. A worker
+signature, read by an independent decoder: the base45 package, zlib, cbor2) are not those of
+a code the world signed (the pool codes, and the EZ1 credentials inside the EP1 ones: a splice
+can cut a genuine credential out of a presentation, and it is valid as a static code). A worker
 process that dies is reported with the chunk that killed it. Each input runs under a 10 s
 alarm: a hang is reported as a crash too.
 """
@@ -110,6 +112,15 @@ class Target:
         self.pool = pool
         self.cose = [codec.decode_text(c)[1] for c in pool]
         self.signed = [signed_parts(c) for c in pool]
+        # The credential inside each EP1 is itself a genuine EZ1 credential: cut out of a
+        # presentation (the fuzzer's splices do that) it is validly signed, so it counts too.
+        for cb in self.cose:
+            msg = cose.parse_sign1(cb)
+            if msg.alg == cose.EDDSA or msg.alg == cose.ES256:
+                p = cbor2.loads(msg.payload)
+                if isinstance(p, dict) and CLAIM_VC in p:
+                    vc = cose.parse_sign1(p[CLAIM_VC])
+                    self.signed.append(("EZ1", vc.protected_bstr, vc.payload, vc.signature))
         for code in pool:
             v = verify(code, snap, self.now)
             if not v.valid:
