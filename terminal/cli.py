@@ -32,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _config_errors() -> tuple[type[BaseException], ...]:
+    from .config import ConfigError
+    from .policy import PolicyError
+    return (ConfigError, PolicyError)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -43,9 +49,15 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"venue-terminal: {exc}", file=sys.stderr)
         return 2
+    except _config_errors() as exc:
+        print(f"venue-terminal: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python -m terminal.cli`: dispatch through the imported module, so the
+    # subcommands' `from ..cli import UsageError` names the class this handler catches.
+    from terminal.cli import main as _main
+    sys.exit(_main())
