@@ -9,9 +9,11 @@ empty replay set).
 """
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from collections import defaultdict
@@ -48,6 +50,7 @@ def _worlds() -> list[tuple[str, Path]]:
     if HAVE_WORLD:
         from issuer.world import build_world
         base = Path(tempfile.mkdtemp(prefix="venue-worlds-"))
+        atexit.register(shutil.rmtree, base, ignore_errors=True)
         for seed in WORLD_SEEDS:
             out = base / f"seed{seed}"
             build_world(out, seed)
