@@ -77,7 +77,7 @@ import cbor2
 
 from . import cose, reasons as R
 from .verdict import CredentialSummary
-from .verify import HC1_ALGS, Fail, _payload_map
+from .verify import HC1_ALGS, Fail, _payload_map, stage_algorithm
 
 # HC1_ALGS (terminal.verify, one list for the pipeline): ES256, PS256, and EdDSA, which spec
 # section 1 allows for every profile; the EU scheme itself signs with ES256 or PS256 only.
@@ -529,13 +529,6 @@ def stage_payload(msg: cose.Sign1) -> Hc1Claims:
 
 # ---- stages ------------------------------------------------------------------------------------
 
-def stage_algorithm(msg: cose.Sign1) -> int:
-    alg = msg.alg
-    if type(alg) is not int or alg not in HC1_ALGS:
-        raise Fail(R.UNSUPPORTED_ALGORITHM, f"alg {alg!r}")
-    return alg
-
-
 def stage_dsc(msg: cose.Sign1, trust: Mapping | None) -> DscEntry:
     if trust is None:
         raise Fail(R.UNKNOWN_ISSUER, "no DCC trust configured")
@@ -643,7 +636,7 @@ def verify_hc1(outer: cose.Sign1, trust: Mapping | None, now: int, skew: int, *,
     `seen`, when given, receives the summary as soon as the signature has verified, so a
     verdict that fails a later check (expired, wrong key usage) can still show who it names.
     """
-    alg = stage_algorithm(outer)
+    alg = stage_algorithm(outer, HC1_ALGS)
     dsc = stage_dsc(outer, trust)
     stage_signature(outer, dsc, alg)
     claims = stage_payload(outer)

@@ -57,7 +57,7 @@ def signature_step(case: DgcCase):
     prefix, body = stage_prefix(case.prefix)
     assert prefix == "HC1"
     msg = stage_cose(stage_decode(body))
-    alg = dcc.stage_algorithm(msg)
+    alg = dcc.stage_algorithm(msg, dcc.HC1_ALGS)
     dsc = dcc.stage_dsc(msg, case.trust)
     dcc.stage_signature(msg, dsc, alg)
     return msg, dsc
