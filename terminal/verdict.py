@@ -11,6 +11,9 @@ from typing import Any
 
 from . import reasons
 
+_new = object.__new__
+_setattr = object.__setattr__
+
 
 @dataclass(frozen=True)
 class LinkedCert:
@@ -78,3 +81,35 @@ class Verdict:
             "detail": self.detail or None,
             "credential": self.credential.to_dict() if self.credential else None,
         }
+
+
+# Constructors for the verifier's hot path. A frozen dataclass's __init__ sets every field with
+# object.__setattr__ (Verdict 1.7 µs, CredentialSummary 2.5 µs, each LinkedCert 0.9 µs per scan);
+# these fill the instance dict in one step instead (~0.5 µs each). They build the same objects:
+# equality, hash, repr, dataclasses.replace and to_dict cannot tell them apart
+# (tests/core/test_fastpaths.py compares each with the dataclass constructor, field by field).
+# Every field is passed: a field added to a class must be added here too (that test fails until it is).
+
+def build_linked_cert(t: str, no: str, exp: int | None, iss: str | None) -> LinkedCert:
+    obj = _new(LinkedCert)
+    _setattr(obj, "__dict__", {"t": t, "no": no, "exp": exp, "iss": iss})
+    return obj
+
+
+def build_summary(typ: str, name: str, idm: str, age: tuple[int, ...], certs: tuple[LinkedCert, ...],
+                  issuer: str, kid: str, exp: int | None, iat: int | None, nbf: int | None, cti: str,
+                  dcc: dict[str, Any] | None) -> CredentialSummary:
+    obj = _new(CredentialSummary)
+    _setattr(obj, "__dict__", {"typ": typ, "name": name, "idm": idm, "age": age, "certs": certs, "issuer": issuer,
+                               "kid": kid, "exp": exp, "iat": iat, "nbf": nbf, "cti": cti, "dcc": dcc})
+    return obj
+
+
+def build_verdict(valid: bool, reason: str, profile: str, warnings: tuple[str, ...],
+                  credential: CredentialSummary | None, detail: str, policy_rule: str,
+                  presentation_cti: bytes | None, holder_sub: str | None) -> Verdict:
+    obj = _new(Verdict)
+    _setattr(obj, "__dict__", {"valid": valid, "reason": reason, "profile": profile, "warnings": warnings,
+                               "credential": credential, "detail": detail, "policy_rule": policy_rule,
+                               "presentation_cti": presentation_cti, "holder_sub": holder_sub})
+    return obj

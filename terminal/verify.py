@@ -18,7 +18,7 @@ from . import codec, cose, reasons as R
 from .codec import CodecError
 from .policy import DEFAULT_POLICY, VenuePolicy
 from .trust import Issuer, RevocationLookup, TrustList, revocation_key
-from .verdict import CredentialSummary, LinkedCert, Verdict
+from .verdict import CredentialSummary, Verdict, build_linked_cert, build_summary, build_verdict
 
 EZ1_ALGS = (cose.ES256, cose.EDDSA)
 HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
@@ -251,11 +251,9 @@ def stage_replay(pres: Presentation, replay_seen: Callable[[bytes], bool] | None
 
 def summarise(claims: Claims, issuer: Issuer) -> CredentialSummary:
     ezc = claims.ezc
-    certs = tuple([LinkedCert(t=c["t"], no=c["no"], exp=c.get("exp"), iss=c.get("iss"))
-                   for c in ezc.get("certs", ())])
-    return CredentialSummary(typ=ezc["typ"], name=ezc["name"], idm=ezc["idm"], age=tuple(ezc.get("age", ())),
-                             certs=certs, issuer=claims.iss, kid=issuer.kid.hex(), exp=claims.exp,
-                             iat=claims.iat, nbf=claims.nbf, cti=claims.cti.hex())
+    certs = tuple([build_linked_cert(c["t"], c["no"], c.get("exp"), c.get("iss")) for c in ezc.get("certs", ())])
+    return build_summary(ezc["typ"], ezc["name"], ezc["idm"], tuple(ezc.get("age", ())), certs, claims.iss,
+                         issuer.kid.hex(), claims.exp, claims.iat, claims.nbf, claims.cti.hex(), None)
 
 
 class _Progress:
@@ -338,6 +336,5 @@ def verify(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy = DEFAU
         valid, reason, detail = False, f.reason, f.detail
         if f.reason == R.POLICY_DENIED:
             policy_rule = f.detail
-    return Verdict(valid=valid, reason=reason, profile=prog.profile, warnings=tuple(warnings),
-                   credential=prog.credential, detail=detail, policy_rule=policy_rule,
-                   presentation_cti=prog.pres_cti, holder_sub=prog.sub)
+    return build_verdict(valid, reason, prog.profile, tuple(warnings), prog.credential, detail, policy_rule,
+                         prog.pres_cti, prog.sub)

@@ -1,0 +1,74 @@
+"""The verifier's speed paths build exactly what the plain code builds (bench/bench_core.py).
+
+- terminal.verdict.build_*: the frozen result types without the dataclass __init__;
+- terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time.
+"""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from terminal import cose
+from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_linked_cert, build_summary,
+                              build_verdict)
+
+CERT = dict(t="id_card", no="3701**********1234", exp=1_900_000_000, iss="CN-37")
+SUMMARY = dict(typ="resident", name="张*", idm="3701**********1234", age=(18, 60), certs=(LinkedCert(**CERT),),
+               issuer="CN-37", kid="0a0b", exp=1_900_000_000, iat=1_800_000_000, nbf=None, cti="00ff",
+               dcc={"dob": "1960-01-01"})
+VERDICT = dict(valid=True, reason="ok", profile="EP1", warnings=("trust_stale",),
+               credential=CredentialSummary(**{**SUMMARY, "dcc": None}), detail="d", policy_rule="r",
+               presentation_cti=b"\x01" * 8, holder_sub="sub-1")
+CASES = [(LinkedCert, build_linked_cert, CERT), (CredentialSummary, build_summary, SUMMARY),
+         (CredentialSummary, build_summary, {**SUMMARY, "dcc": None}), (Verdict, build_verdict, VERDICT)]
+
+
+@pytest.mark.parametrize("cls, build, values", CASES, ids=lambda x: getattr(x, "__name__", ""))
+def test_builder_takes_every_field_in_order(cls, build, values):
+    assert list(inspect.signature(build).parameters) == [f.name for f in dataclasses.fields(cls)]
+
+
+@pytest.mark.parametrize("cls, build, values", CASES, ids=lambda x: getattr(x, "__name__", ""))
+def test_builder_makes_the_same_object(cls, build, values):
+    fast, plain = build(**values), cls(**values)
+    assert type(fast) is cls
+    assert fast == plain and plain == fast
+    assert vars(fast) == vars(plain)
+    assert repr(fast) == repr(plain)
+    if values.get("dcc") is None:             # a summary holding a dcc dict is unhashable either way
+        assert hash(fast) == hash(plain)
+    if hasattr(cls, "to_dict"):
+        assert fast.to_dict() == plain.to_dict()
+    name = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(fast, name, None)
+    changed = dataclasses.replace(fast, **{name: values[name]})
+    assert changed == plain and changed is not fast
+
+
+def test_verdict_builder_outcome():
+    assert build_verdict(**VERDICT).outcome == Verdict(**VERDICT).outcome
+
+
+def _p256_point() -> tuple[bytes, bytes]:
+    pub = ec.generate_private_key(ec.SECP256R1()).public_key()
+    raw = pub.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return raw[1:33], raw[33:]
+
+
+def test_cnf_key_cache_returns_the_key_and_refuses_a_bad_point_every_time():
+    x, y = _p256_point()
+    k1, alg = cose.cose_key_to_public({1: 2, -1: 1, -2: x, -3: y})
+    k2, _ = cose.cose_key_to_public({1: 2, -1: 1, -2: bytes(x), -3: bytes(y)})
+    assert alg == cose.ES256 and k1 is k2
+    off_curve = bytes(y[:-1]) + bytes([y[-1] ^ 1])
+    for _ in range(3):
+        with pytest.raises(ValueError):
+            cose.cose_key_to_public({1: 2, -1: 1, -2: x, -3: off_curve})
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            cose.cose_key_to_public({1: 1, -1: 6, -2: b"\x01" * 31})
