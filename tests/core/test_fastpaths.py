@@ -1,12 +1,14 @@
 """The verifier's speed paths build exactly what the plain code builds (bench/bench_core.py).
 
 - terminal.verdict.build_*: the frozen result types without the dataclass __init__;
-- terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time.
+- terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time;
+- terminal.cose._ecdsa_der: the DER signature encode_dss_signature would write.
 """
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import random
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -72,3 +74,25 @@ def test_cnf_key_cache_returns_the_key_and_refuses_a_bad_point_every_time():
     for _ in range(2):
         with pytest.raises(ValueError):
             cose.cose_key_to_public({1: 1, -1: 6, -2: b"\x01" * 31})
+
+
+def _raw_sigs():
+    rng = random.Random(6979)
+    yield bytes(64)
+    yield b"\xff" * 64
+    yield b"\x00" * 31 + b"\x80" + b"\x00" * 31 + b"\x01"
+    for _ in range(3000):
+        sig = bytearray(rng.randbytes(64))
+        for half in (0, 32):                 # leading zero bytes, then maybe a top bit set
+            zeros = rng.choice([0, 0, 0, 1, 2, 5, 31, 32])
+            sig[half:half + zeros] = bytes(zeros)
+            if rng.random() < 0.3 and zeros < 32:
+                sig[half + zeros] |= 0x80
+        yield bytes(sig)
+
+
+def test_ecdsa_der_equals_encode_dss_signature():
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    for sig in _raw_sigs():
+        assert cose._ecdsa_der(sig) == encode_dss_signature(int.from_bytes(sig[:32], "big"),
+                                                            int.from_bytes(sig[32:], "big")), sig.hex()
