@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import os
 import statistics
 import sys
@@ -36,7 +37,7 @@ from pathlib import Path
 import cbor2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_dss_signature
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -53,6 +54,7 @@ ROWS = (
     ("EP1 holder EdDSA", "EP1", "ES256", "EdDSA"),
 )
 _ECDSA = ec.ECDSA(hashes.SHA256())
+_ECDSA_PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
 
 
 def pin_one_core() -> str:
@@ -132,6 +134,17 @@ def cwt_text_fn(run_cose):
     return run
 
 
+def _cost(fn, n: int = 300) -> float:
+    """Best-of-three mean seconds per call, to pick the cheaper of two equivalent checks."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
 def sig_fn(world: World):
     """Per code, a closure doing only the signature check(s) with loaded keys."""
     issuers_by_kid = {i["kid"]: i["key"].public_key() for i in world.issuers.values()}
@@ -143,7 +156,12 @@ def sig_fn(world: World):
         if msg.alg == cose.ES256:
             der = encode_dss_signature(int.from_bytes(msg.signature[:32], "big"),
                                        int.from_bytes(msg.signature[32:], "big"))
-            return lambda: key.verify(der, tbs, _ECDSA)
+            # The floor takes the cheaper of cryptography's two ways to check the same signature
+            # (hashing inside verify, or a hashlib digest passed as Prehashed, which the core uses),
+            # so the core's ratio gets no credit from the hashing route it picked.
+            inside = lambda: key.verify(der, tbs, _ECDSA)  # noqa: E731
+            prehashed = lambda: key.verify(der, hashlib.sha256(tbs).digest(), _ECDSA_PREHASHED)  # noqa: E731
+            return min((inside, prehashed), key=_cost)
         sig = msg.signature
         return lambda: key.verify(sig, tbs)
 
