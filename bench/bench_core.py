@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from terminal import codec, cose  # noqa: E402
 from terminal.verify import CLAIM_VC, verify  # noqa: E402
+from bench._common import pin_one_core  # noqa: E402
 from tests.core.world import World, new_key  # noqa: E402
 
 POOL = 64
@@ -55,15 +56,6 @@ ROWS = (
 )
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _ECDSA_PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned"
 
 
 def make_codes(world: World, kind: str, issuer: str, holder_alg: str | None) -> list[str]:

@@ -23,7 +23,6 @@ The process is pinned to one CPU; numbers are one core's on a shared 2-core mach
 from __future__ import annotations
 
 import argparse
-import base64
 import gc
 import json
 import os
@@ -45,6 +44,7 @@ from terminal.config import load_snapshot  # noqa: E402
 from terminal.policy import VenuePolicy  # noqa: E402
 from terminal.trust import RevocationList  # noqa: E402
 from terminal.verify import TrustSnapshot, verify  # noqa: E402
+from bench._common import pin_one_core  # noqa: E402
 from tests.dcc import hc1kit as K  # noqa: E402
 from tests.dcc.dgc import DGC_DIR, load_cases  # noqa: E402
 
@@ -52,15 +52,6 @@ SPEC = Path(os.environ.get("VENUE_SPEC_VECTORS", REPO.parent / "shared" / "spec"
 POOL = 64
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-
-
-def pin_one_core() -> str:
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned"
 
 
 def timed(fn, items: list, calls: int) -> dict:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import secrets
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from bench._common import peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[1]
 GOAL_S, GOAL_MB = 60.0, 300.0
@@ -47,19 +48,6 @@ def fill(home: Path, n: int, terminal: str, venue: str) -> None:
                 "reason": reason, "issuer": "e792bc58d23e9143" if reason != "unknown_format" else None,
                 "holder_ref": secrets.token_hex(16) if reason != "unknown_format" else None,
                 "policy": "default"})
-
-
-def peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM belongs to the process image (reset by exec);
-    getrusage's ru_maxrss is not: on Linux a child inherits the parent's peak across fork+exec,
-    which made an earlier version of this bench report the parent's memory."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def upload_child(home: str, batch: int) -> None:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench._common import peak_rss_mb
 
 ROOT = Path(__file__).resolve().parent.parent
 FPS = 30
@@ -59,17 +60,6 @@ def make_video(path: Path, rounds: int, size=(1280, 720)) -> int:
     frames += empty * 3
     synth.write_video(path, frames, fps=FPS)
     return n
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak RSS: VmHWM (ru_maxrss would carry the parent's peak across fork+exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(args) -> int:

@@ -10,7 +10,6 @@ unprotected header when kid is protected) may change and the code stays valid.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
 
 import base45
 import cbor2
@@ -20,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from terminal import codec, reasons as R
 from terminal.verify import verify
 
-from .world import World
+from .world import World, signed_parts
 
 WORLD = World(seed=5)
 SNAP = WORLD.snapshot()
@@ -45,44 +44,6 @@ def check(text: str):
     assert v.reason in R.ALL_REASONS, v.reason
     assert v.valid == (v.reason == R.OK)
     return v
-
-
-def signed_parts(text: str):
-    """(prefix, protected, payload, signature, unprotected) as a verifier must read them, or
-    None when the text is no decodable COSE_Sign1 (then it must never be valid)."""
-    text = text.strip("\r\n\t\x00")
-    prefix, sep, body = text.partition(":")
-    if not sep or prefix not in ("EZ1", "EP1", "HC1"):
-        return None
-    try:
-        raw = base45.b45decode(body)
-    except ValueError:
-        return None
-    if not raw:
-        return None
-    if raw[0] not in (0xD2, 0x84):
-        d = zlib.decompressobj()
-        try:
-            raw = d.decompress(raw, codec.MAX_COSE_BYTES + 1)
-        except zlib.error:
-            return None
-        if not d.eof or d.unused_data or len(raw) > codec.MAX_COSE_BYTES:
-            return None
-    try:
-        obj = cbor2.loads(raw)
-    except Exception:  # noqa: BLE001 - any failure means "not COSE"
-        return None
-    if isinstance(obj, cbor2.CBORTag):
-        if obj.tag != 18:
-            return None
-        obj = obj.value
-    if not isinstance(obj, Sequence) or isinstance(obj, (str, bytes)) or len(obj) != 4:
-        return None
-    prot, unprot, payload, sig = obj
-    if not (isinstance(prot, bytes) and isinstance(unprot, Mapping) and isinstance(payload, bytes)
-            and isinstance(sig, bytes)):
-        return None
-    return prefix, prot, payload, sig, dict(unprot)
 
 
 ORIGINAL = {k: signed_parts(v) for k, v in VALID.items()}

@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import hashlib
 import random
+import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import base45
 import cbor2
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from terminal import codec, cose, trust
+from terminal.codec import MAX_COSE_BYTES
 from terminal.verify import CLAIM_EZC, CLAIM_VC, TrustSnapshot
 
 DAY = 86400
@@ -172,3 +176,44 @@ class World:
 def revocation_key(iss: str, cti: bytes) -> bytes:
     """The spec's formula written out independently of terminal.trust, to cross-check it."""
     return hashlib.sha256(iss.encode() + b"\x00" + cti).digest()[:16]
+
+
+def signed_parts(text: object) -> tuple[str, bytes, bytes, bytes, dict] | None:
+    """(prefix, protected, payload, signature, unprotected) of a code, read independently of
+    terminal.codec (the `base45` package, zlib, cbor2), or None when the text holds no decodable
+    COSE_Sign1. A mutated code may be valid only if the first four (the signed parts) are unchanged."""
+    if not isinstance(text, str):
+        return None
+    text = text.strip("\r\n\t\x00")
+    prefix, sep, body = text.partition(":")
+    if not sep or prefix not in ("EZ1", "EP1", "HC1"):
+        return None
+    try:
+        raw = base45.b45decode(body)
+    except (ValueError, UnicodeError):
+        return None
+    if not raw:
+        return None
+    if raw[0] not in (0xD2, 0x84):
+        d = zlib.decompressobj()
+        try:
+            raw = d.decompress(raw, MAX_COSE_BYTES + 1)
+        except zlib.error:
+            return None
+        if not d.eof or d.unused_data or len(raw) > MAX_COSE_BYTES:
+            return None
+    try:
+        obj = cbor2.loads(raw)
+    except Exception:  # noqa: BLE001 - any failure means "not COSE"
+        return None
+    if isinstance(obj, cbor2.CBORTag):
+        if obj.tag != 18:
+            return None
+        obj = obj.value
+    if not isinstance(obj, Sequence) or isinstance(obj, (str, bytes)) or len(obj) != 4:
+        return None
+    prot, unprot, payload, sig = obj
+    if not (isinstance(prot, bytes) and isinstance(unprot, Mapping) and isinstance(payload, bytes)
+            and isinstance(sig, bytes)):
+        return None
+    return prefix, prot, payload, sig, dict(unprot)
