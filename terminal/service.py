@@ -19,10 +19,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import reasons as R
 from .config import ConfigError, load_policy, load_snapshot
@@ -82,6 +83,21 @@ class _MemoryReplay:
 def holder_ref(venue_secret: bytes, sub: str) -> str:
     """HMAC-SHA-256 of `sub` under the venue secret, first 16 bytes hex (spec section 6)."""
     return hmac.new(venue_secret, sub.encode("utf-8"), hashlib.sha256).digest()[:16].hex()
+
+
+def check_platform_url(url: str) -> str:
+    """The platform URL normalised (trimmed, no trailing "/"), or ConfigError: it must be
+    http:// or https:// with a host, and carry no query, fragment or spaces."""
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok \
+            or parts.query or parts.fragment or any(c.isspace() for c in url):
+        raise ConfigError(f"platform URL must be http:// or https:// with a host, not {url!r}")
+    return url.rstrip("/")
 
 
 def _policy(policy: VenuePolicy | str | Path | None) -> VenuePolicy:
@@ -177,6 +193,34 @@ class TerminalService:
     def set_policy(self, policy: VenuePolicy | str | Path) -> None:
         with self._lock:
             self._policy = _policy(policy)
+
+    # ------------------------------------------------------------------ platform address
+    def platform_url(self) -> str | None:
+        """The enrolled identity's platform URL as stored, or None for a terminal that is not enrolled."""
+        with self._lock:
+            if self._store is None:
+                return None
+            ident = self._store.identity.load_identity()
+            return ident.platform_url if ident is not None else None
+
+    def set_platform_url(self, url: str) -> str:
+        """Point the enrolled identity at `url` (validated by check_platform_url); every other
+        identity field (token, pinned root key, venue secret) stays, and so does the held trust
+        data: this is the same platform at a new address. A different platform needs
+        `venue-terminal enroll --force`. terminal.sync.Syncer re-reads the identity at the start
+        of each round, so the next sync goes to the new URL. Returns the stored URL.
+        Raises ConfigError (bad URL, not enrolled)."""
+        url = check_platform_url(url)
+        with self._lock:
+            ident = self._store.identity.load_identity() if self._store is not None else None
+            if ident is None:
+                raise ConfigError("this terminal is not enrolled: its platform is set by venue-terminal enroll")
+            if ident.platform_url != url:
+                ident = replace(ident, platform_url=url)
+                self._store.identity.save_identity(ident)
+                log.info("platform URL set to %s", url)
+            self._identity = ident
+            return url
 
     # ------------------------------------------------------------------ scanning
     def _clock_suspect(self) -> bool:

@@ -169,6 +169,7 @@ class Runtime(QObject):
         app.installEventFilter(self.wedge)
 
         window.settings_saved.connect(self.apply_settings)
+        window.platform_url_saved.connect(self.apply_platform_url)
         window.set_on_close(self.stop)
         self._stopped = False
 
@@ -233,6 +234,18 @@ class Runtime(QObject):
             self.stop_capture()
             self.start_capture()
 
+    @Slot(str)
+    def apply_platform_url(self, url: str) -> bool:
+        """Store a new platform URL in the enrolled identity (the dialog validated it) and sync now:
+        the sync round re-reads the identity first (Syncer.reload_identity), so it goes to `url`."""
+        try:
+            self.service.set_platform_url(url)
+        except Exception as exc:  # noqa: BLE001 - not stored: the old URL stays in use; say so
+            log.error("platform URL not changed: %s", exc)
+            return False
+        self.sync.request_sync()    # a round already running finishes first, then one more goes to url
+        return True
+
     # ------------------------------------------------------------------ shutdown
     def stop(self) -> None:
         """Stop every worker: flags first, then quit() and wait(). Idempotent."""
@@ -275,7 +288,8 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     service = opts.service or make_service(opts, settings.mode, settings.policy)
     language = Language(app, settings.language)
     sound = SoundPlayer(enabled=settings.sound)
-    window = MainWindow(settings=settings, language=language, sound=sound)
+    window = MainWindow(settings=settings, language=language, sound=sound,
+                        platform_url=getattr(service, "platform_url", None))
     return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
                    language=language, sound=sound)
 

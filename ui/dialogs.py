@@ -4,12 +4,18 @@ Threads: GUI thread only.
 """
 from __future__ import annotations
 
+import glob
+import logging
+import re
+import sys
 import time
 
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
-                 QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
-from .settings import DECODERS, MODES, Settings, SettingsError
+                 QLabel, QLineEdit, QMediaDevices, QPushButton, QVBoxLayout, QWidget)
+from .settings import DECODERS, MODES, Settings, SettingsError, check_source
 from .widgets import font
+
+log = logging.getLogger(__name__)
 
 MAX_TRIES = 5
 LOCKOUT_SECONDS = 60
@@ -88,21 +94,60 @@ class PinDialog(QDialog):
         return False
 
 
-class SettingsDialog(QDialog):
-    """Camera, decoder, mode, policy file, platform URL, language and the admin PIN."""
+def camera_choices() -> list[tuple[str, str]]:
+    """(label, source spec) for every camera found: Qt's video inputs as camera:<index> (their
+    order, which on Linux follows the /dev/video* numbering OpenCV uses), then on Linux each
+    /dev/video* device path as camera:/dev/videoN. Empty on a machine without cameras."""
+    found: list[tuple[str, str]] = []
+    if QMediaDevices is not None:
+        try:
+            for i, dev in enumerate(QMediaDevices.videoInputs()):
+                found.append((f"camera:{i} — {dev.description()}", f"camera:{i}"))
+        except Exception:  # noqa: BLE001 - a multimedia backend hiccup must not block the settings
+            log.exception("listing Qt cameras failed")
+    if sys.platform.startswith("linux"):
+        def number(path: str) -> tuple[int, str]:
+            m = re.search(r"(\d+)$", path)
+            return (int(m.group(1)) if m else 1 << 30, path)
+        for path in sorted(glob.glob("/dev/video*"), key=number):
+            found.append((f"camera:{path}", f"camera:{path}"))
+    return found
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None):
+
+class SettingsDialog(QDialog):
+    """Camera, decoder, mode, policy file, platform URL, language and the admin PIN.
+
+    platform_url: the enrolled identity's platform URL (editable; a changed one ends up in
+    `result_platform_url` for the app to store), or None for a terminal that is not enrolled
+    (the field is disabled: its platform comes from `venue-terminal enroll`).
+    cameras: (label, spec) choices for the source box; None lists the cameras found here.
+    """
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None, *, platform_url: str | None = None,
+                 cameras: list[tuple[str, str]] | None = None):
         super().__init__(parent)
         self._settings = settings
+        self._platform_url = platform_url
         self.result_settings: Settings | None = None
+        self.result_platform_url: str | None = None
         self.setWindowTitle(self.tr("Settings"))
         self.setAccessibleName("settings")
         self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
         form = QFormLayout()
-        self.source = QLineEdit(settings.source)
+        self.source = QComboBox()
+        self.source.setEditable(True)
+        self.source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.source.setAccessibleName("camera source")
-        self.source.setPlaceholderText("camera:0 | video:PATH | images:DIR")
+        self.source.lineEdit().setPlaceholderText("camera:0 | video:PATH | images:DIR")
+        self.source.setToolTip(self.tr("Pick a camera found on this terminal, or type camera:N, video:PATH or "
+                                       "images:DIR"))
+        choices = camera_choices() if cameras is None else list(cameras)
+        if settings.source not in (spec for _, spec in choices):
+            choices.insert(0, (settings.source, settings.source))
+        for label, spec in choices:
+            self.source.addItem(label, spec)
+        self.source.setCurrentIndex(self.source.findData(settings.source))
         self.decoder = QComboBox()
         self.decoder.addItems(list(DECODERS))
         self.decoder.setCurrentText(settings.decoder)
@@ -117,7 +162,17 @@ class SettingsDialog(QDialog):
         prow = QHBoxLayout()
         prow.addWidget(self.policy, 1)
         prow.addWidget(browse)
-        self.platform_url = QLineEdit(settings.platform_url)
+        self.platform_url = QLineEdit(platform_url or "")
+        self.platform_url.setAccessibleName("platform URL")
+        if platform_url is None:
+            self.platform_url.setEnabled(False)
+            self.platform_url.setPlaceholderText(self.tr("not enrolled"))
+            self.platform_url.setToolTip(self.tr("Set by enrolment. This terminal is not enrolled: run "
+                                                 "venue-terminal enroll to connect it to a platform."))
+        else:
+            self.platform_url.setPlaceholderText("https://platform.example")
+            self.platform_url.setToolTip(self.tr("The platform this enrolled terminal syncs with; a change "
+                                                 "applies from the next sync."))
         self.language = QComboBox()
         self.language.addItem("中文", "zh")
         self.language.addItem("English", "en")
@@ -140,6 +195,7 @@ class SettingsDialog(QDialog):
         lay.addLayout(form)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
+        self.error.setWordWrap(True)
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.quit_button = QPushButton(self.tr("Quit the app"))
@@ -163,12 +219,30 @@ class SettingsDialog(QDialog):
         self.quit_requested = True
         self.reject()
 
+    def source_spec(self) -> str:
+        """The source as a spec: a listed camera's spec, or the text typed in."""
+        text = self.source.currentText().strip()
+        i = self.source.findText(text)
+        return self.source.itemData(i) if i >= 0 and self.source.itemData(i) else text
+
     def try_save(self) -> bool:
+        from terminal.config import ConfigError
+        from terminal.service import check_platform_url
+        url = None
         try:
-            s = self._settings.with_(source=self.source.text().strip() or "camera:0",
+            try:
+                source = check_source(self.source_spec())
+            except SettingsError as exc:
+                raise SettingsError(self.tr("Invalid camera / source: %1").replace("%1", str(exc))) from None
+            if self._platform_url is not None and self.platform_url.text().strip() != self._platform_url:
+                try:
+                    url = check_platform_url(self.platform_url.text())
+                except ConfigError:
+                    raise SettingsError(self.tr("The platform URL must start with http:// or https:// and name "
+                                                "a host")) from None
+            s = self._settings.with_(source=source,
                                      decoder=self.decoder.currentText(), mode=self.mode.currentData(),
-                                     policy=self.policy.text().strip(), platform_url=self.platform_url.text().strip(),
-                                     language=self.language.currentData())
+                                     policy=self.policy.text().strip(), language=self.language.currentData())
             if self.new_pin.text() or self.new_pin2.text():
                 if self.new_pin.text() != self.new_pin2.text():
                     raise SettingsError(self.tr("The two new PINs differ"))
@@ -177,5 +251,6 @@ class SettingsDialog(QDialog):
             self.error.setText(str(exc))
             return False
         self.result_settings = s
+        self.result_platform_url = url if url is not None and url != self._platform_url else None
         self.accept()
         return True

@@ -75,6 +75,16 @@ FIRST_FILL = {
     "Valid from": "生效日期", "Country": "国家", "Certificate issuer": "证书签发方", "Certificate id": "证书编号",
     "Vaccination": "疫苗接种", "Test": "检测", "Recovery": "康复",
     "leave empty to keep the PIN": "留空则不修改密码", "under a minute": "不到 1 分钟",
+    "Invalid camera / source: %1": "摄像头 / 画面来源无效：%1",
+    "Pick a camera found on this terminal, or type camera:N, video:PATH or images:DIR":
+        "选择本终端上找到的摄像头，或输入 camera:N、video:路径 或 images:文件夹",
+    "The platform URL must start with http:// or https:// and name a host":
+        "平台地址须以 http:// 或 https:// 开头并包含主机名",
+    "not enrolled": "未注册",
+    "Set by enrolment. This terminal is not enrolled: run venue-terminal enroll to connect it to a platform.":
+        "由注册设定。本终端尚未注册：请运行 venue-terminal enroll 将其连接到平台。",
+    "The platform this enrolled terminal syncs with; a change applies from the next sync.":
+        "本终端同步所用的平台；修改后从下一次同步起生效。",
 }
 
 

@@ -2,7 +2,8 @@
 
 Threads: import-only; nothing here runs.
 QtMultimedia is optional: without PySide6-Addons or libpulse0 the import fails and
-`QSoundEffect` is None (the app then runs silent).
+`QSoundEffect` and `QMediaDevices` are None (the app then runs silent and the settings list
+no Qt cameras).
 """
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication,
                                QTableWidgetItem, QTextEdit, QToolButton, QVBoxLayout, QWidget)
 
 try:  # QtMultimedia: PySide6-Addons + libpulse0
-    from PySide6.QtMultimedia import QSoundEffect
+    from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
 except ImportError:  # pragma: no cover - depends on the machine
-    QSoundEffect = None
+    QMediaDevices = QSoundEffect = None
 
 __all__ = [n for n in dir() if n.startswith("Q") or n in ("Qt", "Signal", "Slot")]

@@ -2,6 +2,10 @@
 (ui-settings.json). Unknown keys are an error naming the key. The admin PIN is stored only as a
 salted PBKDF2 hash; the default PIN is 2580 (change it in Settings on first use).
 
+The platform URL is not a setting here: it belongs to the enrolled identity in the terminal's
+store (TerminalService.platform_url / set_platform_url), which sync reads. An old file's
+`platform_url` key is accepted and ignored.
+
     s = Settings.load(path)          # defaults when the file does not exist
     s.check_pin("2580"); s.set_pin("7391"); s.save(path)
 
@@ -20,6 +24,8 @@ DEFAULT_PIN = "2580"
 PIN_ITERATIONS = 50_000
 MODES = ("gate", "kiosk", "counter")
 DECODERS = ("cascade", "zxing", "zbar", "opencv")
+LEGACY_KEYS = frozenset({"platform_url"})    # written by older versions; ignored on load
+SOURCE_HINT = "camera:N, camera:/dev/videoN, video:PATH or images:DIR"
 
 
 class SettingsError(ValueError):
@@ -43,6 +49,28 @@ def verify_pin(pin: str, stored: str) -> bool:
     return hmac.compare_digest(dk.hex(), want)
 
 
+def check_source(spec: str) -> str:
+    """A frame source spec as scanner.frames.open_source parses it (camera:N, camera:/dev/videoN,
+    video:PATH, images:DIR), trimmed; SettingsError naming the problem otherwise. Nothing is
+    opened: a camera or file that is missing shows as the camera state once it runs."""
+    spec = (spec or "").strip()
+    if not spec:
+        raise SettingsError(f"empty source; use {SOURCE_HINT}")
+    from scanner.frames import open_source
+    try:
+        open_source(spec)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(str(exc)) from None
+    scheme, sep, rest = spec.partition(":")
+    scheme = scheme.lower() if sep else ""
+    if scheme in ("video", "images", "image") and not rest.strip():
+        raise SettingsError(f"{scheme}: needs a path, e.g. {scheme}:/path")
+    if scheme == "camera" and not (rest.isdigit() or rest.startswith("/") or "://" in rest):
+        raise SettingsError(f"camera needs an index, a device path or a stream URL (camera:0, camera:/dev/video2), "
+                            f"not {rest!r}")
+    return spec
+
+
 # A fixed salt for the default so a fresh settings file is reproducible; changing the PIN re-salts.
 _DEFAULT_PIN_HASH = hash_pin(DEFAULT_PIN, salt=b"venue-terminal-d")
 
@@ -53,7 +81,6 @@ class Settings:
     source: str = "camera:0"            # camera:N | video:PATH | images:DIR
     decoder: str = "cascade"
     policy: str = ""                    # policy file or name from assets/policies ("" = default policy)
-    platform_url: str = ""              # shown; enrolment decides the URL sync really uses
     language: str = "zh"                # zh | en
     verdict_seconds: float = 2.0        # how long a verdict fills the screen
     kiosk_idle_seconds: float = 30.0    # kiosk: idle screen after this long without a scan
@@ -95,6 +122,7 @@ class Settings:
         if not isinstance(doc, dict):
             raise SettingsError(f"settings {path}: not a JSON object")
         known = {f.name: f for f in fields(cls)}
+        doc = {k: v for k, v in doc.items() if k not in LEGACY_KEYS}
         for k in doc:
             if k not in known:
                 raise SettingsError(f"settings {path}: unknown key {k!r}")

@@ -27,12 +27,15 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     scan_requested = Signal(str, float, str)       # text, t_in, source: wedge scans go to the verify worker
     settings_saved = Signal(object)                # the new Settings (the app applies them)
+    platform_url_saved = Signal(str)               # a changed platform URL (the app stores it in the identity)
     verdict_shown = Signal(object, float, float)   # verdict, t_in, perf_counter when painted
     recent_wanted = Signal()
 
-    def __init__(self, *, settings: Settings, language, sound, parent: QWidget | None = None):
+    def __init__(self, *, settings: Settings, language, sound, platform_url: Callable[[], str | None] | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
+        self._platform_url = platform_url      # the enrolled identity's URL, None when not enrolled
         self.language = language
         self.sound = sound
         self.status = None
@@ -197,12 +200,19 @@ class MainWindow(QMainWindow):
         self.pin_dialog = pin
         if pin.exec() != PinDialog.DialogCode.Accepted:
             return False
-        dlg = SettingsDialog(self.settings, self)
+        try:
+            url = self._platform_url() if self._platform_url is not None else None
+        except Exception:  # noqa: BLE001 - an unreadable identity: the field is left disabled, the rest works
+            log.exception("reading the platform URL failed")
+            url = None
+        dlg = SettingsDialog(self.settings, self, platform_url=url)
         self.settings_dialog = dlg
         ok = dlg.exec() == SettingsDialog.DialogCode.Accepted
         if dlg.quit_requested:
             self.shutdown()
             return True
+        if ok and dlg.result_platform_url is not None:
+            self.platform_url_saved.emit(dlg.result_platform_url)
         if ok and dlg.result_settings is not None:
             self.settings_saved.emit(dlg.result_settings)
         return ok

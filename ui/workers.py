@@ -315,6 +315,7 @@ class SyncController(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)
         self._busy = False
+        self._again = False
         self._signals = _SyncSignals()
         self._signals.done.connect(self._done)
         self._timer = QTimer(self)
@@ -339,11 +340,22 @@ class SyncController(QObject):
         self._busy = True
         self._pool.start(_SyncJob(self._sync_once, self._signals))
 
+    @Slot()
+    def request_sync(self) -> None:
+        """A round now, or right after the one running (which may have read old settings)."""
+        if self._busy:
+            self._again = True
+        else:
+            self.sync_now()
+
     @Slot(bool, str)
     def _done(self, ok: bool, msg: str) -> None:
         self._busy = False
         self.rounds += 1
         self.synced.emit(ok, msg)
+        if self._again and self._timer.isActive():
+            self._again = False
+            self.sync_now()
 
     def stop(self, wait_ms: int = 3000) -> None:
         self._timer.stop()

@@ -466,6 +466,10 @@
       <translation>设置</translation>
     </message>
     <message>
+      <source>Pick a camera found on this terminal, or type camera:N, video:PATH or images:DIR</source>
+      <translation>选择本终端上找到的摄像头，或输入 camera:N、video:路径 或 images:文件夹</translation>
+    </message>
+    <message>
       <source>Gate</source>
       <translation>闸机</translation>
     </message>
@@ -484,6 +488,18 @@
     <message>
       <source>Browse…</source>
       <translation>浏览…</translation>
+    </message>
+    <message>
+      <source>not enrolled</source>
+      <translation>未注册</translation>
+    </message>
+    <message>
+      <source>Set by enrolment. This terminal is not enrolled: run venue-terminal enroll to connect it to a platform.</source>
+      <translation>由注册设定。本终端尚未注册：请运行 venue-terminal enroll 将其连接到平台。</translation>
+    </message>
+    <message>
+      <source>The platform this enrolled terminal syncs with; a change applies from the next sync.</source>
+      <translation>本终端同步所用的平台；修改后从下一次同步起生效。</translation>
     </message>
     <message>
       <source>leave empty to keep the PIN</source>
@@ -528,6 +544,14 @@
     <message>
       <source>Venue policy</source>
       <translation>场所规则</translation>
+    </message>
+    <message>
+      <source>Invalid camera / source: %1</source>
+      <translation>摄像头 / 画面来源无效：%1</translation>
+    </message>
+    <message>
+      <source>The platform URL must start with http:// or https:// and name a host</source>
+      <translation>平台地址须以 http:// 或 https:// 开头并包含主机名</translation>
     </message>
     <message>
       <source>The two new PINs differ</source>
