@@ -7,7 +7,7 @@ no Qt cameras).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLocale, QMetaObject, QObject,
+from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLibraryInfo, QLocale, QMetaObject, QObject,
                             QPointF, QRectF, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
                             QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
 from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage,

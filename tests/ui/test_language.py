@@ -67,3 +67,18 @@ def test_qm_is_compiled_from_ts(tmp_path):
     qm = tmp_path / "check.qm"
     i18n_build.lrelease(i18n_build.TS, qm)
     assert qm.read_bytes() == i18n_build.QM.read_bytes(), "run: .venv/bin/python -m ui.i18n_build"
+
+
+def test_qt_standard_buttons_follow_the_language(qapp):
+    """The settings dialog's Save/Cancel come from Qt's own catalogue: Chinese in Chinese."""
+    from ui.i18n import Language
+    from ui.qt import QDialogButtonBox
+    lang = Language(qapp, "zh")
+    try:
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        assert box.button(QDialogButtonBox.StandardButton.Save).text().replace("&", "").startswith("保存")
+        lang.set("en")
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Save)
+        assert box.button(QDialogButtonBox.StandardButton.Save).text().replace("&", "") == "Save"
+    finally:
+        lang.close()
