@@ -18,7 +18,6 @@ import re
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from ..cli import UsageError
 
@@ -44,9 +43,12 @@ def register(sub) -> None:
 
 def _check(args) -> tuple[bytes, str | None]:
     from ..trust import TrustDataError, load_root_key
-    url = urlsplit(args.platform)
-    if url.scheme not in ("http", "https") or not url.netloc:
-        raise UsageError(f"--platform must be an http(s) URL, not {args.platform!r}")
+    from ..config import ConfigError
+    from ..service import check_platform_url
+    try:
+        args.platform = check_platform_url(args.platform)
+    except ConfigError as exc:
+        raise UsageError(f"--platform: {exc}") from None
     if not args.token.strip():
         raise UsageError("--token must not be empty")
     for opt, value in (("--venue", args.venue), ("--terminal-id", args.terminal_id)):
@@ -87,7 +89,7 @@ def run(args) -> int:
                 raise UsageError(f"{waiting} scan events of terminal {old.terminal_id} are not uploaded yet: "
                                  f"run venue-terminal sync first (the platform takes them only under that id)")
         ident = Identity(terminal_id=terminal_id, venue_id=args.venue,
-                         platform_url=args.platform.rstrip("/"), token=args.token.strip(),
+                         platform_url=args.platform, token=args.token.strip(),
                          venue_secret=old.venue_secret if same_venue else os.urandom(32),
                          root_key_pem=root_pem, ca_bundle=ca, enrolled_at=int(time.time()))
         if old is not None and (old.platform_url != ident.platform_url or old.root_key_pem != root_pem):
