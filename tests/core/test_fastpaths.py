@@ -10,6 +10,7 @@ import dataclasses
 import inspect
 import random
 
+import cbor2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -96,3 +97,51 @@ def test_ecdsa_der_equals_encode_dss_signature():
     for sig in _raw_sigs():
         assert cose._ecdsa_der(sig) == encode_dss_signature(int.from_bytes(sig[:32], "big"),
                                                             int.from_bytes(sig[32:], "big")), sig.hex()
+
+
+def test_eddsa_check_agrees_with_cryptography_and_refuses_more_only_on_malformed_input():
+    """EdDSA goes through libsodium: on honest signatures and on every single-bit change of the
+    signature or message it gives exactly cryptography's answer."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    rng = random.Random(2026)
+    for n in range(60):
+        sk = ed25519.Ed25519PrivateKey.from_private_bytes(rng.randbytes(32))
+        payload = rng.randbytes(rng.randrange(0, 400))
+        msg = cose.parse_sign1(cose.sign1(payload, sk, kid=b"k"))
+        pub = sk.public_key()
+        cose.verify_signature(msg, pub, cose.EDDSA)            # honest: both accept
+        bit = rng.randrange(64 * 8) if n % 2 else rng.randrange(max(1, len(payload)) * 8)
+        if n % 2:
+            sig = bytearray(msg.signature)
+            sig[bit // 8] ^= 1 << (bit % 8)
+            bad = msg._replace(signature=bytes(sig))
+        else:
+            data = bytearray(payload or b"\0")
+            data[bit // 8] ^= 1 << (bit % 8)
+            bad = msg._replace(payload=bytes(data))
+        try:
+            pub.verify(bad.signature, bad.to_be_signed())
+            expected = True
+        except InvalidSignature:
+            expected = False
+        try:
+            cose.verify_signature(bad, pub, cose.EDDSA)
+            got = True
+        except cose.SignatureInvalid:
+            got = False
+        assert expected is False and got is False
+
+
+def test_eddsa_small_order_public_key_is_refused():
+    """The identity point as a public key, with R = identity and S = 0: OpenSSL (cryptography 50)
+    accepts this signature for any message; libsodium refuses it."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    identity = bytes([1]) + bytes(31)
+    pub = ed25519.Ed25519PublicKey.from_public_bytes(identity)
+    sig = identity + bytes(32)                 # R = identity, S = 0
+    prot = cbor2.dumps({1: cose.EDDSA})
+    msg = cose.Sign1(prot, {1: cose.EDDSA}, {}, b"anything", sig, True)
+    with pytest.raises(cose.SignatureInvalid):
+        cose.verify_signature(msg, pub, cose.EDDSA)
