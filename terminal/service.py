@@ -59,6 +59,7 @@ class Status:
     online: bool | None
     clock_skew_s: float | None
     clock_suspect: bool
+    clock_skew_bound_s: float = DEFAULT_CLOCK_SKEW_BOUND
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -111,7 +112,7 @@ def _policy(policy: VenuePolicy | str | Path | None) -> VenuePolicy:
 class TerminalService:
     def __init__(self, *, snapshot: TrustSnapshot, policy: VenuePolicy = DEFAULT_POLICY, mode: str = "gate",
                  store: Any = None, clock: Callable[[], float] = time.time,
-                 clock_skew_bound: float = DEFAULT_CLOCK_SKEW_BOUND, home: Path | None = None,
+                 clock_skew_bound: float | None = None, home: Path | None = None,
                  root_key: Any = None, dcc: Any = None):
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -227,7 +228,18 @@ class TerminalService:
         if self._store is None:
             return False
         skew = self._store.state.get_state("clock_skew_s")
-        return skew is not None and abs(float(skew)) > self._skew_bound
+        return skew is not None and abs(float(skew)) > self.clock_skew_bound()
+
+    def clock_skew_bound(self) -> float:
+        """Seconds the platform's clock may differ from ours: the constructor's value, else the
+        terminal's setting (`enroll --max-clock-skew`), else DEFAULT_CLOCK_SKEW_BOUND."""
+        if self._skew_bound is not None:
+            return self._skew_bound
+        if self._store is not None:
+            held = self._store.state.get_state("clock_skew_bound_s")
+            if held is not None:
+                return float(held)
+        return DEFAULT_CLOCK_SKEW_BOUND
 
     def scan(self, text: str, source: str = "camera") -> Verdict:
         """Verify one code and log it. Never raises."""
@@ -237,7 +249,7 @@ class TerminalService:
             try:
                 v = verify(text, self._snapshot, now, self._policy,
                            replay_seen=lambda cti: self._replay.seen(cti, now),
-                           clock_suspect=self._clock_suspect())
+                           clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
             except Exception:  # noqa: BLE001 - the outermost scan handler: amber, never a crash or a green
                 log.exception("verification failed unexpectedly")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, detail="unexpected error in verification")
@@ -315,7 +327,7 @@ class TerminalService:
                 revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
                 last_sync=float(last_sync) if last_sync is not None else None, last_sync_error=last_err or None,
                 online=online, clock_skew_s=float(skew) if skew is not None else None,
-                clock_suspect=self._clock_suspect())
+                clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
 
     def close(self) -> None:
         with self._lock:

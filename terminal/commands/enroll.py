@@ -36,6 +36,9 @@ def register(sub) -> None:
     p.add_argument("--terminal-id", metavar="ID", help="terminal id (default: a new UUID)")
     p.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for the platform's TLS certificate (pilots)")
     p.add_argument("--force", action="store_true", help="replace an existing enrolment")
+    p.add_argument("--max-clock-skew", type=float, metavar="SECONDS",
+                   help="how far the platform's clock may differ from ours before verdicts carry "
+                        "clock_suspect (default 120; kept on re-enrolment)")
     p.add_argument("--no-sync", action="store_true", help="only store the identity")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
@@ -54,6 +57,8 @@ def _check(args) -> tuple[bytes, str | None]:
     for opt, value in (("--venue", args.venue), ("--terminal-id", args.terminal_id)):
         if value is not None and not IDENT.fullmatch(value):
             raise UsageError(f"{opt} must be an ASCII identifier (letters, digits, _.:/@+=-), not {value!r}")
+    if args.max_clock_skew is not None and not 0 < args.max_clock_skew <= 86400:
+        raise UsageError("--max-clock-skew must be more than 0 and at most 86400 seconds")
     try:
         root_pem = Path(args.root_key).read_bytes()
     except OSError as exc:
@@ -97,6 +102,8 @@ def run(args) -> int:
             store.trust.clear()
             store.revocations.clear()
         store.identity.save_identity(ident)
+        if args.max_clock_skew is not None:
+            store.state.set_state("clock_skew_bound_s", args.max_clock_skew)
         for key in ("last_sync", "last_sync_ok", "last_sync_error", "last_sync_ok_at", "clock_skew_s"):
             store.state.delete_state(key)
         result = {"enrolled": True, "home": str(store.home), "terminal_id": ident.terminal_id,

@@ -84,8 +84,8 @@ def run(args) -> int:
     if ok_at and not st.online:
         lines.append(f"last good    {_when(ok_at)}")
     if st.clock_skew_s is not None:
-        lines.append(f"clock skew   {st.clock_skew_s:+.1f} s (platform minus this terminal)"
-                     + ("  CLOCK SUSPECT" if st.clock_suspect else ""))
+        lines.append(f"clock skew   {st.clock_skew_s:+.1f} s (platform minus this terminal; "
+                     f"bound {st.clock_skew_bound_s:g} s)" + ("  CLOCK SUSPECT" if st.clock_suspect else ""))
     if chain is not None:
         lines.append("scan chain   " + ("verifies" if chain[0] else f"BROKEN: {chain[1]}"))
     print("\n".join(lines))
