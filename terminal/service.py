@@ -249,7 +249,7 @@ class TerminalService:
             try:
                 v = verify(text, self._snapshot, now, self._policy,
                            replay_seen=lambda cti: self._replay.seen(cti, now),
-                           clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
+                           clock_suspect=self._clock_suspect())
             except Exception:  # noqa: BLE001 - the outermost scan handler: amber, never a crash or a green
                 log.exception("verification failed unexpectedly")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, detail="unexpected error in verification")

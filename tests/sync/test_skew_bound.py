@@ -20,7 +20,10 @@ def _warnings_with_skew(home: Path, skew: float) -> tuple[str, ...]:
     with Store.open(home) as st:
         st.state.set_state("clock_skew_s", skew)
     with TerminalService.from_home(home) as svc:
-        return svc.scan("not a code").warnings
+        v = svc.scan("not a code")
+        assert v.reason == R.UNKNOWN_FORMAT, v          # verified, not an internal error
+        assert svc.status().clock_skew_bound_s == svc.clock_skew_bound()
+        return v.warnings
 
 
 def test_default_bound(tmp_path):
