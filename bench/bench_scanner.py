@@ -18,7 +18,6 @@ The table's last row gives wall-clock p50/p95 for comparison.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import defaultdict
@@ -26,6 +25,7 @@ from collections import defaultdict
 import cv2
 import numpy as np
 
+from bench import _common
 from scanner import decoders as D
 from scanner import synth
 
@@ -36,12 +36,7 @@ DECODERS = ("zxing", "zbar", "opencv", "cascade")
 
 def pin_one_core() -> str:
     cv2.setNumThreads(1)
-    try:
-        cpu = sorted(os.sched_getaffinity(0))[-1]
-        os.sched_setaffinity(0, {cpu})
-        return f"pinned to CPU {cpu}, OpenCV threads 1"
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return "not pinned (no sched_setaffinity); OpenCV threads 1"
+    return f"{_common.pin_one_core()}, OpenCV threads 1"
 
 
 def pct(values, q):

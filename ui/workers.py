@@ -160,7 +160,6 @@ class CaptureWorker(QObject):
             self.finished.emit()
 
     def _camera_loop(self, reader, decoder, debouncer, locator=None) -> None:
-        first = True
         tracker = UnreadableTracker()
         empty = 0
         while not self._stop.is_set():
@@ -174,9 +173,6 @@ class CaptureWorker(QObject):
                     return
                 continue
             t_in = time.perf_counter()
-            if first:
-                first = False
-                self.first_frame.emit(t_in)
             found = self._decode_and_preview(f.gray, t_in, decoder)
             texts = [d.text for d in found]
             if found:
@@ -193,7 +189,6 @@ class CaptureWorker(QObject):
                 self.scanned.emit(text, t_in, "camera")
 
     def _images_loop(self, src, decoder) -> None:
-        first = True
         while not self._stop.is_set():
             f = src.read()
             if f is None:
@@ -204,9 +199,6 @@ class CaptureWorker(QObject):
                     return
                 continue
             t_in = time.perf_counter()
-            if first:
-                first = False
-                self.first_frame.emit(t_in)
             found = self._decode_and_preview(f.gray, t_in, decoder)
             texts = list(dict.fromkeys(d.text for d in found))
             if not texts:
@@ -217,6 +209,8 @@ class CaptureWorker(QObject):
                 return
 
     def _decode_and_preview(self, gray: np.ndarray, t_in: float, decoder) -> list:
+        if self.frames_decoded == 0:
+            self.first_frame.emit(t_in)
         found = decoder.decode(gray)
         self.frames_decoded += 1
         if found or self.images or self.frames_decoded % self._preview_every == 0:
