@@ -147,7 +147,7 @@ def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
     from ..cli import main as cli_main
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = cli_main(["--home", str(home), "enroll", "--platform", plat.url, "--token", plat.token,
+        rc = cli_main(["--home", str(home), "enroll", "--platform", plat.url, f"--token={plat.token}",
                        "--root-key", plat.root_key, "--venue", venue, "--json"])
     out = buf.getvalue().strip()
     if rc != 0:
