@@ -16,7 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+from . import reasons as R
+from .outcome import DEFAULT_WARNING_OUTCOMES, stricter
+from .reasons import Outcome
 from .verdict import CredentialSummary
 
 
@@ -59,6 +63,8 @@ class VenuePolicy:
     presentation_max_age: int = 60
     presentation_max_future: int = 30
     rescan_same_admission: bool = False            # a replayed EP1 within its freshness counts as the same admission
+    # The outcome of each warning on a valid code ([policy.warnings]); never laxer than the spec's default.
+    warning_outcomes: Mapping[str, Outcome] = field(default_factory=lambda: DEFAULT_WARNING_OUTCOMES, hash=False)
     source: str = field(default="", compare=False)
 
     def check(self, profile: str, cred: CredentialSummary, now: int) -> str | None:
@@ -73,7 +79,8 @@ class VenuePolicy:
 
 
 _POLICY_KEYS = {"name", "title", "accept", "require_dynamic", "admit_any", "stale_trust", "skew_seconds",
-                "presentation_max_age", "presentation_max_future", "rescan_same_admission"}
+                "presentation_max_age", "presentation_max_future", "rescan_same_admission", "warnings"}
+_WARNING_KEYS = (R.TRUST_STALE, R.CLOCK_SUSPECT, R.SHARED_STATE_UNAVAILABLE, R.BOUND_CREDENTIAL_STATIC)
 _COND_KEYS = {"rule", "age_at_least", "cert", "typ"}
 
 
@@ -124,6 +131,8 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
     for key, hi in (("skew_seconds", 86400), ("presentation_max_age", 3600), ("presentation_max_future", 3600)):
         if key in p:
             kw[key] = _int(p[key], key, 0, hi)
+    if "warnings" in p:
+        kw["warning_outcomes"] = _warning_outcomes(p["warnings"])
     if "admit_any" in p:
         conds = []
         if not isinstance(p["admit_any"], list):
@@ -149,6 +158,25 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
             conds.append(cond)
         kw["admit_any"] = tuple(conds)
     return VenuePolicy(**kw)
+
+
+def _warning_outcomes(table: object) -> Mapping[str, Outcome]:
+    """[policy.warnings]: warning = "admit" | "check" | "refuse". A setting may only be as strict
+    as the spec's default or stricter (section 5: a policy never turns check into admit)."""
+    if not isinstance(table, Mapping):
+        raise PolicyError("policy key 'warnings' must be a table of warning = \"admit\" | \"check\" | \"refuse\"")
+    out = dict(DEFAULT_WARNING_OUTCOMES)
+    for key, value in table.items():
+        if key not in _WARNING_KEYS:
+            raise PolicyError(f"unknown warning '{key}' in [policy.warnings] (expected one of {', '.join(_WARNING_KEYS)})")
+        if value not in ("admit", "check", "refuse"):
+            raise PolicyError(f"warnings.{key} must be \"admit\", \"check\" or \"refuse\"")
+        wanted = Outcome(value)
+        if stricter(wanted, DEFAULT_WARNING_OUTCOMES[key]) is not wanted:
+            raise PolicyError(f"warnings.{key} = \"{value}\" is laxer than the spec's "
+                              f"\"{DEFAULT_WARNING_OUTCOMES[key].value}\" for this warning")
+        out[key] = wanted
+    return MappingProxyType(out)
 
 
 DEFAULT_POLICY = VenuePolicy()

@@ -44,6 +44,10 @@ WRONG_KEY_USAGE = "wrong_key_usage"
 # Warnings carried on a verdict (valid or not).
 TRUST_STALE = "trust_stale"
 CLOCK_SUSPECT = "clock_suspect"
+BOUND_CREDENTIAL_STATIC = "bound_credential_static"
+SHARED_STATE_UNAVAILABLE = "shared_state_unavailable"
+SAME_ADMISSION = "same_admission"      # ours: a re-scan the policy counts as the earlier admission
+WARNINGS = (TRUST_STALE, CLOCK_SUSPECT, BOUND_CREDENTIAL_STATIC, SHARED_STATE_UNAVAILABLE, SAME_ADMISSION)
 
 # (Chinese, English) words for each reason; plain, no personal data.
 WORDS: dict[str, tuple[str, str]] = {
@@ -73,19 +77,15 @@ WORDS: dict[str, tuple[str, str]] = {
 WARNING_WORDS: dict[str, tuple[str, str]] = {
     TRUST_STALE: ("信任数据已过期", "trust data stale"),
     CLOCK_SUSPECT: ("终端时钟可能不准", "terminal clock suspect"),
+    BOUND_CREDENTIAL_STATIC: ("手机专用码以静态码出示", "phone-bound code shown as a static code"),
+    SHARED_STATE_UNAVAILABLE: ("场所共享数据不可用", "venue shared state unavailable"),
+    SAME_ADMISSION: ("同一次入场的重复扫码", "re-scan of the same admission"),
 }
 
 # Reasons that mean "we could not check", not "the code is bad": amber, see staff.
 CANNOT_VERIFY = frozenset({UNREADABLE, INTERNAL_ERROR, TRUST_LIST_EXPIRED})
 
 ALL_REASONS = frozenset(WORDS)
-
-
-def outcome(valid: bool, reason: str, warnings: tuple[str, ...] = ()) -> Outcome:
-    """Map a verdict onto what staff should do. A valid code under a suspect clock is amber."""
-    if valid:
-        return Outcome.CHECK if CLOCK_SUSPECT in warnings else Outcome.ADMIT
-    return Outcome.CHECK if reason in CANNOT_VERIFY else Outcome.REFUSE
 
 
 def words(reason: str) -> tuple[str, str]:

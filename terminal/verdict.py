@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import reasons
+from .outcome import decide
 
 _new = object.__new__
 _setattr = object.__setattr__
@@ -65,10 +66,13 @@ class Verdict:
     policy_rule: str = ""                   # the rule that failed, for policy_denied
     presentation_cti: bytes | None = field(default=None, repr=False)
     holder_sub: str | None = field(default=None, repr=False)   # never leaves the device
+    decided: reasons.Outcome | None = None  # set by verify() under the venue policy (terminal.outcome)
 
     @property
     def outcome(self) -> reasons.Outcome:
-        return reasons.outcome(self.valid, self.reason, self.warnings)
+        """The outcome decided under the policy; for a verdict made outside verify() (unreadable,
+        internal_error), the spec's default decision."""
+        return self.decided if self.decided is not None else decide(self.valid, self.reason, self.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,9 +111,11 @@ def build_summary(typ: str, name: str, idm: str, age: tuple[int, ...], certs: tu
 
 def build_verdict(valid: bool, reason: str, profile: str, warnings: tuple[str, ...],
                   credential: CredentialSummary | None, detail: str, policy_rule: str,
-                  presentation_cti: bytes | None, holder_sub: str | None) -> Verdict:
+                  presentation_cti: bytes | None, holder_sub: str | None,
+                  decided: reasons.Outcome | None = None) -> Verdict:
     obj = _new(Verdict)
     _setattr(obj, "__dict__", {"valid": valid, "reason": reason, "profile": profile, "warnings": warnings,
                                "credential": credential, "detail": detail, "policy_rule": policy_rule,
-                               "presentation_cti": presentation_cti, "holder_sub": holder_sub})
+                               "presentation_cti": presentation_cti, "holder_sub": holder_sub,
+                               "decided": decided})
     return obj

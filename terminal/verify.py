@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from . import codec, cose, reasons as R
 from .codec import CodecError
+from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
 from .trust import Issuer, RevocationLookup, TrustList, revocation_key
 from .verdict import CredentialSummary, Verdict, build_linked_cert, build_summary, build_verdict
@@ -24,7 +25,7 @@ EZ1_ALGS = (cose.ES256, cose.EDDSA)
 HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
 CLAIM_EZC = -65537
 CLAIM_VC = -65538
-SAME_ADMISSION = "same_admission"     # warning: a re-scan the policy counts as the earlier admission
+SAME_ADMISSION = R.SAME_ADMISSION
 
 
 class Fail(Exception):
@@ -336,5 +337,6 @@ def verify(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy = DEFAU
         valid, reason, detail = False, f.reason, f.detail
         if f.reason == R.POLICY_DENIED:
             policy_rule = f.detail
-    return build_verdict(valid, reason, prog.profile, tuple(warnings), prog.credential, detail, policy_rule,
-                         prog.pres_cti, prog.sub)
+    warnings_t = tuple(warnings)
+    return build_verdict(valid, reason, prog.profile, warnings_t, prog.credential, detail, policy_rule,
+                         prog.pres_cti, prog.sub, decide(valid, reason, warnings_t, policy.warning_outcomes))

@@ -136,12 +136,8 @@ def lookup(context: str, text: str) -> str:
 
 
 def ui_outcome(v: Verdict) -> Outcome:
-    """What the screen shows. Like Verdict.outcome, but a valid code under stale trust data is
-    amber too: staff check by hand rather than trust a list that should have been replaced."""
-    out = v.outcome
-    if out is Outcome.ADMIT and R.TRUST_STALE in v.warnings:
-        return Outcome.CHECK
-    return out
+    """What the screen shows: the outcome the core decided (terminal.outcome), never re-decided here."""
+    return v.outcome
 
 
 def outcome_word(out: Outcome) -> str:
@@ -151,9 +147,11 @@ def outcome_word(out: Outcome) -> str:
 def reason_source(v: Verdict) -> str:
     """The untranslated (English) short reason for a verdict shown on screen."""
     out = ui_outcome(v)
-    if v.valid and out is Outcome.CHECK:
-        w = R.CLOCK_SUSPECT if R.CLOCK_SUSPECT in v.warnings else R.TRUST_STALE
-        return WARNING[w]
+    if v.valid and out is not Outcome.ADMIT:
+        # the warning that made a valid code amber or red (a suspect clock first: it explains the rest)
+        for w in (R.CLOCK_SUSPECT, R.TRUST_STALE):
+            if w in v.warnings:
+                return WARNING[w]
     return REASON.get(v.reason, v.reason)
 
 

@@ -137,18 +137,18 @@ def run(args) -> int:
             svc.set_policy(replace(svc.policy, skew_seconds=args.skew))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    all_valid = True
+    all_admitted = True
     try:
         for label, code in iter_codes(args.inputs):
             if code is UNREADABLE:
                 v = Verdict(valid=False, reason=R.UNREADABLE, detail="no QR code could be read in the image")
             else:
                 v = svc.scan(code, source="cli")
-            all_valid &= v.valid
+            all_admitted &= v.outcome is R.Outcome.ADMIT
             if args.json:
                 print(json.dumps({"input": label, **v.to_dict()}, ensure_ascii=False), flush=True)
             else:
                 print(format_line(label, v), flush=True)
     finally:
         svc.close()
-    return 0 if all_valid else 1
+    return 0 if all_admitted else 1

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from terminal import cose
+from terminal.reasons import Outcome
 from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_linked_cert, build_summary,
                               build_verdict)
 
@@ -25,7 +26,7 @@ SUMMARY = dict(typ="resident", name="张*", idm="3701**********1234", age=(18, 6
                dcc={"dob": "1960-01-01"})
 VERDICT = dict(valid=True, reason="ok", profile="EP1", warnings=("trust_stale",),
                credential=CredentialSummary(**{**SUMMARY, "dcc": None}), detail="d", policy_rule="r",
-               presentation_cti=b"\x01" * 8, holder_sub="sub-1")
+               presentation_cti=b"\x01" * 8, holder_sub="sub-1", decided=Outcome.CHECK)
 CASES = [(LinkedCert, build_linked_cert, CERT), (CredentialSummary, build_summary, SUMMARY),
          (CredentialSummary, build_summary, {**SUMMARY, "dcc": None}), (Verdict, build_verdict, VERDICT)]
 
