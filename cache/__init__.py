@@ -26,10 +26,11 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .db import as_sqlite_utils, connect, resolve_home, schema_version
+from .db import as_sqlite_utils, connect, resolve_home, schema_version, transaction
 from .errors import (BadEntry, BadTrustList, ChainBroken, DeltaMismatch, DuplicateEvent, EventRejected,
                      RollbackRefused, SchemaTooNew, StoreError)
 from .identity import Identity, IdentityStore, StateStore
@@ -89,6 +90,22 @@ class Store:
         stores open and commit transactions on the one connection."""
         path = resolve_home(home)
         return cls(connect(path, check_same_thread=check_same_thread), path)
+
+    def record_scan(self, make_event: Callable[[bool], Mapping[str, Any]],
+                    claim: tuple[bytes, int, int] | None = None) -> tuple[dict[str, Any], bool]:
+        """Claim a presentation nonce and log the scan event in ONE write transaction: the
+        replay decision is the claim itself, never a check made earlier and recorded later.
+
+        `claim` is `(cti, expires_at, now)` or None (nothing to claim: the result's flag is
+        True). `make_event(claimed)` builds the event from the claim's result, inside the
+        transaction; both commit together or neither does. Returns (stored event, claimed).
+
+            ev, won = store.record_scan(lambda won: event_for(verdict if won else replayed), (cti, exp, now))
+
+        Raises what Outbox.append and ReplayCache.record raise (nothing is stored)."""
+        with transaction(self.conn):
+            won = True if claim is None else self.replay.claim_in_transaction(*claim)
+            return self.outbox.append_in_transaction(make_event(won)), won
 
     @property
     def schema_version(self) -> int:

@@ -203,17 +203,23 @@ class Outbox:
         with synchronous=FULL means the row survives a crash or power cut.
 
         Raises `EventRejected` (nothing stored), `DuplicateEvent`."""
+        with transaction(self._conn):
+            return self.append_in_transaction(event)
+
+    def append_in_transaction(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """`append` for a caller that already holds this connection's write transaction
+        (`cache.db.transaction`), so the event commits together with its other writes
+        (Store.record_scan: the replay claim and its scan event)."""
         ev = _normalise(event)
         ts_ms = _parse_ts(ev["ts"])
-        with transaction(self._conn):
-            ev["prev"] = self._last_hash()
-            body = canonical_json(ev)
-            digest = hashlib.sha256(body).hexdigest()
-            try:
-                self._conn.execute("INSERT INTO outbox (id, ts_ms, valid, body, hash) VALUES (?, ?, ?, ?, ?)",
-                                   (ev["id"], ts_ms, int(ev["valid"]), body.decode("utf-8"), digest))
-            except sqlite3.IntegrityError as exc:
-                raise DuplicateEvent(f"event id {ev['id']} is already in the outbox") from exc
+        ev["prev"] = self._last_hash()
+        body = canonical_json(ev)
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            self._conn.execute("INSERT INTO outbox (id, ts_ms, valid, body, hash) VALUES (?, ?, ?, ?, ?)",
+                               (ev["id"], ts_ms, int(ev["valid"]), body.decode("utf-8"), digest))
+        except sqlite3.IntegrityError as exc:
+            raise DuplicateEvent(f"event id {ev['id']} is already in the outbox") from exc
         ev["hash"] = digest
         return ev
 

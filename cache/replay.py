@@ -50,18 +50,25 @@ class ReplayCache:
         later of the two expiries. With `now`, an entry that had already expired counts as
         absent (returns True), so a not-yet-pruned table gives the same answer as a pruned
         one. Committed durably before returning."""
-        key = _cti(cti)
         with transaction(self._conn):
-            row = self._conn.execute("SELECT expires_at FROM replay WHERE cti = ?", (key,)).fetchone()
-            if row is None:
-                self._conn.execute("INSERT INTO replay (cti, expires_at) VALUES (?, ?)", (key, expires_at))
-                return True
-            if now is not None and row[0] <= now:
-                self._conn.execute("UPDATE replay SET expires_at = ? WHERE cti = ?", (expires_at, key))
-                return True
-            if expires_at > row[0]:
-                self._conn.execute("UPDATE replay SET expires_at = ? WHERE cti = ?", (expires_at, key))
-            return False
+            return self.claim_in_transaction(cti, expires_at, now)
+
+    def claim_in_transaction(self, cti: bytes, expires_at: int, now: int | None = None) -> bool:
+        """`record` for a caller that already holds this connection's write transaction: the
+        claim and what depends on it (the scan event) commit or roll back together. The write
+        lock is held from BEGIN IMMEDIATE, so of two processes claiming one cti exactly one
+        gets True."""
+        key = _cti(cti)
+        row = self._conn.execute("SELECT expires_at FROM replay WHERE cti = ?", (key,)).fetchone()
+        if row is None:
+            self._conn.execute("INSERT INTO replay (cti, expires_at) VALUES (?, ?)", (key, expires_at))
+            return True
+        if now is not None and row[0] <= now:
+            self._conn.execute("UPDATE replay SET expires_at = ? WHERE cti = ?", (expires_at, key))
+            return True
+        if expires_at > row[0]:
+            self._conn.execute("UPDATE replay SET expires_at = ? WHERE cti = ?", (expires_at, key))
+        return False
 
     def prune(self, now: int) -> int:
         """Delete entries with `expires_at <= now`; return how many."""

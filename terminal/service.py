@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from . import reasons as R
 from .config import ConfigError, load_policy, load_snapshot
+from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
@@ -254,23 +255,50 @@ class TerminalService:
                 log.exception("verification failed unexpectedly")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, detail="unexpected error in verification")
             try:
-                if v.valid and v.presentation_cti is not None:
-                    p = self._policy
-                    self._replay.record(v.presentation_cti,
-                                        now + p.presentation_max_age + p.presentation_max_future + p.skew_seconds,
-                                        now)
-                if self._store is not None:
-                    self._log_event(v, now_f)
+                v = self._record(v, now, now_f)
             except Exception:  # noqa: BLE001 - a verdict we could not record is not shown as green
                 log.exception("could not record the scan")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, profile=v.profile, warnings=v.warnings,
                             detail="scan could not be logged")
             return v
 
-    def _log_event(self, v: Verdict, now_f: float) -> dict:
+    def _record(self, v: Verdict, now: int, now_f: float) -> Verdict:
+        """Claim a valid presentation's nonce and log the scan, atomically. The replay decision
+        is the claim: a presentation that another process (or thread) claimed first between
+        verify() and here becomes `replayed` (or the same admission, if the policy says so),
+        and that is what is logged and shown."""
+        claim = None
+        if v.valid and v.presentation_cti is not None:
+            p = self._policy
+            claim = (v.presentation_cti, now + p.presentation_max_age + p.presentation_max_future + p.skew_seconds, now)
+        if self._store is None:
+            if claim is not None and not self._replay.record(claim[0], claim[1], now) \
+                    and R.SAME_ADMISSION not in v.warnings:
+                v = self._lost_claim(v)
+            return v
+        out = v
+
+        def event(won: bool) -> dict:
+            nonlocal out
+            # A claim lost to a verdict that already counted the re-scan as the same admission stays that.
+            out = v if won or R.SAME_ADMISSION in v.warnings else self._lost_claim(v)
+            return self._event(out, now_f)
+
+        self._store.record_scan(event, claim)
+        return out
+
+    def _lost_claim(self, v: Verdict) -> Verdict:
+        p = self._policy
+        if p.rescan_same_admission:
+            w = v.warnings + (R.SAME_ADMISSION,)
+            return replace(v, warnings=w, decided=decide(True, R.OK, w, p.warning_outcomes))
+        return replace(v, valid=False, reason=R.REPLAYED, detail="presentation claimed by another scan first",
+                       decided=decide(False, R.REPLAYED, v.warnings, p.warning_outcomes))
+
+    def _event(self, v: Verdict, now_f: float) -> dict:
         ident = self._identity
         cred = v.credential
-        ev = {
+        return {
             "ts": datetime.fromtimestamp(now_f, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
             "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode,
             "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
@@ -278,7 +306,6 @@ class TerminalService:
             "holder_ref": holder_ref(ident.venue_secret, v.holder_sub) if v.holder_sub else None,
             "policy": self._policy.name,
         }
-        return self._store.outbox.append(ev)
 
     # ------------------------------------------------------------------ status and log
     def day_counts(self, now: float | None = None) -> tuple[int, int]:
