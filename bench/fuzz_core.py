@@ -24,7 +24,7 @@ finding can be replayed) over a pool of valid codes minted in a from-scratch wor
                dictionaries, raw deflate, truncated streams, stored blocks
   oddities     non-str input, lone surrogates, NULs, whitespace, lower-case prefixes, 70 kB text
 
-A crash is: any exception out of verify(), a reason outside terminal.reasons.ALL_REASONS (or
+A crash is: any exception out of verify(), a reason outside vocab.reasons.ALL_REASONS (or
 internal_error), a verdict whose valid flag disagrees with its reason, or a valid verdict for
 a code mutated from a valid one whose signed bytes (prefix, protected header, payload,
 signature, read by an independent decoder: the base45 package, zlib, cbor2) are not those of
@@ -55,8 +55,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import base45  # noqa: E402
 import cbor2  # noqa: E402
 
-from terminal import codec, cose, reasons as R  # noqa: E402
-from terminal.verify import CLAIM_EZC, CLAIM_VC, verify  # noqa: E402
+from terminal import codec, cose  # noqa: E402
+from vocab import reasons as R  # noqa: E402
+from terminal.verify import verify  # noqa: E402
+from vocab.spec import CLAIM_EZC, CLAIM_VC  # noqa: E402
 from tests.core.world import World, new_key, sign1, signed_parts  # noqa: E402
 
 CHUNK = 5000

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import reasons as R
+from vocab import reasons as R
+from vocab.spec import MODES
+
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
@@ -35,7 +37,6 @@ from .verify import TrustSnapshot, verify
 
 log = logging.getLogger(__name__)
 
-MODES = ("gate", "kiosk", "counter")
 DEFAULT_CLOCK_SKEW_BOUND = 120.0     # seconds between our clock and the platform's Date before clock_suspect
 
 

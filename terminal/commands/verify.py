@@ -9,14 +9,17 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import reasons as R
+from vocab import reasons as R
+from vocab.spec import MODES
+
 from ..cli import UsageError
 from ..config import ConfigError
 from ..verdict import Verdict
+from .words import warning_words, words
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".gif"}
 IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"BM", b"RIFF", b"II*\x00", b"MM\x00*", b"GIF8")
-UNREADABLE = object()     # an image in which no code could be read
+NO_CODE = object()     # an image in which no code could be read
 
 
 def parse_at(value: str) -> int:
@@ -53,7 +56,7 @@ def register(sub) -> None:
     add_trust_options(p)
     p.add_argument("--at", type=parse_at, metavar="UNIX|ISO-8601", help="verify as of this time (default: now)")
     p.add_argument("--skew", type=int, metavar="SECONDS", help="allowed clock skew (default: the policy's, 300)")
-    p.add_argument("--mode", choices=("gate", "kiosk", "counter"), default="gate", help="mode recorded in the scan log")
+    p.add_argument("--mode", choices=MODES, default="gate", help="mode recorded in the scan log")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.set_defaults(func=run)
@@ -71,7 +74,7 @@ def _is_image(path: Path) -> bool:
 
 
 def iter_codes(inputs: list[str]) -> Iterator[tuple[str, object]]:
-    """(label, code text or UNREADABLE) for every code in the inputs, in input order."""
+    """(label, code text or NO_CODE) for every code in the inputs, in input order."""
     for item in inputs:
         if item == "-":
             for n, line in enumerate(sys.stdin.read().splitlines(), 1):
@@ -87,7 +90,7 @@ def iter_codes(inputs: list[str]) -> Iterator[tuple[str, object]]:
             except (OSError, ValueError) as exc:
                 raise UsageError(f"cannot read image {item}: {exc}") from None
             if not found:
-                yield item, UNREADABLE
+                yield item, NO_CODE
             for k, d in enumerate(found):
                 yield (item if len(found) == 1 else f"{item}#{k + 1}"), d.text
         else:
@@ -114,7 +117,7 @@ def make_service(args, clock):
 
 
 def format_line(label: str, v: Verdict) -> str:
-    zh, en = R.words(v.reason)
+    zh, en = words(v.reason)
     mark = {"admit": "OK  ", "refuse": "FAIL", "check": "WARN"}[v.outcome.value]
     line = f"{mark} {label}  [{v.profile or '-'}] {v.reason}  {zh} / {en}"
     if v.policy_rule:
@@ -123,7 +126,7 @@ def format_line(label: str, v: Verdict) -> str:
         c = v.credential
         line += f"  — {c.typ} {c.name} {c.idm}"
     if v.warnings:
-        line += "  ! " + ", ".join(f"{w} {R.WARNING_WORDS.get(w, (w,))[0]}" for w in v.warnings)
+        line += "  ! " + ", ".join(f"{w} {warning_words(w)[0]}" for w in v.warnings)
     return line
 
 
@@ -140,7 +143,7 @@ def run(args) -> int:
     all_admitted = True
     try:
         for label, code in iter_codes(args.inputs):
-            if code is UNREADABLE:
+            if code is NO_CODE:
                 v = Verdict(valid=False, reason=R.UNREADABLE, detail="no QR code could be read in the image")
             else:
                 v = svc.scan(code, source="cli")
