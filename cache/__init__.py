@@ -37,13 +37,13 @@ from .identity import Identity, IdentityStore, StateStore
 from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
-from .trust_store import IssuerRow, TrustListMeta, TrustStore
+from .trust_store import TrustListMeta, TrustStore
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "Store", "Identity", "IssuerRow", "TrustListMeta", "RevocationLookup", "revocation_key",
+    "Store", "Identity", "TrustListMeta", "RevocationLookup", "revocation_key",
     "StoreError", "SchemaTooNew", "RollbackRefused", "DeltaMismatch", "BadEntry", "BadTrustList",
     "EventRejected", "DuplicateEvent", "ChainBroken",
 ]
