@@ -103,17 +103,16 @@ def iter_codes(inputs: list[str]) -> Iterator[tuple[str, object]]:
 
 
 def make_service(args, clock):
-    from ..service import TerminalService
+    from ..service import open_service
     dcc = None
     if args.dcc_cert or args.dcc_trust:
         from ..dcc import load_dcc_trust
         dcc = load_dcc_trust(args.dcc_cert, args.dcc_trust)
-    if getattr(args, "home", None) and not args.trust_list:
-        return TerminalService.from_home(args.home, mode=args.mode, policy=args.policy, dcc=dcc, clock=clock)
-    if not args.trust_list and dcc is None:
+    home = getattr(args, "home", None)
+    if not (home or args.trust_list or args.root_key or args.revocations or dcc is not None):
         raise UsageError("give --root-key and --trust-list (and --revocations), --dcc-cert, or an enrolled --home")
-    return TerminalService.from_files(root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
-                                      policy=args.policy, mode=args.mode, dcc=dcc, clock=clock)
+    return open_service(home=home, use_home=bool(home), root_key=args.root_key, trust_list=args.trust_list,
+                        revocations=args.revocations, dcc=dcc, mode=args.mode, policy=args.policy, clock=clock)
 
 
 def format_line(label: str, v: Verdict) -> str:
