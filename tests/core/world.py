@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from terminal import codec, cose, trust
 from terminal.codec import MAX_COSE_BYTES
 from terminal.verify import TrustSnapshot
-from vocab.spec import CLAIM_EZC, CLAIM_VC, revocation_key
+from vocab.spec import CLAIM_EZC, CLAIM_VC
 
 DAY = 86400
 
