@@ -5,6 +5,8 @@
     venue-issuer revoke DIR CTI_HEX [--iss SD-RC]      (and unrevoke)
     venue-issuer serve DIR --port 0            -> first stdout line {"url": "http://127.0.0.1:PORT"}
     venue-issuer events DIR --json
+    venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
+    venue-issuer terminal DIR list|revoke ID|chain ID
     venue-issuer world OUT_DIR --seed S
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
@@ -113,6 +115,37 @@ def cmd_events(a) -> int:
         for ev in events:
             print(f"{ev['ts']}  {ev['terminal']:<12} {ev['mode']:<7} {'VALID' if ev['valid'] else 'refused':<7} "
                   f"{ev['reason']:<24} {ev.get('typ') or '-'}")
+    return 0
+
+
+def cmd_terminal(a) -> int:
+    """Terminals of the fleet (spec v2 section 6): enrolment codes, the list, revocation, chain breaks."""
+    plat = Platform(a.dir)
+    if a.action == "add":
+        if not a.venue:
+            raise PlatformError("terminal add needs --venue V")
+        code = plat.add_terminal_code(a.venue)
+        _out({"venue": a.venue, "code": code, "valid_hours": 24})
+    elif a.action == "list":
+        rows = [t.to_json() for t in plat.terminals()]
+        if a.json:
+            _out(rows)
+        else:
+            for t in rows:
+                print(f"{t['terminal']}  {t['venue']:<16} {'REVOKED' if t['revoked'] else 'active':<8} "
+                      f"events {t['events']:<8} rejected {t['rejected']:<6} chain {t['chain']}")
+    elif a.action in ("revoke", "chain"):
+        if not a.id:
+            raise PlatformError(f"terminal {a.action} needs the terminal ID")
+        if a.action == "revoke":
+            plat.revoke_terminal(a.id)
+            _out({"terminal": a.id, "revoked": True})
+        else:
+            if a.id not in {t.id for t in plat.terminals()}:
+                raise PlatformError(f"no terminal {a.id}")
+            breaks = plat.chain_breaks(a.id)
+            _out({"terminal": a.id, "chain": "intact" if not breaks else "broken", "breaks": breaks})
+            return 0 if not breaks else 1
     return 0
 
 
@@ -243,6 +276,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--log-level", default="warning")
     s.add_argument("--access-log", action="store_true")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("terminal", help="enrolment codes, the fleet, revoking a terminal, its chain breaks")
+    s.add_argument("dir")
+    s.add_argument("action", choices=("add", "list", "revoke", "chain"))
+    s.add_argument("id", nargs="?", help="terminal id (revoke, chain)")
+    s.add_argument("--venue", help="venue of the new terminal (add)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_terminal)
 
     s = sub.add_parser("events", help="the scan events received")
     s.add_argument("dir")

@@ -13,12 +13,14 @@ Raises PlatformError (one-line message) for anything the caller did wrong.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
 import secrets
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,13 +28,15 @@ from typing import Any
 
 import cbor2
 
-from vocab.events import EventInvalid, check_event
+from vocab.events import GENESIS, EventInvalid, check_event, event_hash
 from vocab.spec import revocation_key
 
 from . import claims as C
 from . import keys
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+ENROL_CODE_LIFETIME = 24 * 3600         # spec section 6: a one-time enrolment code is valid 24 h
+MAX_BATCH = 500                         # spec section 6: at most 500 events per upload
 DEFAULT_VALIDITY = 7 * C.DAY           # trust data `next` = iat + 7 days
 DEFAULT_DELTA_WINDOW = 1000            # deltas are served from at most this many seqs back
 CREDENTIAL_LIFETIME = 180 * C.DAY
@@ -59,8 +63,59 @@ CREATE TABLE credentials (
     cose BLOB NOT NULL);
 CREATE TABLE events (
     n INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, terminal TEXT NOT NULL,
-    received INTEGER NOT NULL, body TEXT NOT NULL);
+    received INTEGER NOT NULL, body TEXT NOT NULL, hash TEXT);
 """
+# Version 2 (spec v2 section 6): terminals with their own tokens, one-time enrolment codes, the
+# per-terminal hash chain and the breaks found in it.
+_SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS terminals (
+    id TEXT PRIMARY KEY, venue TEXT NOT NULL, token_hash BLOB NOT NULL UNIQUE, enrolled INTEGER NOT NULL,
+    revoked INTEGER, last_seen INTEGER, chain_head TEXT NOT NULL, events INTEGER NOT NULL DEFAULT 0,
+    rejected INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS enrol_codes (
+    code_hash BLOB PRIMARY KEY, venue TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,
+    used_by TEXT, used INTEGER);
+CREATE TABLE IF NOT EXISTS chain_breaks (
+    n INTEGER PRIMARY KEY AUTOINCREMENT, terminal TEXT NOT NULL, event TEXT NOT NULL, kind TEXT NOT NULL
+    CHECK (kind IN ('edited', 'missing', 'reordered')), detail TEXT NOT NULL, found INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chain_breaks_terminal ON chain_breaks(terminal);
+CREATE INDEX IF NOT EXISTS events_terminal ON events(terminal, n);
+"""
+
+
+def _token_hash(token: str) -> bytes:
+    """Tokens and enrolment codes are random (>= 128 bits): a plain SHA-256 is what is kept."""
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True)
+class TerminalRow:
+    id: str
+    venue: str
+    enrolled: int
+    revoked: int | None
+    last_seen: int | None
+    chain_head: str
+    events: int
+    rejected: int
+    breaks: int
+
+    def to_json(self) -> dict:
+        return {"terminal": self.id, "venue": self.venue, "enrolled": self.enrolled, "revoked": self.revoked,
+                "last_seen": self.last_seen, "events": self.events, "rejected": self.rejected,
+                "chain_breaks": self.breaks, "chain": "intact" if not self.breaks else "broken"}
+
+
+@dataclass(frozen=True)
+class UploadAnswer:
+    """The answer to one POST /v1/scan-events: every id of the batch in exactly one list."""
+
+    accepted: list[str]
+    duplicates: list[str]
+    rejected: list[dict]
+
+    def to_json(self) -> dict:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
 
 
 class PlatformError(Exception):
@@ -111,6 +166,22 @@ class Platform:
         if not self.db_path.is_file():
             raise PlatformError(f"{self.root} is not an initialised platform directory (run venue-issuer init)")
         self._root_key = None
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older platform.db to SCHEMA_VERSION (idempotent, one transaction)."""
+        with self._tx() as c:
+            row = c.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            have = int(row[0]) if row else 1
+            if have >= SCHEMA_VERSION:
+                return
+            if have < 2:
+                cols = {r[1] for r in c.execute("PRAGMA table_info(events)")}
+                if "hash" not in cols:
+                    c.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+                for stmt in filter(str.strip, _SCHEMA_2.split(";")):
+                    c.execute(stmt)
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     # ---- creation -------------------------------------------------------------------------
 
@@ -144,6 +215,7 @@ class Platform:
         try:
             conn.execute("PRAGMA journal_mode=WAL")     # persistent: readers never wait for the writer
             conn.executescript(_SCHEMA)
+            conn.executescript(_SCHEMA_2)
             root_key = keys.generate(root_kind)
             keys.write_private_pem(root / "keys" / "root.key", root_key)
             (root / "root.pem").write_bytes(keys.public_pem(root_key))
@@ -480,17 +552,132 @@ class Platform:
 
     # ---- scan events -------------------------------------------------------------------------
 
-    def store_events(self, terminal: str, events: list[dict], now: int | None = None) -> tuple[list[str], list[str]]:
-        """Store a validated batch in one committed transaction; (accepted ids, duplicate ids)."""
+    # ---- terminals and enrolment (spec v2 section 6) -----------------------------------------
+
+    def add_terminal_code(self, venue: str, now: int | None = None) -> str:
+        """A one-time enrolment code for a new terminal of `venue`, valid 24 h; only its hash is kept."""
+        from vocab.spec import is_ident
+        if not is_ident(venue):
+            raise PlatformError("venue must be an identifier (1-64 of A-Z a-z 0-9 _ . : -)")
+        code = secrets.token_urlsafe(18)
+        now = _now(now)
+        with self._tx() as c:
+            c.execute("INSERT INTO enrol_codes VALUES (?, ?, ?, ?, NULL, NULL)",
+                      (_token_hash(code), venue, now, now + ENROL_CODE_LIFETIME))
+        return code
+
+    def enrol(self, code: str, terminal: str, now: int | None = None) -> dict:
+        """Exchange a one-time code for a token bound to `terminal` (a UUID the terminal made).
+        Raises PlatformError (answered 400) for an unknown, used or expired code."""
+        try:
+            if str(uuid.UUID(terminal)) != terminal:
+                raise ValueError
+        except (ValueError, TypeError, AttributeError):
+            raise PlatformError("terminal must be a lower-case UUID") from None
+        if not isinstance(code, str) or not 8 <= len(code) <= 128:
+            raise PlatformError("unknown or used enrolment code")
+        now = _now(now)
+        token = secrets.token_urlsafe(32)
+        with self._tx() as c:
+            row = c.execute("SELECT venue, expires, used FROM enrol_codes WHERE code_hash = ?",
+                            (_token_hash(code),)).fetchone()
+            if row is None or row[2] is not None or row[1] < now:
+                raise PlatformError("unknown, used or expired enrolment code")
+            if c.execute("SELECT 1 FROM terminals WHERE id = ?", (terminal,)).fetchone():
+                raise PlatformError("this terminal id is already enrolled")
+            c.execute("UPDATE enrol_codes SET used_by = ?, used = ? WHERE code_hash = ?",
+                      (terminal, now, _token_hash(code)))
+            c.execute("INSERT INTO terminals (id, venue, token_hash, enrolled, chain_head) VALUES (?, ?, ?, ?, ?)",
+                      (terminal, row[0], _token_hash(token), now, GENESIS))
+        return {"terminal": terminal, "venue": row[0], "token": token}
+
+    def terminal_for_token(self, token: str | None) -> tuple[str, bool] | None:
+        """(terminal id, revoked) for a terminal token, or None for an unknown one."""
+        if not token:
+            return None
+        rows = self._read("SELECT id, revoked FROM terminals WHERE token_hash = ?", (_token_hash(token),))
+        return (rows[0][0], rows[0][1] is not None) if rows else None
+
+    def revoke_terminal(self, terminal: str, now: int | None = None) -> None:
+        with self._tx() as c:
+            if c.execute("UPDATE terminals SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                         (_now(now), terminal)).rowcount != 1:
+                raise PlatformError(f"no enrolled, unrevoked terminal {terminal}")
+
+    def seen(self, terminal: str, now: int | None = None) -> None:
+        with self._tx() as c:
+            c.execute("UPDATE terminals SET last_seen = ? WHERE id = ?", (_now(now), terminal))
+
+    def terminals(self) -> list[TerminalRow]:
+        rows = self._read("SELECT t.id, t.venue, t.enrolled, t.revoked, t.last_seen, t.chain_head, t.events, "
+                          "t.rejected, (SELECT count(*) FROM chain_breaks b WHERE b.terminal = t.id) "
+                          "FROM terminals t ORDER BY t.venue, t.enrolled, t.id")
+        return [TerminalRow(*r) for r in rows]
+
+    def chain_breaks(self, terminal: str) -> list[dict]:
+        return [{"event": e, "kind": k, "detail": d, "found": f} for e, k, d, f in self._read(
+            "SELECT event, kind, detail, found FROM chain_breaks WHERE terminal = ? ORDER BY n", (terminal,))]
+
+    # ---- scan events -------------------------------------------------------------------------
+
+    def store_events(self, terminal: str, events: list, now: int | None = None) -> UploadAnswer:
+        """Store one upload of `terminal` in one committed transaction (spec v2 section 6).
+
+        Each event is checked alone: a malformed one is rejected (`schema`), one naming another
+        terminal `wrong_terminal`, an id held with another hash `conflict`; the same id and hash is
+        a duplicate. Every accepted event's hash is recomputed and its `prev` compared with this
+        terminal's chain head: a mismatch is recorded as a chain break (edited, missing or
+        reordered) and the event is still kept. A rejected event never blocks the others.
+        """
         accepted: list[str] = []
         duplicates: list[str] = []
+        rejected: list[dict] = []
         received = _now(now)
         with self._tx() as c:
-            for ev in events:
-                cur = c.execute("INSERT OR IGNORE INTO events (id, terminal, received, body) VALUES (?, ?, ?, ?)",
-                                (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False)))
-                (accepted if cur.rowcount == 1 else duplicates).append(ev["id"])
-        return accepted, duplicates
+            row = c.execute("SELECT chain_head FROM terminals WHERE id = ?", (terminal,)).fetchone()
+            head = row[0] if row else None           # None: a legacy (shared-token) upload, no chain kept
+            for n, ev in enumerate(events):
+                eid = ev.get("id") if isinstance(ev, dict) else None
+                eid = eid if isinstance(eid, str) and len(eid) <= 64 else f"#{n}"
+                try:
+                    check_event(ev, chained=True)
+                except EventInvalid as exc:
+                    rejected.append({"id": eid, "error": "schema", "detail": str(exc)[:200]})
+                    continue
+                if ev["terminal"] != terminal:
+                    rejected.append({"id": eid, "error": "wrong_terminal"})
+                    continue
+                held = c.execute("SELECT hash FROM events WHERE id = ?", (eid,)).fetchone()
+                if held is not None:
+                    if held[0] == ev["hash"] or held[0] is None:
+                        duplicates.append(eid)
+                    else:
+                        rejected.append({"id": eid, "error": "conflict"})
+                    continue
+                c.execute("INSERT INTO events (id, terminal, received, body, hash) VALUES (?, ?, ?, ?, ?)",
+                          (eid, terminal, received, json.dumps(ev, ensure_ascii=False), ev["hash"]))
+                accepted.append(eid)
+                if head is None:
+                    continue
+                body = {k: v for k, v in ev.items() if k != "hash"}
+                if event_hash(body) != ev["hash"]:
+                    self._break(c, terminal, eid, "edited", "hash does not match the content", received)
+                if ev["prev"] != head:
+                    earlier = c.execute("SELECT 1 FROM events WHERE terminal = ? AND hash = ? AND id != ?",
+                                        (terminal, ev["prev"], eid)).fetchone()
+                    kind = "reordered" if earlier else "missing"
+                    self._break(c, terminal, eid, kind, f"prev {ev['prev'][:12]}... is not the chain head "
+                                                        f"{head[:12]}...", received)
+                head = ev["hash"]
+            if head is not None:
+                c.execute("UPDATE terminals SET chain_head = ?, events = events + ?, rejected = rejected + ?, "
+                          "last_seen = ? WHERE id = ?", (head, len(accepted), len(rejected), received, terminal))
+        return UploadAnswer(accepted, duplicates, rejected)
+
+    @staticmethod
+    def _break(c: sqlite3.Connection, terminal: str, event: str, kind: str, detail: str, now: int) -> None:
+        c.execute("INSERT INTO chain_breaks (terminal, event, kind, detail, found) VALUES (?, ?, ?, ?, ?)",
+                  (terminal, event, kind, detail, now))
 
     def events(self) -> list[dict]:
         return [json.loads(b) for b, in self._read("SELECT body FROM events ORDER BY n")]
@@ -508,11 +695,10 @@ def _add_issuer(c: sqlite3.Connection, root: Path, iss: str, typ: list[str], key
 
 # ---- scan-event validation (spec section 6) ---------------------------------------------------
 
-MAX_BATCH = 1000
-
-
-def validate_batch(body: Any) -> tuple[str, list[dict]]:
-    """Check a POST /v1/scan-events body; return (terminal, events) or raise EventError.
+def validate_batch(body: Any) -> tuple[str, list]:
+    """Check the envelope of a POST /v1/scan-events body; return (terminal, events) or raise
+    EventError (answered 400). The events themselves are checked one by one by store_events, so
+    one malformed event is rejected alone instead of blocking the batch.
 
     Unknown keys are refused by name: the platform must never receive more than the spec's
     fields (no names, no ID numbers, no raw `sub`).
@@ -521,7 +707,7 @@ def validate_batch(body: Any) -> tuple[str, list[dict]]:
         raise EventError("body must be a JSON object")
     extra = set(body) - {"terminal", "events"}
     if extra:
-        raise EventError(f"unknown key '{sorted(extra)[0]}' in the batch")
+        raise EventError(f"unknown key '{str(sorted(extra)[0])[:40]}' in the batch")
     terminal, events = body.get("terminal"), body.get("events")
     if not isinstance(terminal, str) or not terminal or len(terminal) > 128:
         raise EventError("'terminal' must be a non-empty string")
@@ -529,13 +715,4 @@ def validate_batch(body: Any) -> tuple[str, list[dict]]:
         raise EventError("'events' must be an array")
     if len(events) > MAX_BATCH:
         raise EventError(f"at most {MAX_BATCH} events per batch")
-    for n, ev in enumerate(events):
-        if not isinstance(ev, dict):
-            raise EventError(f"event #{n} is not an object")
-        try:
-            check_event(ev, chained=True)          # the spec's one validator, shared with the terminal
-        except EventInvalid as exc:
-            raise EventError(f"event #{n}: {exc}") from None
-        if ev["terminal"] != terminal:
-            raise EventError(f"event #{n}: 'terminal' differs from the batch's")
     return terminal, events

@@ -7,8 +7,14 @@ Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
   GET  /v1/trust-list                 application/cose, ETag, 304 on If-None-Match
   GET  /v1/revocations?since=SEQ      application/cose: delta from SEQ, the full list when SEQ is
                                       0/absent/too old/ahead of us, an empty delta when SEQ is current
-  POST /v1/scan-events                {"terminal", "events"} -> {"accepted", "duplicates"}; committed
-                                      before answering; 400 for a malformed batch (nothing stored)
+  POST /v1/enrol  (no token)          {"code", "terminal"} -> {"terminal", "venue", "token"}; 400 for an
+                                      unknown, used or expired code
+  POST /v1/scan-events                {"terminal", "events"} -> {"accepted", "duplicates", "rejected"};
+                                      committed before answering; each event checked alone (a rejected
+                                      one never blocks the others); 403 for a batch naming another
+                                      terminal than the token's; 400 for a malformed envelope; 413 over 4 MiB
+A terminal token (from /v1/enrol) is bound to its terminal; a revoked terminal gets 401. The
+platform's shared token of version 1 still reads trust data and uploads without a chain check.
 Reference-platform extension, admin token only (see FAULT_KEYS):
   GET/POST/DELETE /_admin/faults
 
@@ -33,7 +39,7 @@ import cbor2
 
 from terminal import cose
 
-from .platform import EventError, Platform, validate_batch
+from .platform import EventError, Platform, PlatformError, validate_batch
 
 COSE_TYPE = "application/cose"
 
@@ -164,6 +170,27 @@ def _bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+MAX_BODY = 4 << 20           # spec section 6: a platform MUST refuse a request body over 4 MiB (413)
+
+
+async def _json_body(request: Request) -> Any:
+    """The request's JSON, read with a 4 MiB cap counted on the bytes received; a Response (413
+    or 400) for a body that is too large, not UTF-8 JSON, or nested too deep."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isascii() or not declared.isdigit() or int(declared) > MAX_BODY):
+        return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413)
+        chunks.append(chunk)
+    try:
+        return json.loads(b"".join(chunks))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return JSONResponse({"error": "body is not JSON (or nested too deep)"}, status_code=400)
+
+
 def _unauthorised() -> JSONResponse:
     return JSONResponse({"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
 
@@ -228,9 +255,21 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
     state = _State(plat, opts or ServerOptions())
     app = FastAPI(title="Venue Terminal reference platform", docs_url=None, redoc_url=None, openapi_url=None)
 
-    def authorised(request: Request) -> bool:
+    def caller(request: Request) -> str | None:
+        """The terminal id a request's token is bound to; "" for the platform's shared (version 1)
+        token; None for no token, an unknown one or a revoked terminal (all answered 401)."""
         got = _bearer(request)
-        return got is not None and hmac.compare_digest(got.encode(), state.token.encode())
+        if got is None:
+            return None
+        if hmac.compare_digest(got.encode(), state.token.encode()):
+            return ""
+        found = plat.terminal_for_token(got)
+        if found is None or found[1]:
+            return None
+        return found[0]
+
+    def authorised(request: Request) -> bool:
+        return caller(request) is not None
 
     def admin(request: Request) -> bool:
         got = _bearer(request)
@@ -252,7 +291,7 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
         since_raw = request.query_params.get("since")
         since: int | None = None
         if since_raw is not None:
-            if not since_raw.isdigit() or len(since_raw) > 18:
+            if not (since_raw.isascii() and since_raw.isdigit()) or len(since_raw) > 18:    # "²".isdigit()
                 return JSONResponse({"error": "since must be a non-negative integer"}, status_code=400)
             since = int(since_raw)
         if state.opts.auto_refresh:
@@ -265,9 +304,23 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
         resp.headers["X-Revocations"] = kind
         return resp
 
+    @app.post("/v1/enrol")
+    async def enrol(request: Request) -> Response:
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
+        if not isinstance(body, dict) or set(body) != {"code", "terminal"}:
+            return JSONResponse({"error": "body must be {\"code\", \"terminal\"}"}, status_code=400)
+        try:
+            answer = plat.enrol(body["code"], body["terminal"])
+        except PlatformError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(answer)
+
     @app.post("/v1/scan-events")
     async def scan_events(request: Request) -> Response:
-        if not authorised(request):
+        who = caller(request)
+        if who is None:
             return _unauthorised()
         status = state.faults.get("fail_next_upload_with")
         if status:
@@ -282,18 +335,19 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
                 else:
                     state.faults["fail_upload_times"] = times
                 return JSONResponse({"error": "injected fault"}, status_code=int(status))
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        body = await _json_body(request)
+        if isinstance(body, Response):
+            return body
         try:
             terminal, events = validate_batch(body)
         except EventError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        accepted, duplicates = plat.store_events(terminal, events)
+        if who and terminal != who:
+            return JSONResponse({"error": "the batch names another terminal than the token's"}, status_code=403)
+        answer = plat.store_events(terminal, events)
         if state.faults.pop("after_commit_drop_connection", False):
             request.scope["vt_flags"].drop_body = True
-        return JSONResponse({"accepted": accepted, "duplicates": duplicates})
+        return JSONResponse(answer.to_json())
 
     @app.get("/_admin/faults")
     async def get_faults(request: Request) -> Response:

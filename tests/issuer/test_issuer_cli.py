@@ -108,7 +108,7 @@ def test_events_table_and_json(tmp_path, capsys):
     d = tmp_path / "plat"
     run(capsys, "init", str(d))
     ev = {"id": "6f1c1b3e-2f5a-4c1e-9a55-0d6f3c1e2a10", "ts": "2026-11-29T03:00:00Z", "terminal": "T-9",
-          "venue": "V", "mode": "kiosk", "valid": False, "reason": "expired", "hash": "1" * 64}
+          "venue": "V", "mode": "kiosk", "valid": False, "reason": "expired", "prev": "0" * 64, "hash": "1" * 64}
     Platform(d).store_events("T-9", [ev])
     assert run(capsys, "events", str(d), "--json") == [ev]
     assert main(["events", str(d)]) == 0

@@ -238,9 +238,16 @@ def _event(**over) -> dict:
     (_event(terminal="T2"), "differs"),
     (_event(venue=...), "'venue' is required"),
 ])
-def test_event_validation_refuses_by_name(ev, msg):
-    with pytest.raises(EventError, match=re.escape(msg)):
-        validate_batch({"terminal": "T1", "events": [_event(), ev]})
+def test_event_validation_refuses_by_name(plat, ev, msg):
+    """Each event is checked alone: the bad one is rejected with its reason, the good one stored."""
+    good = _event()
+    answer = plat.store_events("T1", [good, ev])
+    assert answer.accepted == [good["id"]] and answer.duplicates == []
+    [rej] = answer.rejected
+    if msg == "differs":
+        assert rej["error"] == "wrong_terminal"
+    else:
+        assert rej["error"] == "schema" and msg in rej["detail"], rej
 
 
 def test_event_validation_accepts_nulls_for_unreadable_codes():
@@ -255,9 +262,13 @@ def test_event_validation_accepts_nulls_for_unreadable_codes():
 
 def test_store_events_is_idempotent_per_id(plat):
     a, b = _event(), _event()
-    assert plat.store_events("T1", [a, b]) == ([a["id"], b["id"]], [])
+    assert plat.store_events("T1", [a, b]).to_json() == {"accepted": [a["id"], b["id"]], "duplicates": [],
+                                                         "rejected": []}
     c = _event()
-    assert plat.store_events("T1", [b, c, c]) == ([c["id"]], [b["id"], c["id"]])
+    assert plat.store_events("T1", [b, c, c]).to_json() == {"accepted": [c["id"]], "duplicates": [b["id"], c["id"]],
+                                                            "rejected": []}
+    # the same id with other content is a conflict, never a silent duplicate
+    assert plat.store_events("T1", [{**a, "hash": "e" * 64}]).rejected == [{"id": a["id"], "error": "conflict"}]
     assert [e["id"] for e in plat.events()] == [a["id"], b["id"], c["id"]]
     assert plat.events()[0] == a
 

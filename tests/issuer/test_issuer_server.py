@@ -9,6 +9,8 @@ import time
 import uuid
 from email.utils import parsedate_to_datetime
 
+import json
+
 import cbor2
 import pytest
 import requests
@@ -130,10 +132,10 @@ def test_revocations_full_delta_and_empty_delta_follow_the_cli(platform_server, 
 def test_scan_events_accepted_once_and_duplicates_reported(platform_server, capsys):
     a, b = _event(), _event(valid=False, reason="expired")
     r = post_events(platform_server, [a, b])
-    assert r.status_code == 200 and r.json() == {"accepted": [a["id"], b["id"]], "duplicates": []}
+    assert r.status_code == 200 and r.json() == {"accepted": [a["id"], b["id"]], "duplicates": [], "rejected": []}
     c = _event()
     r = post_events(platform_server, [b, c])
-    assert r.json() == {"accepted": [c["id"]], "duplicates": [b["id"]]}
+    assert r.json() == {"accepted": [c["id"]], "duplicates": [b["id"]], "rejected": []}
     stored = cli_main(capsys, "events", str(platform_server.dir), "--json")
     ids = [e["id"] for e in stored]
     assert ids.count(a["id"]) == ids.count(b["id"]) == ids.count(c["id"]) == 1
@@ -147,11 +149,14 @@ def test_scan_events_malformed_bodies_are_400(platform_server, body):
     assert r.status_code == 400 and r.json()["error"]
 
 
-def test_scan_events_with_personal_data_are_refused_whole(platform_server):
+def test_an_event_with_personal_data_is_rejected_alone_and_never_stored(platform_server):
     good, bad = _event(), _event(name="张*三")
     r = post_events(platform_server, [good, bad])
-    assert r.status_code == 400 and "unknown field(s) for a scan event: name" in r.json()["error"]
-    assert good["id"] not in {e["id"] for e in platform_server.events()}
+    assert r.status_code == 200 and r.json()["accepted"] == [good["id"]]
+    [rej] = r.json()["rejected"]
+    assert rej["id"] == bad["id"] and rej["error"] == "schema" and "unknown field(s) for a scan event: name" in rej["detail"]
+    held = platform_server.events()
+    assert bad["id"] not in {e["id"] for e in held} and "张" not in json.dumps(held, ensure_ascii=False)
 
 
 def test_fault_500_after_one_good_upload_then_clears_itself(platform_server):
@@ -174,7 +179,7 @@ def test_fault_connection_cut_after_commit(platform_server):
         post_events(platform_server, [ev])
     assert ev["id"] in {e["id"] for e in platform_server.events()}     # committed before the cut
     r = post_events(platform_server, [ev])                              # the retry: a duplicate, not a second copy
-    assert r.json() == {"accepted": [], "duplicates": [ev["id"]]}
+    assert r.json() == {"accepted": [], "duplicates": [ev["id"]], "rejected": []}
 
 
 def test_fault_delay_beats_a_client_timeout(platform_server):
