@@ -7,14 +7,10 @@
     # or, in a background thread:  syncer.run_forever(interval=60, stop_event=threading.Event())
 
 The three steps can be called alone and then raise (`sync_trust`, `sync_revocations`,
-`upload_events`); `run_once` catches, records the outcome in the store's state table and
-returns a `SyncReport`. State keys (read by TerminalService.status()):
-
-    last_sync        unix float, when the last run_once finished (success or not)
-    last_sync_ok     "1" / "0"
-    last_sync_error  one line saying what went wrong, or null
-    last_sync_ok_at  unix float of the last fully successful run
-    clock_skew_s     float: the server's Date header minus our clock at the answer
+`upload_events`); `run_once` catches, saves the outcome as a typed `cache.SyncState`
+(`store.sync_state.save`: when, ok, error, last good round, clock skew, held seqs, last
+upload), which TerminalService.status() reads back with `store.sync_state.load()`, and
+returns a `SyncReport`.
 
 Errors are grouped by what the caller can do about them; each keeps its cause
 (`raise SyncTimeout(...) from exc`):
@@ -73,14 +69,6 @@ DEFAULT_MAX_RETRY_TIME = 30.0           # no new attempt starts later than this 
 DEFAULT_BATCH = 500
 DEFAULT_RETAIN_DAYS = 30.0
 USER_AGENT = "venue-terminal-sync/1"
-
-# State keys shared with terminal.service (status()); change both sides together.
-K_LAST_SYNC = "last_sync"
-K_LAST_OK = "last_sync_ok"
-K_LAST_ERROR = "last_sync_error"
-K_LAST_OK_AT = "last_sync_ok_at"
-K_SKEW = "clock_skew_s"
-
 
 # ----------------------------------------------------------------------------- errors
 
@@ -542,14 +530,14 @@ class Syncer:
         rep.clock_skew_s = self.last_skew
         rep.ok = rep.error is None
         rep.finished_at = self.clock()
-        st = self.store.state
-        st.set_state(K_LAST_SYNC, rep.finished_at)
-        st.set_state(K_LAST_OK, "1" if rep.ok else "0")
-        st.set_state(K_LAST_ERROR, rep.error)
-        if rep.ok:
-            st.set_state(K_LAST_OK_AT, rep.finished_at)
-        if self.last_skew is not None:
-            st.set_state(K_SKEW, self.last_skew)
+        from cache import SyncState
+        prev = self.store.sync_state.load()
+        self.store.sync_state.save(SyncState(
+            last_sync_at=rep.finished_at, last_ok=rep.ok, last_error=rep.error, last_error_kind=rep.error_kind,
+            last_ok_at=rep.finished_at if rep.ok else prev.last_ok_at,
+            clock_skew_s=self.last_skew if self.last_skew is not None else prev.clock_skew_s,
+            trust_seq=rep.trust_seq, revocation_seq=rep.revocation_seq,
+            last_upload_at=rep.finished_at if rep.upload == "done" else prev.last_upload_at))
 
     def run_forever(self, interval: float, stop_event: threading.Event | None = None, *,
                     on_sync: Callable[[SyncReport], None] | None = None) -> SyncReport | None:
