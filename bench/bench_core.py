@@ -42,7 +42,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from terminal import codec, cose  # noqa: E402
-from terminal.verify import CLAIM_VC, verify  # noqa: E402
+from terminal.verify import verify  # noqa: E402
+from vocab.spec import CLAIM_VC  # noqa: E402
 from bench._common import pin_one_core  # noqa: E402
 from tests.core.world import World, new_key  # noqa: E402
 

@@ -24,7 +24,7 @@ finding can be replayed) over a pool of valid codes minted in a from-scratch wor
                dictionaries, raw deflate, truncated streams, stored blocks
   oddities     non-str input, lone surrogates, NULs, whitespace, lower-case prefixes, 70 kB text
 
-A crash is: any exception out of verify(), a reason outside terminal.reasons.ALL_REASONS (or
+A crash is: any exception out of verify(), a reason outside vocab.reasons.ALL_REASONS (or
 internal_error), a verdict whose valid flag disagrees with its reason, or a valid verdict for
 a code mutated from a valid one whose signed bytes (prefix, protected header, payload,
 signature, read by an independent decoder: the base45 package, zlib, cbor2) are not those of
@@ -55,15 +55,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import base45  # noqa: E402
 import cbor2  # noqa: E402
 
-from terminal import codec, cose, reasons as R  # noqa: E402
-from terminal.verify import CLAIM_EZC, CLAIM_VC, verify  # noqa: E402
+from terminal import codec, cose  # noqa: E402
+from vocab import reasons as R  # noqa: E402
+from terminal.verify import verify  # noqa: E402
+from vocab.spec import CLAIM_EZC, CLAIM_VC  # noqa: E402
 from tests.core.world import World, new_key, sign1, signed_parts  # noqa: E402
 
 CHUNK = 5000
 OUT = Path(__file__).resolve().parent / "out"
 GENERATORS = ("bitflip", "bytes_edit", "trunc_ext", "text_edit", "splice", "rand_b45", "rand_bytes",
-              "rand_cbor", "signed_junk", "zlib", "oddities")
-WEIGHTS = (20, 12, 8, 12, 8, 6, 6, 14, 6, 4, 4)
+              "rand_cbor", "signed_junk", "zlib", "oddities", "strict")
+WEIGHTS = (20, 12, 8, 12, 8, 6, 6, 14, 6, 4, 4, 6)
 DERIVED = {"bitflip", "bytes_edit", "trunc_ext", "text_edit", "splice", "zlib"}
 MAY_BE_VALID = {"signed_junk"}           # minted here with real keys: validity is legitimate
 ALARM_SECONDS = 10
@@ -397,6 +399,31 @@ class Mutator:
         else:
             z = zlib.compress(cb, 0)                                 # stored blocks
         return f"{prefix_of(rng, text)}:{base45.b45encode(z).decode()}", i
+
+    def g_strict(self):
+        """Re-encodings that keep every signed byte but break strict CBOR (spec section 1 v2): an item
+        after the COSE_Sign1, a doubled, float, bool or bytes label in the unprotected header, or a
+        doubled claim signed with the real issuer key. None of them may ever be valid."""
+        rng, w = self.rng, self.t.world
+        _, text, cb = self.pick()
+        m = cose.parse_sign1(cb)
+        kind = rng.randrange(4)
+        if kind == 0:
+            return encode(prefix_of(rng, text), cb + rand_cbor(rng), rng), None
+        if kind == 3:
+            i = w.issuers[rng.choice(("ES256", "EdDSA"))]
+            claims = w.claims()
+            good = cbor2.dumps(claims)
+            extra = rng.choice((1, 2, 4, 6, 7, CLAIM_EZC))
+            doubled = bytes((good[0] + 1,)) + good[1:] + cbor2.dumps(extra) + cbor2.dumps(claims[extra])
+            return codec.encode_text("EZ1", sign1(doubled, i["key"], kid=i["kid"])), None
+        label = rng.choice((b"\x04", b"\x01", b"\x21", b"\x18\x04"))
+        bad_label = rng.choice((b"\xf9\x3c\x00", b"\xf5", b"\xf4", b"\x41\x04", b"\xfb\x3f\xf0" + bytes(6)))
+        unprot = rng.choice((b"\xa2" + label + b"\x40" + label + b"\x41\x00", b"\xa1" + bad_label + b"\x40",
+                             b"\xa2\x04\x40" + bad_label + b"\x40"))
+        body = (b"\xd2\x84" + head(2, len(m.protected_bstr)) + m.protected_bstr + unprot
+                + head(2, len(m.payload)) + m.payload + head(2, len(m.signature)) + m.signature)
+        return encode(prefix_of(rng, text), body, rng), None
 
     def g_oddities(self):
         rng = self.rng

@@ -39,13 +39,13 @@ from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
 from .sync_state import SyncState, SyncStateStore
-from .trust_store import IssuerRow, TrustListMeta, TrustStore
+from .trust_store import TrustListMeta, TrustStore
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "Store", "Identity", "SyncState", "IssuerRow", "TrustListMeta", "RevocationLookup", "revocation_key",
+    "Store", "Identity", "SyncState", "TrustListMeta", "RevocationLookup", "revocation_key",
     "StoreError", "SchemaTooNew", "RollbackRefused", "DeltaMismatch", "BadEntry", "BadTrustList",
     "EventRejected", "DuplicateEvent", "ChainBroken",
 ]

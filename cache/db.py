@@ -162,7 +162,14 @@ _V1_SQL = (
     ) WITHOUT ROWID""",
 )
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+def _m2_drop_trust_issuers(conn: sqlite3.Connection) -> None:
+    # The trust list is parsed by the core from the raw signed bytes on every load; the parsed
+    # issuer rows of version 1 were written but never read (issue 9): one parser, one place.
+    conn.execute("DROP INDEX IF EXISTS trust_issuers_kid")
+    conn.execute("DROP TABLE IF EXISTS trust_issuers")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -11,28 +11,24 @@
     ok, problem = outbox.verify_chain()
     outbox.prune_uploaded(older_than=time.time() - 30 * 86400)
 
-Event (spec section 6): `id` (UUID string; generated when absent), `ts` (RFC 3339 UTC
-with `Z`, at most 6 fractional digits; the current time when absent), `terminal`,
-`venue`, `mode` (`gate`/`kiosk`/`counter`), `profile`, `typ`, `valid` (bool), `reason`,
-`issuer` (kid hex), `holder_ref` (32 lowercase hex chars: 16 bytes of HMAC),
-`policy`; then `prev` and `hash`, computed here. `terminal`, `venue`, `mode`, `valid`,
-`reason` are required; `profile`, `typ`, `issuer`, `holder_ref`, `policy` may be absent
-or None and are stored as null, so every stored event has all 14 keys.
+Event (spec section 6, version 2): the schema and its one validator are `vocab.events`, the
+same code the platform runs on every upload. `id` (a UUID) and `ts` (RFC 3339 UTC, `Z`) are
+filled in when absent. A scan event keeps the version-1 shape: `id`, `ts`, `terminal`,
+`venue`, `mode`, `profile`, `typ`, `valid`, `reason`, `issuer`, `holder_ref`, `policy` are
+always stored (null when absent), `kind`, `warnings` and `operator` when given; the other
+kinds (`manual`, `dispute`, `session`, `alert`) store their own fields. Then `prev` and
+`hash`, computed here.
 
-Privacy: `append` rejects any other key; `holder_ref` must look like an HMAC (32 hex
-chars) and `issuer` like a kid (lowercase hex), so a raw `sub` or an ID number cannot
-take their place; `terminal`, `venue` and `reason` must be ASCII identifiers
-(`[A-Za-z0-9][A-Za-z0-9_.:/@+=-]*`, at most 128 chars). `profile`, `typ` and `policy`
-carry labels that may come from venue configuration or a credential, so they only have
-to be printable text of at most 64 characters.
-Floats and nested values are refused too (their JSON form differs between languages,
-which would break the server's re-computation of the hash).
+Privacy: `append` rejects any key the spec does not list; `holder_ref` must look like an
+HMAC (32 hex chars) and `issuer` like a kid (lowercase hex), so a raw `sub` or an ID number
+cannot take their place; text fields are identifiers (1-64 of `[A-Za-z0-9_.:-]`), never free
+text. Floats and nested values are refused (their JSON form differs between languages).
 
 Chain: `prev` of the first event ever is 64 zeros (`GENESIS`); every other `prev` is the
 `hash` of the event before it (by the autoincrement `seq`, i.e. append order).
-`hash = sha256(canonical_json(event without "hash")).hexdigest()` where
-`canonical_json(x) = json.dumps(x, sort_keys=True, separators=(",", ":"),
-ensure_ascii=False).encode()`. Pruning keeps a checkpoint (seq and hash of the last pruned
+`hash = sha256(canonical_json(event without "hash")).hexdigest()`, canonical_json being
+RFC 8785 (JCS); for the ASCII events of version 1 it is the same bytes as the sorted, compact
+`json.dumps` used before, so old chains still verify. Pruning keeps a checkpoint (seq and hash of the last pruned
 event, number pruned) so the remaining chain still verifies from there. The chain shows
 an edited or deleted event in the middle; removing the newest events is caught by
 comparing with SQLite's autoincrement counter; an attacker who can rewrite the whole
@@ -49,54 +45,27 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
+
+from vocab.events import (COMMON_REQUIRED, GENESIS, KIND_FIELDS, SCAN, EventInvalid, canonical_json,  # noqa: F401
+                          check_event, event_hash, ms_to_ts, ts_to_ms)
 
 from .db import transaction
 from .errors import ChainBroken, DuplicateEvent, EventRejected
 
-GENESIS = "0" * 64
+# Stored form of a version-1 scan event: these keys always, null when absent.
 FIELDS = ("id", "ts", "terminal", "venue", "mode", "profile", "typ", "valid", "reason",
           "issuer", "holder_ref", "policy")
-REQUIRED = ("terminal", "venue", "mode", "valid", "reason")
-MODES = ("gate", "kiosk", "counter")
-_IDENT_FIELDS = ("terminal", "venue", "reason")
-_LABEL_FIELDS = ("profile", "typ", "policy")
-_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,127}")
-_HEX = re.compile(r"(?:[0-9a-f]{2}){1,128}")
-MAX_LABEL = 64
-_HOLDER_REF = re.compile(r"[0-9a-f]{32}")
-_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _COLUMNS = "seq, id, ts_ms, valid, body, hash, uploaded_ms"
-
-
-def canonical_json(obj: Any) -> bytes:
-    """The byte form that event hashes cover (sorted keys, no spaces, UTF-8)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def event_hash(event_without_hash: Mapping[str, Any]) -> str:
-    """sha256 hex of the canonical JSON of an event that includes `prev` but not `hash`."""
-    return hashlib.sha256(canonical_json(dict(event_without_hash))).hexdigest()
 
 
 def rfc3339(unix_seconds: float) -> str:
     """Unix seconds as RFC 3339 UTC with millisecond precision, e.g. 2026-11-29T02:30:00.123Z."""
-    dt = datetime.fromtimestamp(unix_seconds, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def _parse_ts(ts: str) -> int:
-    if not _TS.fullmatch(ts):
-        raise ValueError(ts)
-    # Integer arithmetic: float timestamps would round .123 to 122 ms on some values.
-    return (datetime.fromisoformat(ts) - _EPOCH) // timedelta(milliseconds=1)
+    return ms_to_ts(int(unix_seconds * 1000))
 
 
 def to_ms(value: int | float | str) -> int:
@@ -106,10 +75,7 @@ def to_ms(value: int | float | str) -> int:
     if isinstance(value, (int, float)):
         return int(round(value * 1000))
     if isinstance(value, str):
-        try:
-            return _parse_ts(value)
-        except ValueError:
-            raise ValueError(f"not an RFC 3339 UTC time (YYYY-MM-DDTHH:MM:SS[.ffffff]Z): {value!r}") from None
+        return ts_to_ms(value)
     raise TypeError(f"a time must be Unix seconds or an RFC 3339 string, not {type(value).__name__}")
 
 
@@ -132,56 +98,23 @@ class Checkpoint(NamedTuple):
 
 
 def _normalise(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The event as stored: id and ts filled in, checked by the spec's one validator (vocab.events)."""
     if not isinstance(event, Mapping):
         raise EventRejected("an event must be a mapping")
-    unknown = sorted(str(k) for k in event if k not in FIELDS)
-    if unknown:
-        computed = [k for k in unknown if k in ("prev", "hash")]
-        if computed:
-            raise EventRejected(f"event field(s) {', '.join(computed)} are computed by the outbox; do not pass them")
-        raise EventRejected(f"unknown event field(s): {', '.join(unknown)} (allowed: {', '.join(FIELDS)})")
-    for key in REQUIRED:
-        if event.get(key) is None:
-            raise EventRejected(f"event field {key!r} is required")
-    ev: dict[str, Any] = {k: event.get(k) for k in FIELDS}
-    if ev["id"] is None:
+    ev = dict(event)
+    if ev.get("id") is None:
         ev["id"] = str(uuid.uuid4())
-    if ev["ts"] is None:
+    if ev.get("ts") is None:
         ev["ts"] = rfc3339(time.time())
-    for key, value in ev.items():
-        if value is not None and not isinstance(value, (str, bool)):
-            raise EventRejected(f"event field {key!r} must be a string{' or bool' if key == 'valid' else ''} "
-                                f"or null, got {type(value).__name__}")
-    if not isinstance(ev["valid"], bool):
-        raise EventRejected("event field 'valid' must be true or false")
-    for key in FIELDS:
-        if key != "valid" and isinstance(ev[key], bool):
-            raise EventRejected(f"event field {key!r} must be a string or null, got bool")
     try:
-        if str(uuid.UUID(ev["id"])) != ev["id"]:
-            raise ValueError
-    except ValueError:
-        raise EventRejected(f"event field 'id' must be a lowercase hyphenated UUID, got {ev['id']!r}") from None
-    if not _TS.fullmatch(ev["ts"]):
-        raise EventRejected(f"event field 'ts' must be RFC 3339 UTC (YYYY-MM-DDTHH:MM:SS[.ffffff]Z), got {ev['ts']!r}")
-    try:
-        _parse_ts(ev["ts"])
-    except ValueError:
-        raise EventRejected(f"event field 'ts' is not a real time: {ev['ts']!r}") from None
-    if ev["mode"] not in MODES:
-        raise EventRejected(f"event field 'mode' must be one of {', '.join(MODES)}, got {ev['mode']!r}")
-    for key in _IDENT_FIELDS:
-        if ev[key] is not None and not _IDENT.fullmatch(ev[key]):
-            raise EventRejected(f"event field {key!r} must be a short ASCII identifier, got {ev[key]!r}")
-    for key in _LABEL_FIELDS:
-        value = ev[key]
-        if value is not None and (not value or len(value) > MAX_LABEL or not value.isprintable()):
-            raise EventRejected(f"event field {key!r} must be 1..{MAX_LABEL} printable characters, got {value!r}")
-    if ev["issuer"] is not None and not _HEX.fullmatch(ev["issuer"]):
-        raise EventRejected(f"event field 'issuer' must be lowercase kid hex, got {ev['issuer']!r}")
-    if ev["holder_ref"] is not None and not _HOLDER_REF.fullmatch(ev["holder_ref"]):
-        raise EventRejected("event field 'holder_ref' must be 32 lowercase hex chars (16 bytes of HMAC)")
-    return ev
+        kind = check_event(ev)
+    except EventInvalid as exc:
+        raise EventRejected(str(exc)) from None
+    # A scan keeps the version-1 shape (every field, null when absent); what else is given is kept as given.
+    base = FIELDS if kind == SCAN else COMMON_REQUIRED + KIND_FIELDS[kind]
+    out = {k: ev.get(k) for k in base}
+    out.update((k, v) for k, v in ev.items() if v is not None)
+    return out
 
 
 def _event(body: str, hash_: str) -> dict[str, Any]:
@@ -211,13 +144,13 @@ class Outbox:
         (`cache.db.transaction`), so the event commits together with its other writes
         (Store.record_scan: the replay claim and its scan event)."""
         ev = _normalise(event)
-        ts_ms = _parse_ts(ev["ts"])
+        ts_ms = ts_to_ms(ev["ts"])
         ev["prev"] = self._last_hash()
         body = canonical_json(ev)
         digest = hashlib.sha256(body).hexdigest()
         try:
             self._conn.execute("INSERT INTO outbox (id, ts_ms, valid, body, hash) VALUES (?, ?, ?, ?, ?)",
-                               (ev["id"], ts_ms, int(ev["valid"]), body.decode("utf-8"), digest))
+                               (ev["id"], ts_ms, int(ev.get("valid") is True), body.decode("utf-8"), digest))
         except sqlite3.IntegrityError as exc:
             raise DuplicateEvent(f"event id {ev['id']} is already in the outbox") from exc
         ev["hash"] = digest
@@ -346,8 +279,8 @@ def _check_row(row: tuple, expected_prev: str, expected_seq: int) -> str | None:
     if seq != expected_seq:
         return f"{where}: seq gap, expected seq {expected_seq} (events were deleted)"
     try:
-        consistent = (ev.get("id") == id_ and _parse_ts(ev.get("ts")) == ts_ms
-                      and ev.get("valid") is bool(valid) and valid in (0, 1))
+        consistent = (ev.get("id") == id_ and ts_to_ms(ev.get("ts")) == ts_ms
+                      and (ev.get("valid") is True) == bool(valid) and valid in (0, 1))
     except (TypeError, ValueError):
         consistent = False
     if not consistent:

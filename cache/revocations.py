@@ -22,22 +22,17 @@ that is not 16 bytes; nothing changed). Threads: use from the thread that opened
 """
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from vocab.spec import REVOCATION_KEY_LEN as KEY_LEN, revocation_key  # noqa: F401  (re-exported by cache)
+
 from .db import transaction
 from .errors import BadEntry, DeltaMismatch, RollbackRefused
 
-KEY_LEN = 16
 _CONTAINS_SQL = "SELECT 1 FROM revocations WHERE key = ?"
-
-
-def revocation_key(iss: str, cti: bytes) -> bytes:
-    """The 16-byte revocation key of a credential: SHA-256(iss || 0x00 || cti)[:16]."""
-    return hashlib.sha256(iss.encode("utf-8") + b"\x00" + bytes(cti)).digest()[:KEY_LEN]
 
 
 @dataclass(frozen=True)

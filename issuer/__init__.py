@@ -1,3 +1,3 @@
 """Reference platform for Venue Terminal (`venue-issuer`): keys, trust data, codes, the sync API
 and conformance worlds. Imports only the terminal's codec modules (terminal.codec,
-terminal.cose, terminal.trust.revocation_key), never the verifier."""
+terminal.cose, vocab.spec.revocation_key), never the verifier."""

@@ -17,11 +17,10 @@ from typing import Any
 import cbor2
 
 from terminal import codec, cose
+from vocab.spec import (CLAIM_CNF, CLAIM_CTI, CLAIM_EXP, CLAIM_EZC, CLAIM_IAT, CLAIM_ISS, CLAIM_NBF,  # noqa: F401
+                        CLAIM_SUB, CLAIM_VC, CERT_TYPES)
 
 DAY = 86400
-CLAIM_ISS, CLAIM_SUB, CLAIM_EXP, CLAIM_NBF, CLAIM_IAT, CLAIM_CTI, CLAIM_CNF = 1, 2, 4, 5, 6, 7, 8
-CLAIM_EZC = -65537
-CLAIM_VC = -65538
 
 ISS_RESIDENT = "SD-RC"
 ISS_ENTERPRISE = "SD-EC"
@@ -45,7 +44,7 @@ CERT_AUTHORITY = {
     "property": "自然资源和规划局", "business_licence": "市场监督管理局", "food_permit": "市场监督管理局",
     "industrial_permit": "市场监督管理局",
 }
-CERT_TYPES = tuple(CERT_AUTHORITY)
+assert tuple(CERT_AUTHORITY) == CERT_TYPES, "the issuer names an authority for every catalogue type"
 
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)

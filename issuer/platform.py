@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import re
 import secrets
 import sqlite3
 import time
@@ -27,7 +26,8 @@ from typing import Any
 
 import cbor2
 
-from terminal.trust import revocation_key
+from vocab.events import EventInvalid, check_event
+from vocab.spec import revocation_key
 
 from . import claims as C
 from . import keys
@@ -508,29 +508,7 @@ def _add_issuer(c: sqlite3.Connection, root: Path, iss: str, typ: list[str], key
 
 # ---- scan-event validation (spec section 6) ---------------------------------------------------
 
-EVENT_KEYS_REQUIRED = ("id", "ts", "terminal", "venue", "mode", "valid", "reason", "hash")
-EVENT_KEYS_OPTIONAL = ("profile", "typ", "issuer", "holder_ref", "policy", "prev")
-EVENT_KEYS = frozenset(EVENT_KEYS_REQUIRED + EVENT_KEYS_OPTIONAL)
-MODES = ("gate", "kiosk", "counter")
 MAX_BATCH = 1000
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_RFC3339_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|\+00:00)$")
-_HEX = re.compile(r"^[0-9a-f]+$")
-_CODE = re.compile(r"^[a-z0-9_]{1,64}$")
-
-
-def _text(v: Any, n: int, key: str, *, maxlen: int = 128, optional: bool = False) -> None:
-    if v is None and optional:
-        return
-    if not isinstance(v, str) or not v or len(v) > maxlen:
-        raise EventError(f"event #{n}: '{key}' must be a non-empty string of at most {maxlen} characters")
-
-
-def _hexlen(v: Any, n: int, key: str, length: int, *, optional: bool = False) -> None:
-    if v is None and optional:
-        return
-    if not isinstance(v, str) or len(v) != length or not _HEX.match(v):
-        raise EventError(f"event #{n}: '{key}' must be {length} lower-case hex digits")
 
 
 def validate_batch(body: Any) -> tuple[str, list[dict]]:
@@ -554,33 +532,10 @@ def validate_batch(body: Any) -> tuple[str, list[dict]]:
     for n, ev in enumerate(events):
         if not isinstance(ev, dict):
             raise EventError(f"event #{n} is not an object")
-        unknown = set(ev) - EVENT_KEYS
-        if unknown:
-            raise EventError(f"event #{n}: unknown key '{sorted(unknown)[0]}'")
-        missing = [k for k in EVENT_KEYS_REQUIRED if k not in ev]
-        if missing:
-            raise EventError(f"event #{n}: missing '{missing[0]}'")
-        if not isinstance(ev["id"], str) or not _UUID.match(ev["id"]):
-            raise EventError(f"event #{n}: 'id' must be a UUID")
-        if not isinstance(ev["ts"], str) or not _RFC3339_UTC.match(ev["ts"]):
-            raise EventError(f"event #{n}: 'ts' must be RFC 3339 UTC")
+        try:
+            check_event(ev, chained=True)          # the spec's one validator, shared with the terminal
+        except EventInvalid as exc:
+            raise EventError(f"event #{n}: {exc}") from None
         if ev["terminal"] != terminal:
             raise EventError(f"event #{n}: 'terminal' differs from the batch's")
-        _text(ev["venue"], n, "venue")
-        if ev["mode"] not in MODES:
-            raise EventError(f"event #{n}: 'mode' must be one of {', '.join(MODES)}")
-        if not isinstance(ev["valid"], bool):
-            raise EventError(f"event #{n}: 'valid' must be true or false")
-        if not isinstance(ev["reason"], str) or not _CODE.match(ev["reason"]):
-            raise EventError(f"event #{n}: 'reason' must be a reason code")
-        if ev.get("profile") is not None and ev["profile"] not in ("EZ1", "EP1", "HC1", ""):
-            raise EventError(f"event #{n}: 'profile' must be EZ1, EP1 or HC1")
-        _text(ev.get("typ"), n, "typ", maxlen=32, optional=True)
-        _text(ev.get("policy"), n, "policy", optional=True)
-        if ev.get("issuer") is not None and (not isinstance(ev["issuer"], str) or not _HEX.match(ev["issuer"])
-                                             or len(ev["issuer"]) > 64):
-            raise EventError(f"event #{n}: 'issuer' must be a kid in lower-case hex")
-        _hexlen(ev.get("holder_ref"), n, "holder_ref", 32, optional=True)
-        _hexlen(ev.get("prev"), n, "prev", 64, optional=True)
-        _hexlen(ev["hash"], n, "hash", 64)
     return terminal, events

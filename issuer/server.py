@@ -51,7 +51,7 @@ FAULT_KEYS: dict[str, str] = {
     "revocations_mode": "the same modes for GET /v1/revocations (rollback: a full list with seq-1)",
     "clock_offset": "seconds added to the Date header (clock-skew detection)",
 }
-MODES = ("normal", "rollback", "bad_signature", "truncated", "cut", "wrong_content_type", "captive_portal",
+FAULT_MODES = ("normal", "rollback", "bad_signature", "truncated", "cut", "wrong_content_type", "captive_portal",
          "server_error")
 PORTAL_HTML = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form>Phone: <input name=p></form></body></html>"
 
@@ -86,8 +86,8 @@ def check_faults(update: Any) -> dict[str, Any]:
             raise FaultError(f"{k} must be a number of seconds")
         if k == "delay_seconds" and v < 0:
             raise FaultError("delay_seconds must be >= 0")
-        if k in ("trust_list_mode", "revocations_mode") and v not in MODES:
-            raise FaultError(f"{k} must be one of {', '.join(MODES)}")
+        if k in ("trust_list_mode", "revocations_mode") and v not in FAULT_MODES:
+            raise FaultError(f"{k} must be one of {', '.join(FAULT_MODES)}")
     return update
 
 

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from terminal import codec, cose
-from terminal.trust import revocation_key
+from vocab.spec import revocation_key
 
 from . import claims as C
 from . import keys

@@ -69,8 +69,11 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
     """An image file (PNG, JPEG, ...; colour, gray or with alpha) as gray uint8. Reads the bytes
     and uses cv2.imdecode, so paths with non-ASCII characters work. Raises FileNotFoundError,
     or ValueError if the file is not an image."""
-    data = Path(path).read_bytes()
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    p = Path(path)
+    if p.exists() and not p.is_file():
+        raise ValueError(f"not a regular file: {path}")      # a FIFO or device would block or never end
+    data = p.read_bytes()
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
     if img is None:
         raise ValueError(f"not an image file: {path}")
     return to_gray(img)

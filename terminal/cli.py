@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from .commands.safe import safe
 
 COMMANDS = ("verify", "decode", "enroll", "sync", "status", "gui", "demo")
 
@@ -17,8 +20,15 @@ class UsageError(Exception):
     """A usage or configuration problem: printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors as one line (the usage text is one `--help` away)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {safe(message, 300)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="venue-terminal", description="Venue Terminal: offline QR verification")
+    parser = _Parser(prog="venue-terminal", description="Venue Terminal: offline QR verification")
     parser.add_argument("--home", metavar="DIR", help="terminal home (database, identity); default: platformdirs data dir")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
@@ -47,13 +57,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"venue-terminal: {exc}", file=sys.stderr)
+        print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
         return 2
     except _config_errors() as exc:
-        print(f"venue-terminal: {exc}", file=sys.stderr)
+        print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return 1                              # e.g. `venue-terminal verify ... | head`
+    except (MemoryError, RecursionError, OSError, ValueError, OverflowError, UnicodeError) as exc:
+        # The last line of defence for input nobody foresaw: one line, never a traceback.
+        if os.environ.get("VENUE_TERMINAL_DEBUG"):
+            raise
+        print(f"venue-terminal: {type(exc).__name__}: {safe(exc, 300)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

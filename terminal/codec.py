@@ -18,11 +18,11 @@ import zlib
 
 import base45 as _base45
 
-from . import reasons
+from vocab import reasons
+from vocab.spec import PREFIXES
 
 MAX_COSE_BYTES = 16 * 1024           # spec: decoded COSE body at most 16 KiB
 MAX_CODE_CHARS = 64 * 1024           # a QR symbol holds at most 4296 alphanumerics; scanners may concatenate
-PREFIXES = ("EZ1", "EP1", "HC1")
 
 B45_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 # bytes.translate table: each alphabet character to its value 0-44, every other byte to 255.

@@ -5,6 +5,7 @@ Errors are `ConfigError` with a one-line message naming the file.
 """
 from __future__ import annotations
 
+import stat
 import tomllib
 from pathlib import Path
 
@@ -21,11 +22,35 @@ class ConfigError(Exception):
     """A configuration file that cannot be used (one line, names the file)."""
 
 
-def _read(path: str | Path, what: str) -> bytes:
+# Size caps as the spec sets them for the same data over the network (section 6).
+MAX_FILE = 1 << 20                   # root keys, trust lists, policies, settings, DCC trust
+MAX_REVOCATIONS_FILE = 64 << 20
+
+
+def read_file(path: str | Path, what: str, limit: int = MAX_FILE) -> bytes:
+    """The bytes of a configuration file: a regular file (not a directory, FIFO or device, which
+    could block or never end) of at most `limit` bytes; else ConfigError naming the file."""
+    p = Path(path)
     try:
-        return Path(path).read_bytes()
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"{what} {path} is not a regular file")
+        if st.st_size > limit:
+            raise ConfigError(f"{what} {path} is larger than {limit} bytes")
+        with p.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:                       # e.g. an embedded NUL in the path
+        raise ConfigError(f"cannot read {what} {path!r}: {exc}") from None
+    if len(data) > limit:
+        raise ConfigError(f"{what} {path} is larger than {limit} bytes")
+    if not data:
+        raise ConfigError(f"{what} {path} is empty")
+    return data
+
+
+_read = read_file
 
 
 def load_root(path: str | Path):
@@ -44,7 +69,7 @@ def load_trust_list(path: str | Path, root_key) -> TrustList:
 
 def load_revocations(path: str | Path, root_key) -> RevocationList:
     try:
-        rl = parse_revocations(verify_signed(_read(path, "revocation list"), root_key))
+        rl = parse_revocations(verify_signed(_read(path, "revocation list", MAX_REVOCATIONS_FILE), root_key))
     except TrustDataError as exc:
         raise ConfigError(f"revocation list {path}: {exc}") from None
     if isinstance(rl, RevocationDelta):

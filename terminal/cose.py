@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_dss_signature
 
-from . import reasons
+from vocab import reasons
+
+from . import cbor_strict
 from .codec import CodecError
 
 ES256 = -7
@@ -92,11 +94,44 @@ class Sign1(NamedTuple):
 
 
 def loads_cbor(data: bytes, what: str) -> Any:
-    """cbor2.loads that turns every failure on hostile input into bad_encoding."""
+    """Decode exactly one strict CBOR item (spec section 1 v2); every fault on hostile input is bad_encoding.
+
+    cbor2 alone reads the first item and ignores trailing bytes, keeps the last of two equal keys
+    and treats 1, 1.0 and True as one key. Fast path: the decoded value written back by cbor2 is
+    the input itself (so nothing trailed and no key was lost) and every map key is an int or a
+    str. Otherwise (another encoder's form, or a fault) the raw bytes go through cbor_strict.
+    """
     try:
-        return cbor2.loads(data)
+        obj = cbor2.loads(data)
     except Exception as exc:  # noqa: BLE001 - cbor2 raises many types (ValueError, RecursionError, OverflowError...)
         raise CodecError(reasons.BAD_ENCODING, f"{what}: {type(exc).__name__}") from None
+    try:
+        same = cbor2.dumps(obj) == data
+    except Exception:  # noqa: BLE001 - e.g. a value cbor2 decodes but cannot write back
+        same = False
+    if not same or not _keys_ok(obj, 0):
+        try:
+            cbor_strict.check(data)
+        except cbor_strict.StrictCborError as exc:
+            raise CodecError(reasons.BAD_ENCODING, f"{what}: {exc}") from None
+    return obj
+
+
+def _keys_ok(obj: Any, depth: int) -> bool:
+    """Every map key, at any depth, is an int (not a bool) or a str."""
+    if type(obj) is dict:
+        for k, v in obj.items():
+            if not (type(k) is int or type(k) is str):
+                return False
+            if (type(v) is dict or type(v) is list or type(v) is cbor2.CBORTag) and not _keys_ok(v, depth + 1):
+                return False
+    elif type(obj) is list:
+        for v in obj:
+            if (type(v) is dict or type(v) is list or type(v) is cbor2.CBORTag) and not _keys_ok(v, depth + 1):
+                return False
+    elif type(obj) is cbor2.CBORTag:
+        return _keys_ok(obj.value, depth + 1)
+    return depth < cbor_strict.MAX_DEPTH
 
 
 def parse_sign1(data: bytes) -> Sign1:

@@ -75,13 +75,15 @@ from typing import Any
 
 import cbor2
 
-from . import cose, reasons as R
+from vocab import reasons as R
+from vocab.spec import CLAIM_EXP, CLAIM_HCERT, CLAIM_IAT, CLAIM_ISS
+
+from . import cose
 from .verdict import CredentialSummary
 from .verify import HC1_ALGS, Fail, _payload_map, stage_algorithm
 
 # HC1_ALGS (terminal.verify, one list for the pipeline): ES256, PS256, and EdDSA, which spec
 # section 1 allows for every profile; the EU scheme itself signs with ES256 or PS256 only.
-CLAIM_ISS, CLAIM_EXP, CLAIM_IAT, CLAIM_HCERT = 1, 4, 6, -260
 
 KINDS = {"v": "vaccination", "t": "test", "r": "recovery"}
 # DSC extended-key-usage OIDs (hcert spec): both the registered arc and the ".0." variant in use.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 
-from . import reasons as R
-from .reasons import Outcome
+from vocab import reasons as R
+from vocab.reasons import Outcome
 
 # The strictness order: a later outcome is stricter than an earlier one.
 _RANK = {Outcome.ADMIT: 0, Outcome.CHECK: 1, Outcome.REFUSE: 2}

@@ -18,9 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from . import reasons as R
+from vocab import reasons as R
+from vocab.reasons import Outcome
+from vocab.spec import is_ident
+
 from .outcome import DEFAULT_WARNING_OUTCOMES, stricter
-from .reasons import Outcome
 from .verdict import CredentialSummary
 
 
@@ -108,8 +110,9 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
         raise PolicyError(f"unknown policy key '{sorted(unknown)[0]}'")
     kw: dict = {"source": source}
     if "name" in p:
-        if not isinstance(p["name"], str) or not p["name"]:
-            raise PolicyError("policy key 'name' must be a non-empty string")
+        if not is_ident(p["name"]):
+            # the name goes into every scan event, whose text fields are identifiers (spec section 6)
+            raise PolicyError("policy key 'name' must be 1-64 of A-Z a-z 0-9 _ . : - (it is written to the scan log)")
         kw["name"] = p["name"]
     if "title" in p:
         if not isinstance(p["title"], str):

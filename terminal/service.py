@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from . import reasons as R
+from vocab import reasons as R
+from vocab.spec import MODES
+
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
@@ -41,7 +43,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MODES = ("gate", "kiosk", "counter")
 DEFAULT_CLOCK_SKEW_BOUND = 120.0     # seconds between our clock and the platform's Date before clock_suspect
 
 
@@ -116,6 +117,35 @@ def _policy(policy: VenuePolicy | str | Path | None) -> VenuePolicy:
     return load_policy(policy)
 
 
+class NotEnrolled(ConfigError):
+    """The terminal home holds no enrolment."""
+
+
+def open_service(*, home: str | Path | None = None, use_home: bool = True, root_key: str | Path | None = None,
+                 trust_list: str | Path | None = None, revocations: str | Path | None = None, dcc: Any = None,
+                 mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
+                 clock: Callable[[], float] = time.time, allow_unenrolled: bool = False) -> "TerminalService":
+    """The one way the app, the CLI and the demo build a terminal service.
+
+    Trust files given (root key, trust list, revocations): a terminal that is not enrolled,
+    checking against them. Else the enrolled home (`use_home`; None is the default home).
+    Else, with `allow_unenrolled` (the GUI: it runs and its banner says why every code is an
+    unknown issuer) or with HC1 trust only, a service without trust data; otherwise NotEnrolled.
+    """
+    if root_key is not None or trust_list is not None or revocations is not None:
+        return TerminalService.from_files(root_key=root_key, trust_list=trust_list, revocations=revocations,
+                                          policy=policy, mode=mode, dcc=dcc, clock=clock)
+    if use_home:
+        try:
+            return TerminalService.from_home(home, mode=mode, policy=policy, dcc=dcc, clock=clock)
+        except NotEnrolled:
+            if not (allow_unenrolled or dcc is not None):
+                raise
+    elif not (allow_unenrolled or dcc is not None):
+        raise NotEnrolled("no trust data: give trust files or an enrolled home")
+    return TerminalService.from_files(policy=policy, mode=mode, dcc=dcc, clock=clock)
+
+
 class TerminalService:
     def __init__(self, *, snapshot: TrustSnapshot, policy: VenuePolicy = DEFAULT_POLICY, mode: str = "gate",
                  store: StorePort | None = None, clock: Callable[[], float] = time.time,
@@ -161,7 +191,7 @@ class TerminalService:
         ident = store.identity.load_identity()
         if ident is None:
             store.close()
-            raise ConfigError(f"terminal home {home or 'default'} is not enrolled (run venue-terminal enroll)")
+            raise NotEnrolled(f"terminal home {home or 'default'} is not enrolled (run venue-terminal enroll)")
         try:
             root = load_root_key(ident.root_key_pem)
         except TrustDataError as exc:

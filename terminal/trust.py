@@ -13,7 +13,6 @@ Pure: bytes in, frozen objects out.
 """
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -86,11 +85,6 @@ class RevocationDelta:
     next: int
     add: tuple[bytes, ...]
     remove: tuple[bytes, ...]
-
-
-def revocation_key(iss: str, cti: bytes) -> bytes:
-    """SHA-256(iss ‖ 0x00 ‖ cti)[:16], the spec's revocation entry for a credential."""
-    return hashlib.sha256(iss.encode("utf-8") + b"\x00" + cti).digest()[:16]
 
 
 def load_root_key(data: bytes) -> Any:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import reasons
+from vocab import reasons
+
 from .outcome import decide
 
 _new = object.__new__

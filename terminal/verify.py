@@ -14,18 +14,18 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from . import codec, cose, reasons as R
+from vocab import reasons as R
+from vocab.spec import CLAIM_EZC, CLAIM_VC, revocation_key
+
+from . import codec, cose
 from .codec import CodecError
 from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
-from .trust import Issuer, RevocationLookup, TrustList, revocation_key
+from .trust import Issuer, RevocationLookup, TrustList
 from .verdict import CredentialSummary, Verdict, build_linked_cert, build_summary, build_verdict
 
 EZ1_ALGS = (cose.ES256, cose.EDDSA)
 HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
-CLAIM_EZC = -65537
-CLAIM_VC = -65538
-SAME_ADMISSION = R.SAME_ADMISSION
 
 
 class Fail(Exception):
@@ -244,7 +244,7 @@ def stage_replay(pres: Presentation, replay_seen: Callable[[bytes], bool] | None
     if replay_seen is None or not replay_seen(pres.cti):
         return ()
     if policy.rescan_same_admission:
-        return (SAME_ADMISSION,)
+        return (R.SAME_ADMISSION,)
     raise Fail(R.REPLAYED)
 
 

@@ -75,23 +75,12 @@ def settings_path_for(opts: AppOptions) -> Path:
 
 
 def make_service(opts: AppOptions, mode: str, policy: str | None):
-    """The TerminalService: from files (unenrolled) or from the enrolled home."""
-    from terminal.service import TerminalService
-    pol = policy or None
-    if opts.root_key or opts.trust_list or opts.revocations:
-        return TerminalService.from_files(root_key=opts.root_key, trust_list=opts.trust_list,
-                                          revocations=opts.revocations, policy=pol, mode=mode, clock=opts.clock)
-    from cache import Store
-    store = Store.open(opts.home)
-    try:
-        enrolled = store.identity.load_identity() is not None
-        home = store.home
-    finally:
-        store.close()
-    if enrolled:
-        return TerminalService.from_home(home, mode=mode, policy=pol, clock=opts.clock)
-    # Not enrolled and no files: run, but every code is "unknown issuer" and the banner says why.
-    return TerminalService.from_files(policy=pol, mode=mode, clock=opts.clock)
+    """The TerminalService: from files (unenrolled) or from the enrolled home; not enrolled and no
+    files, it still runs (every code is an unknown issuer and the banner says why)."""
+    from terminal.service import open_service
+    return open_service(home=opts.home, root_key=opts.root_key, trust_list=opts.trust_list,
+                        revocations=opts.revocations, mode=mode, policy=policy or None, clock=opts.clock,
+                        allow_unenrolled=True)
 
 
 class Runtime(QObject):

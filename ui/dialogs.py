@@ -10,9 +10,11 @@ import re
 import sys
 import time
 
+from vocab.spec import MODES
+
 from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
                  QLabel, QLineEdit, QMediaDevices, QPushButton, QVBoxLayout, QWidget)
-from .settings import DECODERS, MODES, Settings, SettingsError, check_source
+from .settings import DECODERS, Settings, SettingsError, check_source
 from .widgets import font
 
 log = logging.getLogger(__name__)

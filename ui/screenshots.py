@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     shot(rt, "gate-admit.png")
     rt.window.show_verdict(svc.scan(cases["revoked"]["code"]), 0.0)
     shot(rt, "gate-refuse.png")
-    from terminal import reasons as R
+    from vocab import reasons as R
     from terminal.verdict import Verdict
     rt.window.show_verdict(Verdict(valid=False, reason=R.UNREADABLE), 0.0)
     shot(rt, "gate-check.png")

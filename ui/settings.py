@@ -20,9 +20,10 @@ import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
+from vocab.spec import MODES
+
 DEFAULT_PIN = "2580"
 PIN_ITERATIONS = 50_000
-MODES = ("gate", "kiosk", "counter")
 DECODERS = ("cascade", "zxing", "zbar", "opencv")
 LEGACY_KEYS = frozenset({"platform_url"})    # written by older versions; ignored on load
 SOURCE_HINT = "camera:N, camera:/dev/videoN, video:PATH or images:DIR"

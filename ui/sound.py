@@ -14,7 +14,7 @@ import struct
 import wave
 from pathlib import Path
 
-from terminal.reasons import Outcome
+from vocab.reasons import Outcome
 
 from .qt import QObject, QSoundEffect, QUrl
 

@@ -2,14 +2,17 @@
 
 Source strings are English; the Chinese comes from Qt Linguist (assets/i18n/venue_zh_CN.ts,
 compiled to .qm). Chinese is the default language; English is the secondary line and the toggle.
-The core's own words (terminal.reasons.WORDS) are for the CLI only.
+Reason and warning words are not in the Qt catalogue: they are the (Chinese, English) pairs of
+terminal/commands/words.py, shared with the CLI.
 
 Threads: GUI thread (translation lookups use the installed QTranslator).
 """
 from __future__ import annotations
 
-from terminal import reasons as R
-from terminal.reasons import Outcome
+from vocab import reasons as R
+from vocab.reasons import Outcome
+
+from terminal.commands.words import REASON_WORDS, WARNING_WORDS, warning_words, words
 from terminal.verdict import Verdict
 
 from .qt import QCoreApplication, QT_TRANSLATE_NOOP
@@ -24,35 +27,10 @@ OUTCOME_ICON = {Outcome.ADMIT: "✓", Outcome.REFUSE: "✗", Outcome.CHECK: "!"}
 OUTCOME_COLOUR = {Outcome.ADMIT: "#1b8a3a", Outcome.REFUSE: "#c62828", Outcome.CHECK: "#f0a202"}
 OUTCOME_TEXT_COLOUR = {Outcome.ADMIT: "#ffffff", Outcome.REFUSE: "#ffffff", Outcome.CHECK: "#1a1a1a"}
 
-# Reason codes in short plain words (no personal data).
-REASON = {
-    R.OK: QT_TRANSLATE_NOOP("Reasons", "Valid code"),
-    R.UNKNOWN_FORMAT: QT_TRANSLATE_NOOP("Reasons", "Not a recognised code"),
-    R.BAD_ENCODING: QT_TRANSLATE_NOOP("Reasons", "Damaged code, cannot be read"),
-    R.TOO_LARGE: QT_TRANSLATE_NOOP("Reasons", "Code content too large"),
-    R.UNSUPPORTED_ALGORITHM: QT_TRANSLATE_NOOP("Reasons", "Unsupported signature"),
-    R.UNKNOWN_ISSUER: QT_TRANSLATE_NOOP("Reasons", "Unknown issuer"),
-    R.BAD_SIGNATURE: QT_TRANSLATE_NOOP("Reasons", "Invalid signature (possibly forged)"),
-    R.ISSUER_REVOKED: QT_TRANSLATE_NOOP("Reasons", "Issuer key revoked"),
-    R.ISSUER_KEY_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Issuer key not valid for this code"),
-    R.ISSUER_NOT_AUTHORISED: QT_TRANSLATE_NOOP("Reasons", "Issuer not allowed to issue this code"),
-    R.NOT_YET_VALID: QT_TRANSLATE_NOOP("Reasons", "Not yet valid"),
-    R.EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Expired"),
-    R.REVOKED: QT_TRANSLATE_NOOP("Reasons", "Revoked"),
-    R.HOLDER_SIGNATURE_INVALID: QT_TRANSLATE_NOOP("Reasons", "Dynamic code signature invalid"),
-    R.STALE_PRESENTATION: QT_TRANSLATE_NOOP("Reasons", "Dynamic code out of date, please refresh"),
-    R.REPLAYED: QT_TRANSLATE_NOOP("Reasons", "Dynamic code already used"),
-    R.POLICY_DENIED: QT_TRANSLATE_NOOP("Reasons", "Does not meet this venue's conditions"),
-    R.TRUST_LIST_EXPIRED: QT_TRANSLATE_NOOP("Reasons", "Trust data out of date"),
-    R.UNREADABLE: QT_TRANSLATE_NOOP("Reasons", "No code could be read"),
-    R.INTERNAL_ERROR: QT_TRANSLATE_NOOP("Reasons", "Cannot verify"),
-    R.WRONG_KEY_USAGE: QT_TRANSLATE_NOOP("Reasons", "Signer not allowed for this certificate type"),
-}
-
-WARNING = {
-    R.TRUST_STALE: QT_TRANSLATE_NOOP("Reasons", "Trust data out of date"),
-    R.CLOCK_SUSPECT: QT_TRANSLATE_NOOP("Reasons", "Terminal clock may be wrong"),
-}
+# Reason and warning words come from the one table the CLI prints too (terminal/commands/words.py):
+# (Chinese, English) pairs, so the screen and the command line can never drift apart.
+REASON = {code: pair[1] for code, pair in REASON_WORDS.items()}      # English, the secondary line
+WARNING = {code: pair[1] for code, pair in WARNING_WORDS.items()}
 
 # Spec section 2, catalogue of linked certificate types. Unknown types are shown raw.
 CERT_TYPE = {
@@ -144,21 +122,30 @@ def outcome_word(out: Outcome) -> str:
     return lookup("Outcome", OUTCOME_WORD[out])
 
 
-def reason_source(v: Verdict) -> str:
-    """The untranslated (English) short reason for a verdict shown on screen."""
+def _shown_words(v: Verdict) -> tuple[str, str]:
     out = ui_outcome(v)
     if v.valid and out is not Outcome.ADMIT:
         # the warning that made a valid code amber or red (a suspect clock first: it explains the rest)
-        for w in (R.CLOCK_SUSPECT, R.TRUST_STALE):
+        for w in (R.CLOCK_SUSPECT, R.TRUST_STALE, R.SHARED_STATE_UNAVAILABLE, *v.warnings):
             if w in v.warnings:
-                return WARNING[w]
-    return REASON.get(v.reason, v.reason)
+                return warning_words(w)
+    return words(v.reason)
 
 
-def reason_text(v: Verdict) -> str:
-    src = reason_source(v)
-    ctx = "Reasons"
-    return lookup(ctx, src) if src in REASON.values() or src in WARNING.values() else src
+def reason_source(v: Verdict) -> str:
+    """The English short reason for a verdict shown on screen (the secondary line under Chinese)."""
+    return _shown_words(v)[1]
+
+
+def reason_text(v: Verdict, chinese: bool) -> str:
+    """The short reason for a verdict in the app's language."""
+    zh, en = _shown_words(v)
+    return zh if chinese else en
+
+
+def reason_word(reason: str, chinese: bool) -> str:
+    zh, en = words(reason)
+    return zh if chinese else en
 
 
 def cert_type_name(t: str) -> str:

@@ -414,7 +414,7 @@ class CounterView(QWidget):
                 pass
             valid = bool(ev.get("valid"))
             reason = str(ev.get("reason", ""))
-            word = self.tr("Valid") if valid else T.lookup("Reasons", T.REASON.get(reason, reason))
+            word = self.tr("Valid") if valid else T.reason_word(reason, self._lang.chinese)
             cells = (hhmm, "✓" if valid else "✗", word, T.code_type_name(str(ev.get("typ") or "—")))
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)

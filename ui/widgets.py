@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from terminal.reasons import Outcome
+from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
@@ -177,15 +177,15 @@ class VerdictPanel(QWidget):
         self.icon.set_outcome(out, fg)
         self.word.setText(T.outcome_word(out))
         src_reason = T.reason_source(v)
-        self.reason.setText(T.reason_text(v))
         secondary = self._lang.chinese if self._lang is not None else False
+        self.reason.setText(T.reason_text(v, secondary))
         self.word_en.setText(T.OUTCOME_WORD[out] if secondary else "")
         self.reason_en.setText(src_reason if secondary else "")
         self.word_en.setVisible(secondary)
         self.reason_en.setVisible(secondary)
         self.code.setText(v.reason)
         self.setAccessibleName(f"verdict {out.value}")
-        self.setAccessibleDescription(f"{T.outcome_word(out)}: {T.reason_text(v)}")
+        self.setAccessibleDescription(f"{T.outcome_word(out)}: {T.reason_text(v, secondary)}")
 
     def colour(self) -> str:
         return T.OUTCOME_COLOUR[self.outcome] if self.outcome else ""

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from terminal import reasons as R
+from vocab import reasons as R
 from terminal.verdict import Verdict
 
 from . import texts as T

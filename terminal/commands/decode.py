@@ -7,8 +7,9 @@ Exit 0 if every image had at least one code, 1 otherwise, 2 for a missing or unr
 """
 from __future__ import annotations
 
-import json
 import sys
+
+from .safe import safe, safe_json
 
 
 def register(subparsers) -> None:
@@ -36,26 +37,25 @@ def run(args) -> int:
         try:
             found = decode_image_file(path, decoder)
         except FileNotFoundError:
-            print(f"venue-terminal: no such file: {path}", file=sys.stderr)
+            print(f"venue-terminal: no such file: {safe(path)}", file=sys.stderr)
             missing = True
             continue
         except (ValueError, OSError) as exc:
-            print(f"venue-terminal: {exc}", file=sys.stderr)
+            print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
             missing = True
             continue
         if not found:
             all_found = False
             if args.json:
-                out.write(json.dumps({"image": path, "text": None, "decoder": None, "corners": None},
-                                     ensure_ascii=False) + "\n")
+                out.write(safe_json({"image": path, "text": None, "decoder": None, "corners": None}) + "\n")
             else:
-                out.write(f"{path}: no code found\n")
+                out.write(f"{safe(path)}: no code found\n")
             continue
         for d in found:
             if args.json:
-                out.write(json.dumps({"image": path, **d.to_json()}, ensure_ascii=False) + "\n")
+                out.write(safe_json({"image": path, **d.to_json()}) + "\n")
             else:
-                out.write(f"{path}: {d.text}  [{d.decoder}]\n")
+                out.write(f"{safe(path)}: {safe(d.text, None)}  [{d.decoder}]\n")
     out.flush()
     if missing:
         return 2

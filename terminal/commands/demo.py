@@ -30,7 +30,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from vocab.spec import MODES
+
 from ..cli import UsageError
+from .words import warning_words, words
 
 ISSUER = [sys.executable, "-m", "issuer.cli"]
 REPO = Path(__file__).resolve().parents[2]
@@ -69,7 +72,7 @@ def register(sub) -> None:
     g.add_argument("--headless", action="store_true", help="print verdicts instead of opening the app")
     p.add_argument("--keep", action="store_true", help="keep the temporary platform and terminal home")
     p.add_argument("--dir", metavar="DIR", help="work here instead of a temporary directory (kept)")
-    p.add_argument("--mode", choices=("gate", "kiosk", "counter"), default="gate", help="app mode (GUI only)")
+    p.add_argument("--mode", choices=MODES, default="gate", help="app mode (GUI only)")
     p.add_argument("--exit-after", type=float, metavar="S",
                    help="GUI: quit after S seconds (default: a few seconds after the video ended and the log uploaded)")
     p.add_argument("--stay", action="store_true", help="GUI: keep the window open until it is closed")
@@ -285,10 +288,9 @@ def run(args) -> int:
 
 
 def verdict_line(c: DemoCode | None, v) -> str:
-    from ..reasons import WARNING_WORDS, words
     marks = {"admit": "✓ ADMIT ", "refuse": "✗ REFUSE", "check": "! CHECK "}
     zh, en = words(v.reason)
-    warn = "".join(f" ({WARNING_WORDS[w][1]})" for w in v.warnings if w in WARNING_WORDS)
+    warn = "".join(f" ({warning_words(w)[1]})" for w in v.warnings)
     ok = c is not None and v.outcome.value == c.expect
     return (f"{marks[v.outcome.value]}  {(c.label if c else 'unexpected code'):<28} {zh} / {en}{warn}  "
             f"[{v.reason}]{'' if ok else '  <-- UNEXPECTED'}")

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 import uuid
 from pathlib import Path
 
+from vocab.spec import is_ident
+
 from ..cli import UsageError
 
-# The scan log only takes ASCII identifiers for terminal and venue (cache.outbox rule).
-IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,127}")
 
 
 def register(sub) -> None:
@@ -55,14 +54,15 @@ def _check(args) -> tuple[bytes, str | None]:
     if not args.token.strip():
         raise UsageError("--token must not be empty")
     for opt, value in (("--venue", args.venue), ("--terminal-id", args.terminal_id)):
-        if value is not None and not IDENT.fullmatch(value):
-            raise UsageError(f"{opt} must be an ASCII identifier (letters, digits, _.:/@+=-), not {value!r}")
+        if value is not None and not is_ident(value):    # it goes into every scan event (spec section 6)
+            raise UsageError(f"{opt} must be an identifier (1-64 of A-Z a-z 0-9 _ . : -), not {value!r:.80}")
     if args.max_clock_skew is not None and not 0 < args.max_clock_skew <= 86400:
         raise UsageError("--max-clock-skew must be more than 0 and at most 86400 seconds")
+    from ..config import read_file
     try:
-        root_pem = Path(args.root_key).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read --root-key {args.root_key}: {exc.strerror}") from None
+        root_pem = read_file(args.root_key, "--root-key")
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
     try:
         load_root_key(root_pem)
     except TrustDataError as exc:

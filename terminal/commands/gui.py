@@ -11,9 +11,10 @@ Exit: 0 closed normally, 2 usage/config error.
 """
 from __future__ import annotations
 
+from vocab.spec import MODES
+
 from ..cli import UsageError
 
-MODES = ("gate", "kiosk", "counter")
 
 
 def register(sub) -> None:

@@ -24,9 +24,9 @@ def test_new_database_is_migrated_once_and_reopen_is_idempotent(home, monkeypatc
         calls.append(1)
         original(conn)
 
-    monkeypatch.setattr(cdb, "MIGRATIONS", [counting])
+    monkeypatch.setattr(cdb, "MIGRATIONS", [counting, *cdb.MIGRATIONS[1:]])
     conn = cdb.connect(home)
-    assert cdb.schema_version(conn) == 1 == cdb.SCHEMA_VERSION
+    assert cdb.schema_version(conn) == len(cdb.MIGRATIONS) == cdb.SCHEMA_VERSION
     conn.execute("INSERT INTO state (key, value) VALUES ('k', '1')")
     conn.close()
     for _ in range(3):
@@ -47,13 +47,14 @@ def test_migrations_apply_in_order_each_committed_with_its_version(home, monkeyp
 
     conn = cdb.connect(home)
     conn.close()
-    monkeypatch.setattr(cdb, "MIGRATIONS", [cdb.MIGRATIONS[0], m2, m3_fails])
-    monkeypatch.setattr(cdb, "SCHEMA_VERSION", 3)
+    n = len(cdb.MIGRATIONS)
+    monkeypatch.setattr(cdb, "MIGRATIONS", [*cdb.MIGRATIONS, m2, m3_fails])
+    monkeypatch.setattr(cdb, "SCHEMA_VERSION", n + 2)
     with pytest.raises(RuntimeError, match="boom"):
         cdb.connect(home)
     conn = cdb.connect(home, run_migrations=False)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert cdb.schema_version(conn) == 2          # m2 committed, m3 rolled back whole
+    assert cdb.schema_version(conn) == n + 1      # m2 committed, m3 rolled back whole
     assert "extra" in tables and "extra3" not in tables
     conn.close()
 

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from cache import Identity, Store
+from cache import db as cdb
 from cache.identity import IdentityStore, StateStore
 from cache.outbox import Outbox
 from cache.replay import ReplayCache
@@ -75,7 +76,7 @@ def test_store_facade(home):
         assert isinstance(s.trust, TrustStore) and isinstance(s.revocations, RevocationStore)
         assert isinstance(s.replay, ReplayCache) and isinstance(s.outbox, Outbox)
         assert isinstance(s.identity, IdentityStore) and isinstance(s.state, StateStore)
-        assert s.path == home / "terminal.db" and s.schema_version == 1
+        assert s.path == home / "terminal.db" and s.schema_version == cdb.SCHEMA_VERSION
         assert set(s.db.table_names()) >= {"trust_list", "revocations", "replay", "outbox", "identity", "state"}
     with pytest.raises(Exception):
         s.outbox.counts()        # closed

@@ -48,11 +48,37 @@ def test_optional_fields_default_to_null_and_id_ts_are_generated(store):
     assert store.outbox.get(e["id"]) == e
 
 
-def test_non_ascii_label_is_hashed_as_utf8(store):
-    e = store.outbox.append(ev(0, policy="老年人优待"))
-    assert store.outbox.get(e["id"])["policy"] == "老年人优待"
-    assert '"policy":"老年人优待"'.encode() in canonical_json(e)
+def test_non_ascii_label_is_refused_text_fields_are_identifiers(store):
+    # spec v2 section 6: text fields are identifiers, never free text (a label could carry a name)
+    with pytest.raises(EventRejected, match="policy"):
+        store.outbox.append(ev(0, policy="老年人优待"))
+    e = store.outbox.append(ev(0, policy="park-senior.free:v2"))
+    assert store.outbox.get(e["id"])["policy"] == "park-senior.free:v2"
+    assert b'"policy":"park-senior.free:v2"' in canonical_json(e)
     assert store.outbox.verify_chain() == (True, None)
+
+
+def test_jcs_is_the_v1_byte_form_for_ascii_events(store):
+    """Old chains keep verifying: for ASCII events JCS is the sorted compact json.dumps of version 1."""
+    import json
+    e = store.outbox.append(ev(0))
+    v1 = json.dumps(e, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    assert canonical_json(e) == v1
+
+
+def test_v2_kinds_are_stored_with_their_own_fields(store):
+    m = store.outbox.append({"kind": "manual", "terminal": "T-1", "venue": "V-1", "mode": "counter",
+                             "cert": "senior", "valid": True, "operator": "staff_07"})
+    assert set(m) == {"id", "ts", "terminal", "venue", "mode", "kind", "cert", "valid", "operator", "prev", "hash"}
+    d = store.outbox.append({"kind": "dispute", "terminal": "T-1", "venue": "V-1", "mode": "counter",
+                             "ref": m["id"], "code": "holder_disputes_data"})
+    assert d["prev"] == m["hash"] and store.outbox.verify_chain() == (True, None)
+    with pytest.raises(EventRejected, match="code"):
+        store.outbox.append({"kind": "dispute", "terminal": "T-1", "venue": "V-1", "mode": "gate",
+                             "ref": m["id"], "code": "he was rude"})
+    with pytest.raises(EventRejected, match="reason"):      # a scan field on a manual event
+        store.outbox.append({"kind": "manual", "terminal": "T-1", "venue": "V-1", "mode": "gate",
+                             "cert": "senior", "valid": True, "reason": "ok"})
 
 
 @pytest.mark.parametrize("extra", [{"name": "张*三"}, {"sub": "holder-123"}, {"idm": "3701**********1234"},

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from terminal import cose
-from terminal.reasons import Outcome
+from vocab.reasons import Outcome
 from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_linked_cert, build_summary,
                               build_verdict)
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from terminal import reasons as R
+from vocab import reasons as R
 from terminal.config import POLICY_DIR, ConfigError, load_policy
 from terminal.policy import DEFAULT_POLICY, PolicyError, VenuePolicy, policy_from_mapping
-from terminal.verify import SAME_ADMISSION, verify
+from terminal.verify import verify
 
 from .world import DAY, World, new_key
 
@@ -118,7 +118,7 @@ def test_rescan_same_admission(world, snap, counter):
     seen = {b"S" * 16}
     code = world.ep1(cti=b"S" * 16)
     v = verify(code, snap, world.now + 10, counter, replay_seen=seen.__contains__)
-    assert (v.valid, v.reason) == (True, R.OK) and SAME_ADMISSION in v.warnings
+    assert (v.valid, v.reason) == (True, R.OK) and R.SAME_ADMISSION in v.warnings
     # Outside the freshness window a re-scan is stale, whatever the replay state says.
     late = verify(code, snap, world.now + counter.presentation_max_age + 1, counter, replay_seen=seen.__contains__)
     assert (late.valid, late.reason) == (False, R.STALE_PRESENTATION)
@@ -172,3 +172,11 @@ def test_policy_file_with_unknown_key_names_file_and_key(tmp_path: Path):
         load_policy(p)
     assert "require_dyanmic" in str(e.value) and str(p) in str(e.value)
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["x" * 65, "老年人优待", "park senior", "", 7])
+def test_policy_name_must_be_a_log_identifier(name):
+    # the name is written to every scan event; a name the outbox refuses would make every scan internal_error
+    with pytest.raises(PolicyError, match="'name' must be 1-64"):
+        policy_from_mapping({"policy": {"name": name}})
+    assert policy_from_mapping({"policy": {"name": "x" * 64}}).name == "x" * 64

@@ -1,6 +1,6 @@
 """Property tests of the verification core (hypothesis, bounded example counts).
 
-Every input gets a Verdict with a reason from terminal.reasons.ALL_REASONS and no exception.
+Every input gets a Verdict with a reason from vocab.reasons.ALL_REASONS and no exception.
 A mutated valid code is never valid unless what the signatures cover is unchanged; the
 oracle for "what is signed" decodes the mutated text independently of terminal.codec (the
 `base45` package, zlib, cbor2) and compares the prefix, the protected header bytes, the
@@ -16,7 +16,8 @@ import cbor2
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
-from terminal import codec, reasons as R
+from terminal import codec
+from vocab import reasons as R
 from terminal.verify import verify
 
 from .world import World, signed_parts

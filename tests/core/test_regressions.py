@@ -4,7 +4,8 @@ from __future__ import annotations
 import cbor2
 import pytest
 
-from terminal import codec, cose, reasons as R
+from terminal import codec, cose
+from vocab import reasons as R
 from terminal.verify import verify
 
 from .world import World, new_key

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from terminal.config import load_snapshot
-from terminal.reasons import ALL_REASONS
+from vocab.reasons import ALL_REASONS
 from terminal.verify import verify
 
 REPO = Path(__file__).resolve().parents[2]

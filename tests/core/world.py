@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from terminal import codec, cose, trust
 from terminal.codec import MAX_COSE_BYTES
-from terminal.verify import CLAIM_EZC, CLAIM_VC, TrustSnapshot
+from terminal.verify import TrustSnapshot
+from vocab.spec import CLAIM_EZC, CLAIM_VC
 
 DAY = 86400
 
@@ -102,7 +103,7 @@ class World:
         return sign1(cbor2.dumps(payload), self.root)
 
     def revocations_bytes(self) -> bytes:
-        entries = sorted(trust.revocation_key("SD-RC", c) for c in self.revoked_ctis)
+        entries = sorted(revocation_key("SD-RC", c) for c in self.revoked_ctis)
         payload = {"v": 1, "seq": 1, "iat": self.now - DAY, "next": self.trust_next, "entries": entries}
         return sign1(cbor2.dumps(payload), self.root)
 

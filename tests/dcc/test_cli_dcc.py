@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from terminal import cli, dcc, reasons as R
+from terminal import cli, dcc
+from vocab import reasons as R
 
 from . import hc1kit as K
 from .dgc import DgcCase, load_cases

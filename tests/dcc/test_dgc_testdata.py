@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import pytest
 
-from terminal import codec, dcc, reasons as R
+from terminal import codec, dcc
+from vocab import reasons as R
 from terminal.codec import CodecError
 from terminal.policy import VenuePolicy
 from terminal.trust import RevocationList

@@ -10,7 +10,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from terminal import dcc, reasons as R
+from terminal import dcc
+from vocab import reasons as R
 from terminal.config import ConfigError
 from terminal.policy import VenuePolicy
 from terminal.trust import RevocationList

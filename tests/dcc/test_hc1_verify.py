@@ -11,7 +11,8 @@ import random
 import cbor2
 import pytest
 
-from terminal import codec, cose, dcc, reasons as R
+from terminal import codec, cose, dcc
+from vocab import reasons as R
 from terminal.policy import VenuePolicy
 from terminal.trust import RevocationList
 from terminal.verify import TrustSnapshot, verify

@@ -18,6 +18,7 @@ from issuer import claims as C
 from issuer.platform import EventError, Platform, PlatformError, validate_batch
 from issuer_helpers import NOW, platform_snapshot
 from terminal import codec, cose, trust, verify
+from vocab.spec import revocation_key
 
 
 def test_init_layout_permissions_and_idempotence(tmp_path):
@@ -156,9 +157,9 @@ def test_revocation_history_serves_deltas_that_rebuild_the_full_list(plat):
         assert rebuilt == set(plat.revoked_entries()) and seq == cur
     # unrevoke 1 then revoke 1 again: between seq 3 and now its entry is not in add or remove
     d = plat.delta_payload(3)
-    e1 = trust.revocation_key("SD-RC", minted[1].cti)
+    e1 = revocation_key("SD-RC", minted[1].cti)
     assert e1 not in d["add"] and e1 not in d["remove"]
-    assert trust.revocation_key("SD-RC", minted[0].cti) in d["remove"]
+    assert revocation_key("SD-RC", minted[0].cti) in d["remove"]
     # current seq: an empty delta; 0, ahead of us or too old: the full list
     empty = plat.delta_payload(cur)
     assert empty["from"] == cur and empty["add"] == [] and empty["remove"] == []
@@ -177,11 +178,11 @@ def test_revoke_is_idempotent_and_needs_an_issuer_for_foreign_codes(plat):
     first = plat.revoke(m.cti)
     again = plat.revoke(m.cti)
     assert first["changed"] and not again["changed"] and again["seq"] == first["seq"]
-    assert first["entry"] == trust.revocation_key("SD-RC", m.cti).hex()
+    assert first["entry"] == revocation_key("SD-RC", m.cti).hex()
     with pytest.raises(PlatformError, match="--iss"):
         plat.revoke(b"\x01" * 12)
     res = plat.revoke(b"\x01" * 12, iss="SD-EC")
-    assert res["entry"] == trust.revocation_key("SD-EC", b"\x01" * 12).hex()
+    assert res["entry"] == revocation_key("SD-EC", b"\x01" * 12).hex()
     assert not plat.unrevoke(b"\x02" * 12, iss="SD-EC")["changed"]
 
 
@@ -217,18 +218,25 @@ def _event(**over) -> dict:
 
 
 @pytest.mark.parametrize("ev, msg", [
-    (_event(name="张*三"), "unknown key 'name'"),
-    (_event(sub="sub-123"), "unknown key 'sub'"),
-    (_event(id="42"), "'id' must be a UUID"),
+    (_event(name="张*三"), "unknown field(s) for a scan event: name"),
+    (_event(sub="sub-123"), "unknown field(s) for a scan event: sub"),
+    (_event(id="42"), "'id' must be a lower-case hyphenated UUID"),
+    (_event(id=str(uuid.uuid4()).upper()), "'id' must be a lower-case hyphenated UUID"),
     (_event(ts="2026-11-29 03:00:00"), "RFC 3339"),
     (_event(ts="2026-11-29T11:00:00+08:00"), "RFC 3339 UTC"),
+    (_event(ts="2026-02-30T11:00:00Z"), "'ts' must be a real RFC 3339 UTC time"),
+    (_event(ts="2026-11-29T11:00:00.1234567Z"), "at most 6 fractional digits"),
+    (_event(venue="张三的店"), "'venue' must be an identifier"),
+    (_event(policy="王芳 370102199001011234"), "'policy' must be an identifier"),
+    (_event(prev=None), "'prev' and 'hash' are required"),
+    (_event(kind="gossip"), "'kind' must be one of"),
     (_event(mode="door"), "'mode'"),
     (_event(valid="yes"), "'valid'"),
     (_event(reason="Bad Code!"), "'reason'"),
     (_event(holder_ref="3701**********1234"), "'holder_ref'"),
     (_event(hash="xyz"), "'hash'"),
     (_event(terminal="T2"), "differs"),
-    (_event(venue=...), "missing 'venue'"),
+    (_event(venue=...), "'venue' is required"),
 ])
 def test_event_validation_refuses_by_name(ev, msg):
     with pytest.raises(EventError, match=re.escape(msg)):
@@ -236,7 +244,7 @@ def test_event_validation_refuses_by_name(ev, msg):
 
 
 def test_event_validation_accepts_nulls_for_unreadable_codes():
-    ev = _event(profile=None, typ=None, issuer=None, holder_ref=None, policy=None, prev=None, valid=False,
+    ev = _event(profile=None, typ=None, issuer=None, holder_ref=None, policy=None, valid=False,
                 reason="unknown_format")
     assert validate_batch({"terminal": "T1", "events": [ev]}) == ("T1", [ev])
     with pytest.raises(EventError):

@@ -11,7 +11,7 @@ import pytest
 
 from cache import Identity, Store, SyncState
 from issuer.platform import Platform
-from terminal import reasons as R
+from vocab import reasons as R
 from terminal.ports import Remote, Signed, SyncAuthError, SyncNetworkError, UploadAnswer
 from terminal.service import TerminalService
 from terminal.sync import COSE_TYPE, Syncer

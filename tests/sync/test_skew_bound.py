@@ -5,7 +5,7 @@ import dataclasses
 from pathlib import Path
 
 from cache import Store
-from terminal import reasons as R
+from vocab import reasons as R
 from terminal.cli import main as terminal_main
 from terminal.service import DEFAULT_CLOCK_SKEW_BOUND, TerminalService
 

@@ -6,7 +6,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from terminal import reasons as R
+from vocab import reasons as R
 from ui import i18n_build
 
 PLACEHOLDER = re.compile(r"%(?:\d+|n)")

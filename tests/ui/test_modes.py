@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from terminal import reasons as R
+from vocab import reasons as R
 from ui import texts as T
 from ui.qt import QAbstractButton, QLabel, QLineEdit, QTableWidget, QWidget
 

@@ -7,11 +7,11 @@ import itertools
 
 import pytest
 
-from terminal import reasons as R
+from vocab import reasons as R
 from terminal.commands.verify import format_line
 from terminal.outcome import DEFAULT_WARNING_OUTCOMES, decide
 from terminal.policy import PolicyError, policy_from_mapping
-from terminal.reasons import Outcome
+from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 ui_texts = pytest.importorskip("ui.texts")

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from terminal import reasons as R
+from vocab import reasons as R
 from ui import texts as T
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors"

@@ -1,0 +1,184 @@
+"""Strict CBOR for signed content (spec section 1, version 2): one well-formed item, nothing after
+it, map keys that are integers or text, each key once.
+
+cbor2 (which decodes the item afterwards) reads the first item and ignores what follows, keeps
+the last of two equal keys, and makes 1, 1.0 and True the same Python dict key. So a code could
+be re-encoded (bytes appended, a label doubled, `1.0` for label 1) and still verify. This module
+walks the raw bytes once before cbor2 sees them, without building objects:
+
+    check(data)          # -> None, or raises StrictCborError(message)
+
+Bounded: at most MAX_DEPTH levels of nesting and one pass over the bytes, no recursion.
+Pure: bytes in, no I/O.
+"""
+from __future__ import annotations
+
+MAX_DEPTH = 32
+_BREAK = 0xFF
+
+
+class StrictCborError(ValueError):
+    """The bytes are not exactly one strict CBOR item."""
+
+
+def _head(data: bytes, pos: int, end: int) -> tuple[int, int, int, int]:
+    """(major type, additional info, argument, next pos); argument -1 for indefinite length."""
+    if pos >= end:
+        raise StrictCborError("truncated")
+    ib = data[pos]
+    major, ai = ib >> 5, ib & 0x1F
+    pos += 1
+    if ai < 24:
+        return major, ai, ai, pos
+    if ai < 28:
+        n = 1 << (ai - 24)
+        if pos + n > end:
+            raise StrictCborError("truncated")
+        return major, ai, int.from_bytes(data[pos:pos + n], "big"), pos + n
+    if ai == 31 and major in (2, 3, 4, 5, 7):
+        return major, ai, -1, pos
+    raise StrictCborError(f"reserved additional information {ai} in major type {major}")
+
+
+def _string_end(data: bytes, major: int, arg: int, pos: int, end: int) -> tuple[int, bytes | None]:
+    """Skip a byte or text string that starts at pos (after its head); return (end pos, its bytes
+    if it is a definite-length text string else None). Indefinite strings are chunks of the same
+    major type, each definite."""
+    if arg >= 0:
+        stop = pos + arg
+        if stop > end:
+            raise StrictCborError("truncated string")
+        return stop, None
+    while True:
+        if pos >= end:
+            raise StrictCborError("unterminated indefinite string")
+        if data[pos] == _BREAK:
+            return pos + 1, None
+        m, ai, n, pos = _head(data, pos, end)
+        if m != major or n < 0:
+            raise StrictCborError("bad chunk in an indefinite-length string")
+        pos += n
+        if pos > end:
+            raise StrictCborError("truncated string")
+
+
+def _key(data: bytes, pos: int, end: int) -> tuple[object, int]:
+    """Read a map key at pos: an integer or a text string; return (a comparable identity, next pos)."""
+    if pos >= end:
+        raise StrictCborError("truncated")
+    ib = data[pos]
+    if ib < 0x18:
+        return ib, pos + 1
+    if 0x60 <= ib < 0x78:
+        stop = pos + 1 + (ib - 0x60)
+        if stop > end:
+            raise StrictCborError("truncated string")
+        try:
+            return data[pos + 1:stop].decode("utf-8"), stop
+        except UnicodeDecodeError:
+            raise StrictCborError("a text map key is not UTF-8") from None
+    major, ai, arg, nxt = _head(data, pos, end)
+    if major == 0:
+        return arg, nxt
+    if major == 1:
+        return -1 - arg, nxt
+    if major == 3:
+        stop, _ = _string_end(data, 3, arg, nxt, end)
+        if arg >= 0:
+            raw = data[nxt:stop]
+        else:                                    # indefinite text key: the concatenated chunks
+            parts, p = [], nxt
+            while data[p] != _BREAK:
+                _, _, n, p = _head(data, p, end)
+                parts.append(data[p:p + n])
+                p += n
+            raw = b"".join(parts)
+        try:
+            return raw.decode("utf-8"), stop
+        except UnicodeDecodeError:
+            raise StrictCborError("a text map key is not UTF-8") from None
+    raise StrictCborError("a map key is not an integer or a text string")
+
+
+def check(data: bytes) -> None:
+    """Raise StrictCborError unless `data` is exactly one strict CBOR item."""
+    end = len(data)
+    pos = 0
+    # Open containers, innermost last: [items left (-1: indefinite), keys seen (None: an array),
+    # expecting a key]. A map counts its values; its keys are read in the same step as their value.
+    stack: list[list] = []
+    while True:
+        if stack:
+            top = stack[-1]
+            left = top[0]
+            if left == 0:                                    # a definite container is complete
+                stack.pop()
+                if not stack:
+                    break
+                continue
+            if left < 0 and pos < end and data[pos] == _BREAK:
+                if top[1] is not None and not top[2]:
+                    raise StrictCborError("indefinite map ends after a key without its value")
+                pos += 1
+                stack.pop()
+                if not stack:
+                    break
+                continue
+            if top[2]:
+                k, pos = _key(data, pos, end)
+                seen = top[1]
+                if k in seen:
+                    raise StrictCborError(f"map key {k!r:.40} appears twice")
+                seen.add(k)
+                top[2] = False
+                continue
+        if pos >= end:
+            raise StrictCborError("truncated")
+        ib = data[pos]
+        major, ai = ib >> 5, ib & 0x1F
+        if ai < 24:                                          # the common case, inline
+            arg = ai
+            pos += 1
+        else:
+            major, ai, arg, pos = _head(data, pos, end)
+        if major == 2 or major == 3:
+            if arg >= 0:
+                pos += arg
+                if pos > end:
+                    raise StrictCborError("truncated string")
+            else:
+                pos, _ = _string_end(data, major, arg, pos, end)
+        elif major == 4 or major == 5:
+            if arg != 0:
+                if len(stack) >= MAX_DEPTH:
+                    raise StrictCborError(f"nested deeper than {MAX_DEPTH}")
+                if arg > end - pos:
+                    raise StrictCborError("container longer than the data")
+                if stack:
+                    _consumed(stack[-1])        # the container is one item of its parent
+                stack.append([arg, set(), True] if major == 5 else [arg, None, False])
+                continue
+        elif major == 6:
+            continue                            # the tagged item follows; together they are one item
+        elif major == 7:
+            if ai == 31:
+                raise StrictCborError("break outside an indefinite-length item")
+            if ai == 24 and arg < 32:
+                raise StrictCborError("simple value in a two-byte form")
+        if not stack:
+            break
+        top = stack[-1]
+        if top[1] is not None:
+            top[2] = True
+        if top[0] > 0:
+            top[0] -= 1
+    if pos != end:
+        raise StrictCborError(f"{end - pos} bytes after the CBOR item")
+
+
+def _consumed(top: list) -> None:
+    """One item (a value, or a map's value) of the container `top` is complete."""
+    if top[1] is not None:
+        top[2] = True                   # next: a key
+    if top[0] > 0:
+        top[0] -= 1
