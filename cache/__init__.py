@@ -7,7 +7,8 @@
         store.replay.seen(cti, now)                 # ReplayCache   (cache.replay)
         store.outbox.append(event)                  # Outbox        (cache.outbox)
         store.identity.load_identity()              # IdentityStore (cache.identity)
-        store.state.get_state("last_sync_at")       # StateStore    (cache.identity)
+        store.sync_state.load()                     # SyncStateStore (cache.sync_state): a SyncState
+        store.state.get_state("key")                # StateStore    (cache.identity): untyped, ad hoc
 
 Everything lives in `<home>/terminal.db` (WAL, synchronous=FULL, 0600; see cache.db).
 cache/ imports nothing else of this project and no Qt.
@@ -37,13 +38,14 @@ from .identity import Identity, IdentityStore, StateStore
 from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
+from .sync_state import SyncState, SyncStateStore
 from .trust_store import TrustListMeta, TrustStore
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "Store", "Identity", "TrustListMeta", "RevocationLookup", "revocation_key",
+    "Store", "Identity", "SyncState", "TrustListMeta", "RevocationLookup", "revocation_key",
     "StoreError", "SchemaTooNew", "RollbackRefused", "DeltaMismatch", "BadEntry", "BadTrustList",
     "EventRejected", "DuplicateEvent", "ChainBroken",
 ]
@@ -65,6 +67,7 @@ class Store:
         self.revocations = RevocationStore(conn)
         self.replay = ReplayCache(conn)
         self.outbox = Outbox(conn)
+        self.sync_state = SyncStateStore(conn)
 
     # sqlite-utils is imported on first use only: it costs ~180 ms, which a process that
     # only scans and appends (or the crash test's writer) need not pay.

@@ -13,9 +13,9 @@
 The token and the venue secret are secrets: the database file is 0600 (see cache.db) and
 `repr(Identity)` leaves them out, so they do not end up in logs.
 
-State keys in use (by convention; any str works): `last_sync_at`, `last_sync_error`,
-`clock_skew_s` (server Date minus local clock at the last sync), `trust_etag`.
-Values are anything `json.dumps` accepts.
+The state table is untyped key-value storage (values: anything `json.dumps` accepts). The
+sync bookkeeping in it is read and written only through `cache.sync_state` (`Store.sync_state`,
+a typed `SyncState`), so no other module shares key names by convention.
 
 Raises: `ValueError` for a wrong field type (nothing stored), `TypeError` for a state
 value that is not JSON-serialisable. Threads: use from the thread that opened the Store.

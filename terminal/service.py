@@ -10,6 +10,9 @@ Threads: every public method takes an internal lock, so a scan worker thread and
 thread may share one service. The SQLite connection is opened with check_same_thread=False
 and only ever used under that lock. Sync runs elsewhere (terminal.sync) with its own
 connection; call reload_trust() after it wrote new trust data.
+
+The store is anything with the shape of terminal.ports.StorePort (cache.Store); the last sync
+round's outcome is read from it as a typed cache.SyncState (`store.sync_state.load()`).
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from vocab import reasons as R
@@ -34,6 +37,9 @@ from .policy import DEFAULT_POLICY, VenuePolicy
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
 from .verify import TrustSnapshot, verify
+
+if TYPE_CHECKING:
+    from .ports import StorePort
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +148,7 @@ def open_service(*, home: str | Path | None = None, use_home: bool = True, root_
 
 class TerminalService:
     def __init__(self, *, snapshot: TrustSnapshot, policy: VenuePolicy = DEFAULT_POLICY, mode: str = "gate",
-                 store: Any = None, clock: Callable[[], float] = time.time,
+                 store: StorePort | None = None, clock: Callable[[], float] = time.time,
                  clock_skew_bound: float | None = None, home: Path | None = None,
                  root_key: Any = None, dcc: Any = None):
         if mode not in MODES:
@@ -226,6 +232,14 @@ class TerminalService:
         with self._lock:
             self._policy = _policy(policy)
 
+    @property
+    def home(self) -> Path | None:
+        """The terminal home whose database this service uses (None: not store-backed). A sync
+        round for this terminal (terminal.sync.Syncer) opens its own connection there."""
+        if self._store is not None:
+            return Path(self._store.home)
+        return self._home
+
     # ------------------------------------------------------------------ platform address
     def platform_url(self) -> str | None:
         """The enrolled identity's platform URL as stored, or None for a terminal that is not enrolled."""
@@ -258,8 +272,8 @@ class TerminalService:
     def _clock_suspect(self) -> bool:
         if self._store is None:
             return False
-        skew = self._store.state.get_state("clock_skew_s")
-        return skew is not None and abs(float(skew)) > self.clock_skew_bound()
+        skew = self._store.sync_state.load().clock_skew_s
+        return skew is not None and abs(skew) > self.clock_skew_bound()
 
     def clock_skew_bound(self) -> float:
         """Seconds the platform's clock may differ from ours: the constructor's value, else the
@@ -267,9 +281,9 @@ class TerminalService:
         if self._skew_bound is not None:
             return self._skew_bound
         if self._store is not None:
-            held = self._store.state.get_state("clock_skew_bound_s")
+            held = self._store.sync_state.skew_bound()
             if held is not None:
-                return float(held)
+                return held
         return DEFAULT_CLOCK_SKEW_BOUND
 
     def scan(self, text: str, source: str = "camera") -> Verdict:
@@ -369,11 +383,8 @@ class TerminalService:
                 rmeta = st.revocations.meta()
                 if rmeta is not None:
                     rseq, rcount = rmeta.seq, st.revocations.count()
-                last_sync = st.state.get_state("last_sync")
-                last_err = st.state.get_state("last_sync_error")
-                skew = st.state.get_state("clock_skew_s")
-                ok = st.state.get_state("last_sync_ok")
-                online = None if ok is None else bool(int(ok))
+                sync = st.sync_state.load()
+                last_sync, last_err, skew, online = sync.last_sync_at, sync.last_error, sync.clock_skew_s, sync.last_ok
             elif isinstance(self._snapshot.revocations, RevocationList):
                 rseq, rcount = self._snapshot.revocations.seq, len(self._snapshot.revocations.entries)
             return Status(
@@ -382,8 +393,8 @@ class TerminalService:
                 trust_seq=tl.seq if tl else None, trust_iat=tl.iat if tl else None, trust_next=tl.next if tl else None,
                 trust_stale=self._snapshot.stale(int(now)), trust_age_s=(now - tl.iat) if tl else None,
                 revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
-                last_sync=float(last_sync) if last_sync is not None else None, last_sync_error=last_err or None,
-                online=online, clock_skew_s=float(skew) if skew is not None else None,
+                last_sync=last_sync, last_sync_error=last_err or None,
+                online=online, clock_skew_s=skew,
                 clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
 
     def close(self) -> None:

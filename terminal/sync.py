@@ -1,23 +1,23 @@
-"""Platform sync (spec section 6): fetch the trust list and revocations, upload the scan log.
+"""Platform sync (spec section 6), the round's logic: what to fetch, what to accept and store,
+what to upload, how to treat rejections. The platform is a terminal.ports.Remote: over HTTP
+terminal.transport.HttpRemote (the default), in tests an in-memory fake.
 
     from terminal.sync import Syncer
     with Syncer(home) as syncer:                 # or Syncer(store) to share an open cache.Store
         report = syncer.run_once()               # trust list, revocations, upload; never raises
         print(report.ok, report.error)
     # or, in a background thread:  syncer.run_forever(interval=60, stop_event=threading.Event())
+    Syncer(store, remote=FakeRemote(...))        # any ports.Remote
 
 The three steps can be called alone and then raise (`sync_trust`, `sync_revocations`,
-`upload_events`); `run_once` catches, records the outcome in the store's state table and
-returns a `SyncReport`. State keys (read by TerminalService.status()):
-
-    last_sync        unix float, when the last run_once finished (success or not)
-    last_sync_ok     "1" / "0"
-    last_sync_error  one line saying what went wrong, or null
-    last_sync_ok_at  unix float of the last fully successful run
-    clock_skew_s     float: the server's Date header minus our clock at the answer
+`upload_events`); `run_once` catches, saves the outcome as a typed `cache.SyncState`
+(`store.sync_state.save`: when, ok, error, last good round, clock skew, held seqs, last
+upload), which TerminalService.status() reads back with `store.sync_state.load()`, and
+returns a `SyncReport`.
 
 Errors are grouped by what the caller can do about them; each keeps its cause
-(`raise SyncTimeout(...) from exc`):
+(`raise SyncTimeout(...) from exc`). They are defined in terminal.ports (the Remote raises
+the first, third, fifth and sixth) and re-exported here:
 
     SyncError            base class
       SyncNetworkError   platform unreachable, connection cut, 5xx after the retries: try later
@@ -28,11 +28,10 @@ Errors are grouped by what the caller can do about them; each keeps its cause
       SyncProtocolError  an answer the spec does not allow (other 4xx, bad JSON): report it
       SyncConfigError    the terminal is not enrolled or its identity is unusable
 
-Network errors, timeouts, 429 and 5xx are retried with exponential backoff and jitter,
-bounded both by `retries` and by `max_retry_time` seconds per request; `sleep` is
-injectable so tests do not wait. Every request has a (connect, read) timeout. TLS
-verification is always on; `identity.ca_bundle` names a CA bundle for pilot platforms
-with a private CA.
+Retries with backoff, timeouts and TLS belong to the transport (terminal.transport); the
+Syncer passes its `timeout`, `retries`, `backoff`, `max_backoff`, `max_retry_time`, `sleep`
+and `rng` on to the HttpRemote it makes. A round stops at the first network, auth or config
+error (the platform is unreachable or refuses us); a refused list does not stop the others.
 
 Uploads are safe to repeat: the platform is idempotent per event id, so a batch whose
 answer never arrived is simply sent again and comes back as `duplicates`, and both
@@ -50,66 +49,31 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import parsedate_to_datetime
-from pathlib import Path
-from typing import Any
-from urllib.parse import urljoin
+from typing import TYPE_CHECKING, Any
 
-import requests
-
+from .ports import (Remote, Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError,
+                    SyncProtocolError, SyncRefused, SyncTimeout, UploadAnswer)
+from .transport import (DEFAULT_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_TIME, DEFAULT_RETRIES,
+                        DEFAULT_TIMEOUT, one_line as _one_line)
 from .trust import (RevocationDelta, RevocationList, TrustDataError, load_root_key, parse_revocations,
                     parse_trust_list, verify_signed)
 
+if TYPE_CHECKING:
+    import requests
+
+    from .ports import StorePort
+
 log = logging.getLogger(__name__)
 
+__all__ = ["Syncer", "SyncReport", "UploadResult", "sync_home", "SyncError", "SyncNetworkError", "SyncTimeout",
+           "SyncAuthError", "SyncRefused", "SyncProtocolError", "SyncConfigError", "Remote", "Signed",
+           "UploadAnswer"]
+
 COSE_TYPE = "application/cose"
-DEFAULT_TIMEOUT = (3.05, 10.0)          # (connect, read) seconds for every request
-DEFAULT_RETRIES = 4                     # retries after the first attempt
-DEFAULT_BACKOFF = 0.5                   # first retry delay (s), doubled each time
-DEFAULT_MAX_BACKOFF = 8.0               # one delay is at most this (s)
-DEFAULT_MAX_RETRY_TIME = 30.0           # no new attempt starts later than this after the first (s)
 DEFAULT_BATCH = 500
 DEFAULT_RETAIN_DAYS = 30.0
-USER_AGENT = "venue-terminal-sync/1"
-
-# State keys shared with terminal.service (status()); change both sides together.
-K_LAST_SYNC = "last_sync"
-K_LAST_OK = "last_sync_ok"
-K_LAST_ERROR = "last_sync_error"
-K_LAST_OK_AT = "last_sync_ok_at"
-K_SKEW = "clock_skew_s"
-
-
-# ----------------------------------------------------------------------------- errors
-
-class SyncError(Exception):
-    """Base class of every sync failure."""
-
-
-class SyncNetworkError(SyncError):
-    """The platform could not be reached or answered 5xx, after the retries. Try later."""
-
-
-class SyncTimeout(SyncNetworkError):
-    """No answer within the timeout, after the retries. Try later."""
-
-
-class SyncAuthError(SyncError):
-    """401/403: the platform no longer accepts this terminal's token. Re-enrol."""
-
-
-class SyncRefused(SyncError):
-    """Trust data that must not be used; nothing was saved and the last good data stays."""
-
-
-class SyncProtocolError(SyncError):
-    """An answer outside the spec (unexpected status, malformed JSON)."""
-
-
-class SyncConfigError(SyncError):
-    """The terminal is not enrolled, or its stored identity is unusable."""
 
 
 # ----------------------------------------------------------------------------- report
@@ -154,20 +118,12 @@ class UploadResult:
     pruned: int
 
 
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
 def _kind(exc: SyncError) -> str:
     for cls, name in ((SyncTimeout, "timeout"), (SyncNetworkError, "network"), (SyncAuthError, "auth"),
                       (SyncRefused, "refused"), (SyncProtocolError, "protocol"), (SyncConfigError, "config")):
         if isinstance(exc, cls):
             return name
     return "error"
-
-
-def _content_type(resp: requests.Response) -> str:
-    return resp.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
 
 
 # ----------------------------------------------------------------------------- syncer
@@ -179,28 +135,35 @@ class Syncer:
         report = syncer.run_once()
         syncer.close()
 
-    `store_or_home`: an open cache.Store (not closed by the Syncer) or a home directory
-    (a Store is opened here and closed by close()). `session`: a requests.Session to use
-    (tests, proxies); by default one is made with TLS verification on (`identity.ca_bundle`
-    if set). `clock` gives Unix seconds, `sleep` waits between retries, `rng` gives jitter
-    in [0, 1): all injectable for tests. `retain_days`: after a successful upload, delete
+    `store_or_home`: an open cache.Store (or any ports.StorePort; not closed by the Syncer)
+    or a home directory (a Store is opened here and closed by close()). `remote`: the
+    platform (a ports.Remote; not closed by close()); by default a
+    terminal.transport.HttpRemote over `session` (a requests.Session, for tests and
+    proxies) with `timeout`, `retries`, `backoff`, `max_backoff`, `max_retry_time`, `sleep`
+    and `rng`. `clock` gives Unix seconds. `retain_days`: after a successful upload, delete
     uploaded events older than this (None: keep everything).
 
     Raises SyncConfigError if the home is not enrolled or the pinned root key is unusable.
     """
 
     def __init__(self, store_or_home: Any, session: requests.Session | None = None, *,
+                 remote: Remote | None = None,
                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES,
                  backoff: float = DEFAULT_BACKOFF, max_backoff: float = DEFAULT_MAX_BACKOFF,
                  max_retry_time: float = DEFAULT_MAX_RETRY_TIME, batch_size: int = DEFAULT_BATCH,
                  retain_days: float | None = DEFAULT_RETAIN_DAYS, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random):
         from cache import Store
-        if isinstance(store_or_home, Store):
-            self.store, self._owns_store = store_or_home, False
-        else:
+        self._owns_store = self._owns_remote = False
+        self.store: StorePort
+        if isinstance(store_or_home, (str, os.PathLike)) or store_or_home is None:
             self.store = Store.open(store_or_home, check_same_thread=False)
             self._owns_store = True
+        else:
+            self.store = store_or_home
+        self.batch_size = batch_size
+        self.retain_days = retain_days
+        self.clock, self.rng = clock, rng
         try:
             ident = self.store.identity.load_identity()
             if ident is None:
@@ -209,34 +172,23 @@ class Syncer:
                 self.root_key = load_root_key(ident.root_key_pem)
             except TrustDataError as exc:
                 raise SyncConfigError(f"enrolment root key: {exc}") from exc
+            if remote is None:
+                from .transport import HttpRemote
+                remote = HttpRemote(session, timeout=timeout, retries=retries, backoff=backoff,
+                                    max_backoff=max_backoff, max_retry_time=max_retry_time, clock=clock,
+                                    sleep=sleep, rng=rng)
+                self._owns_remote = True
+            self.remote: Remote = remote
+            self.remote.configure(ident)
+            self.identity = ident
         except BaseException:
             self.close()
             raise
-        self.timeout = timeout
-        self.retries = max(0, int(retries))
-        self.backoff, self.max_backoff, self.max_retry_time = backoff, max_backoff, max_retry_time
-        self.batch_size = batch_size
-        self.retain_days = retain_days
-        self.clock, self.sleep, self.rng = clock, sleep, rng
-        self._owns_session = session is None
-        self.session = session or requests.Session()
-        self.last_skew: float | None = None
-        try:
-            self._use_identity(ident)
-        except SyncConfigError:
-            self.close()
-            raise
 
-    def _use_identity(self, ident: Any) -> None:
-        if ident.ca_bundle and not Path(ident.ca_bundle).is_file():
-            raise SyncConfigError(f"CA bundle {ident.ca_bundle} does not exist")
-        self.identity = ident
-        self.base_url = ident.platform_url.rstrip("/") + "/"
-        # never turned off: a pilot platform with a private CA uses a CA bundle instead.
-        # Passed on every request too: requests lets REQUESTS_CA_BUNDLE override session.verify.
-        self.verify: bool | str = ident.ca_bundle or True
-        self.session.verify = self.verify
-        self.session.headers.update({"Authorization": f"Bearer {ident.token}", "User-Agent": USER_AGENT})
+    @property
+    def last_skew(self) -> float | None:
+        """The platform's clock minus ours, as last measured by the remote (None: not this round)."""
+        return self.remote.clock_skew_s
 
     def reload_identity(self) -> None:
         """Pick up a re-enrolment (new token, URL, root key) made by another process."""
@@ -248,13 +200,15 @@ class Syncer:
                 root = load_root_key(ident.root_key_pem)
             except TrustDataError as exc:
                 raise SyncConfigError(f"enrolment root key: {exc}") from exc
-            self._use_identity(ident)
+            self.remote.configure(ident)
+            self.identity = ident
             self.root_key = root
 
     # ------------------------------------------------------------------ lifecycle
     def close(self) -> None:
-        if getattr(self, "_owns_session", False):
-            self.session.close()
+        if getattr(self, "_owns_remote", False):
+            self.remote.close()
+            self._owns_remote = False
         if getattr(self, "_owns_store", False):
             self.store.close()
             self._owns_store = False
@@ -265,78 +219,16 @@ class Syncer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------------ HTTP with retries
-    def _delay(self, attempt: int, resp: requests.Response | None) -> float:
-        base = min(self.max_backoff, self.backoff * (2 ** attempt))
-        delay = base / 2 + self.rng() * base / 2           # "equal jitter": never 0, never in lockstep
-        if resp is not None and resp.headers.get("Retry-After", "").strip().isdigit():
-            delay = max(delay, min(float(resp.headers["Retry-After"]), self.max_backoff))
-        return delay
-
-    def _note_date(self, resp: requests.Response, sent_at: float) -> None:
-        date = resp.headers.get("Date")
-        if not date:
-            return
+    # ------------------------------------------------------------------ accepting signed data
+    def _signed_payload(self, got: Signed, what: str) -> bytes:
+        """The verified payload of a signed document, or SyncRefused (wrong type, bad signature)."""
+        if got.content_type != COSE_TYPE:
+            raise SyncRefused(f"{what} refused: content type {got.content_type or 'missing'!r}, "
+                              f"expected {COSE_TYPE}")
         try:
-            server = parsedate_to_datetime(date).timestamp()
-        except (TypeError, ValueError, IndexError, OverflowError):
-            log.warning("unparseable Date header from the platform: %r", date)
-            return
-        # Date has 1 s resolution and is truncated: +0.5 centres it; the midpoint of the
-        # exchange is the best guess of when the server read its clock.
-        local = (sent_at + self.clock()) / 2
-        self.last_skew = round(server + 0.5 - local, 3)
-
-    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kw: Any) -> requests.Response:
-        """One platform call with timeout, retries and backoff. Returns a response whose
-        status is in `ok`; raises SyncTimeout, SyncNetworkError, SyncAuthError or
-        SyncProtocolError (each from the underlying exception)."""
-        url = urljoin(self.base_url, path.lstrip("/"))
-        what = f"{method} {path.split('?', 1)[0]}"
-        started = time.monotonic()
-        slept = 0.0                      # with an injected sleep, real time does not pass
-        attempt = 0
-        while True:
-            resp: requests.Response | None = None
-            error: SyncError | None = None
-            sent_at = self.clock()
-            try:
-                resp = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
-                                            allow_redirects=False, **kw)
-                resp.content  # read the whole body inside the try: a cut body is a network error
-            except requests.exceptions.SSLError as exc:
-                # Not retried: a certificate problem does not fix itself in seconds.
-                raise SyncNetworkError(f"{what}: TLS verification failed: {_one_line(exc)}") from exc
-            except requests.Timeout as exc:
-                error = SyncTimeout(f"{what}: no answer within {self.timeout} s")
-                error.__cause__ = exc
-            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
-                    requests.exceptions.ContentDecodingError) as exc:
-                error = SyncNetworkError(f"{what}: {type(exc).__name__}: {_one_line(exc)}")
-                error.__cause__ = exc
-            except requests.RequestException as exc:     # invalid URL and the like: not retried
-                raise SyncConfigError(f"{what}: {_one_line(exc)}") from exc
-            if resp is not None:
-                self._note_date(resp, sent_at)
-                if resp.status_code in ok:
-                    return resp
-                if resp.status_code in (401, 403):
-                    raise SyncAuthError(f"unauthorised: re-enrol ({what} answered {resp.status_code})")
-                if resp.status_code == 429 or resp.status_code >= 500:
-                    error = SyncNetworkError(f"{what}: server answered {resp.status_code}")
-                else:
-                    body = resp.text[:200].strip().replace("\n", " ")
-                    raise SyncProtocolError(f"{what}: unexpected answer {resp.status_code} {body}".rstrip())
-            assert error is not None
-            delay = self._delay(attempt, resp)
-            spent = max(time.monotonic() - started, slept)
-            if attempt >= self.retries or spent + delay > self.max_retry_time:
-                log.warning("%s (giving up after %d attempts)", error, attempt + 1)
-                raise error
-            log.info("%s; retry %d in %.2f s", error, attempt + 1, delay)
-            self.sleep(delay)
-            slept += delay
-            attempt += 1
+            return verify_signed(got.body, self.root_key)
+        except TrustDataError as exc:
+            raise SyncRefused(f"{what} refused: {exc}") from exc
 
     # ------------------------------------------------------------------ trust list
     def sync_trust(self) -> tuple[str, int | None]:
@@ -346,18 +238,14 @@ class Syncer:
         for a wrong content type, a bad signature or structure, or a lower seq (rollback);
         the network errors of `request`."""
         held = self.store.trust.load_trust_list()
-        headers = {"If-None-Match": held[1].etag} if held and held[1].etag else {}
-        resp = self.request("GET", "/v1/trust-list", ok=(200, 304), headers=headers)
-        if resp.status_code == 304:
+        got = self.remote.fetch_trust_list(held[1].etag if held and held[1].etag else None)
+        if got is None:
             if held is None:
                 raise SyncProtocolError("GET /v1/trust-list: 304 Not Modified but no trust list is held")
             return "not_modified", held[1].seq
-        raw = resp.content
-        if _content_type(resp) != COSE_TYPE:
-            raise SyncRefused(f"trust list refused: content type {_content_type(resp) or 'missing'!r}, "
-                              f"expected {COSE_TYPE}")
+        raw = got.body
+        payload = self._signed_payload(got, "trust list")
         try:
-            payload = verify_signed(raw, self.root_key)
             parsed = parse_trust_list(payload)
         except TrustDataError as exc:
             raise SyncRefused(f"trust list refused: {exc}") from exc
@@ -375,7 +263,7 @@ class Syncer:
                 raise SyncRefused(f"trust list refused: different content under the held seq {parsed.seq}")
         from cache import RollbackRefused, StoreError
         try:
-            self.store.trust.save_trust_list(raw, payload, resp.headers.get("ETag"), received_at=int(self.clock()))
+            self.store.trust.save_trust_list(raw, payload, got.etag, received_at=int(self.clock()))
         except RollbackRefused as exc:       # another process saved a newer list meanwhile
             raise SyncRefused(f"trust list refused: {exc} (rollback)") from exc
         except StoreError as exc:
@@ -384,12 +272,9 @@ class Syncer:
 
     # ------------------------------------------------------------------ revocations
     def _fetch_revocations(self, since: int) -> RevocationList | RevocationDelta:
-        resp = self.request("GET", f"/v1/revocations?since={since}")
-        if _content_type(resp) != COSE_TYPE:
-            raise SyncRefused(f"revocation list refused: content type {_content_type(resp) or 'missing'!r}, "
-                              f"expected {COSE_TYPE}")
+        payload = self._signed_payload(self.remote.fetch_revocations(since), "revocation list")
         try:
-            return parse_revocations(verify_signed(resp.content, self.root_key))
+            return parse_revocations(payload)
         except TrustDataError as exc:
             raise SyncRefused(f"revocation list refused: {exc}") from exc
 
@@ -459,16 +344,8 @@ class Syncer:
             if not batch:
                 break
             ids = {ev["id"] for ev in batch}
-            resp = self.request("POST", "/v1/scan-events", json={"terminal": terminal, "events": batch})
-            try:
-                answer = resp.json()
-            except ValueError as exc:
-                raise SyncProtocolError("POST /v1/scan-events: answer is not JSON") from exc
-            if not isinstance(answer, Mapping):
-                raise SyncProtocolError("POST /v1/scan-events: answer is not a JSON object")
-            acc, dup = answer.get("accepted", []), answer.get("duplicates", [])
-            if not isinstance(acc, list) or not isinstance(dup, list):
-                raise SyncProtocolError("POST /v1/scan-events: 'accepted'/'duplicates' are not arrays")
+            answer = self.remote.upload_events(terminal, batch)
+            acc, dup = answer.accepted, answer.duplicates
             acked = ids.intersection(str(i) for i in acc) | ids.intersection(str(i) for i in dup)
             if acked:
                 outbox.mark_uploaded(acked, at=self.clock())
@@ -498,7 +375,7 @@ class Syncer:
         Never raises a SyncError: a refused list does not stop the other steps; a network
         or auth error stops the round (the platform is unreachable or refuses us)."""
         rep = SyncReport()
-        self.last_skew = None
+        self.remote.clock_skew_s = None
 
         def fail(step: str, exc: SyncError) -> None:
             msg = _one_line(exc)
@@ -542,14 +419,14 @@ class Syncer:
         rep.clock_skew_s = self.last_skew
         rep.ok = rep.error is None
         rep.finished_at = self.clock()
-        st = self.store.state
-        st.set_state(K_LAST_SYNC, rep.finished_at)
-        st.set_state(K_LAST_OK, "1" if rep.ok else "0")
-        st.set_state(K_LAST_ERROR, rep.error)
-        if rep.ok:
-            st.set_state(K_LAST_OK_AT, rep.finished_at)
-        if self.last_skew is not None:
-            st.set_state(K_SKEW, self.last_skew)
+        from cache import SyncState
+        prev = self.store.sync_state.load()
+        self.store.sync_state.save(SyncState(
+            last_sync_at=rep.finished_at, last_ok=rep.ok, last_error=rep.error, last_error_kind=rep.error_kind,
+            last_ok_at=rep.finished_at if rep.ok else prev.last_ok_at,
+            clock_skew_s=self.last_skew if self.last_skew is not None else prev.clock_skew_s,
+            trust_seq=rep.trust_seq, revocation_seq=rep.revocation_seq,
+            last_upload_at=rep.finished_at if rep.upload == "done" else prev.last_upload_at))
 
     def run_forever(self, interval: float, stop_event: threading.Event | None = None, *,
                     on_sync: Callable[[SyncReport], None] | None = None) -> SyncReport | None:

@@ -5,7 +5,8 @@ and runs the Qt event loop. Nothing else in ui/ creates long-lived objects on it
     main(AppOptions(mode="gate", source="video:demo.avi", home="/var/lib/venue"))
 
 Threads: `build`/`main` run on the GUI thread; they start the capture, verify and status
-QThreads and the sync thread pool (see ui/workers.py), and `Runtime.stop` (from closeEvent)
+QThreads (see ui/workers.py) and the sync controller (ui/syncing.py: each round's SyncReport
+arrives as its syncFinished signal and goes to the window), and `Runtime.stop` (from closeEvent)
 stops them with a flag, then quit() and wait().
 """
 from __future__ import annotations
@@ -82,35 +83,6 @@ def make_service(opts: AppOptions, mode: str, policy: str | None):
                         allow_unenrolled=True)
 
 
-def make_sync_once(service, home) -> Callable[[], Any] | None:
-    """One sync round for an enrolled terminal (terminal.sync), or None when there is nothing to sync."""
-    if service.status().enrolled is False:
-        return None
-    try:
-        from terminal.sync import Syncer
-    except ImportError:   # pragma: no cover - sync client not installed
-        return None
-    holder: dict[str, Any] = {}
-
-    def once():
-        # Created lazily on the pool thread; a Syncer is used from one thread at a time.
-        if "s" not in holder:
-            holder["s"] = Syncer(service_home(service, home), timeout=(2.0, 5.0), retries=1, max_retry_time=5.0)
-        rep = holder["s"].run_once()
-        if rep.trust_changed:
-            service.reload_trust()
-        if not rep.ok:
-            raise ConnectionError(rep.error or "sync failed")
-        return f"uploaded {rep.uploaded}, pending {rep.pending}"
-
-    once.close = lambda: holder["s"].close() if "s" in holder else None   # type: ignore[attr-defined]
-    return once
-
-
-def service_home(service, home):
-    return getattr(service, "_home", None) or home
-
-
 class Runtime(QObject):
     """Owns the worker threads and applies settings; built by `build()`, GUI thread."""
 
@@ -122,7 +94,8 @@ class Runtime(QObject):
         from scanner.frames import open_source
         from scanner.wedge import WedgeDetector
         from .window import WedgeFilter
-        from .workers import StatusWorker, SyncController, VerifyWorker, start_thread
+        from .syncing import SyncController, make_sync_round
+        from .workers import StatusWorker, VerifyWorker, start_thread
 
         self.app, self.opts, self.settings, self.settings_path = app, opts, settings, settings_path
         self.service, self.window, self.language, self.sound = service, window, language, sound
@@ -148,9 +121,9 @@ class Runtime(QObject):
         self.status_thread = start_thread(self.status, "status", self.status.start)
 
         interval = opts.sync_interval_s if opts.sync_interval_s is not None else settings.sync_interval_s
-        self._sync_once = make_sync_once(service, opts.home) if opts.sync else None
-        self.sync = SyncController(self._sync_once, interval_s=interval, parent=self)
-        self.sync.synced.connect(self.status.refresh)
+        self.sync = SyncController(make_sync_round(service) if opts.sync else None, interval_s=interval, parent=self)
+        self.sync.syncFinished.connect(window.on_sync_report)      # banners and strip from the report
+        self.sync.syncFinished.connect(self.status.refresh)        # then the counts from the store
 
         self.wedge = WedgeFilter(window, WedgeDetector(), parent=self)
         self.wedge.scanned.connect(self.verify.verify)
@@ -248,9 +221,7 @@ class Runtime(QObject):
         for th in (self.status_thread, self.verify_thread):
             th.quit()
             th.wait(5000)
-        close = getattr(self._sync_once, "close", None)
-        if close:
-            close()
+        self.sync.close()
         self.language.close()
 
 

@@ -5,6 +5,7 @@ Threads: GUI thread only. Worker results arrive through queued signals connected
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -39,6 +40,7 @@ class MainWindow(QMainWindow):
         self.language = language
         self.sound = sound
         self.status = None
+        self.sync_report = None              # the last terminal.sync.SyncReport (on_sync_report)
         self.camera_state = "opening"
         self.local_counts = [0, 0]
         self.local_recent: list[dict] = []
@@ -155,6 +157,21 @@ class MainWindow(QMainWindow):
         self.status = st
         if st is not None and st.enrolled:
             self.view.set_counts(*counts)
+        self._show_status()
+
+    @Slot(object)
+    def on_sync_report(self, rep) -> None:
+        """A sync round finished (SyncController.syncFinished): the online state, the last sync,
+        its error, the clock skew and the backlog come from the report at once, before the next
+        status poll re-reads them from the store (where the round saved the same values)."""
+        self.sync_report = rep
+        st = self.status
+        if st is None or not st.enrolled:
+            return
+        self.status = dataclasses.replace(
+            st, online=rep.ok, last_sync=rep.finished_at if rep.finished_at is not None else st.last_sync,
+            last_sync_error=rep.error or None, events_pending=rep.pending,
+            clock_skew_s=rep.clock_skew_s if rep.clock_skew_s is not None else st.clock_skew_s)
         self._show_status()
 
     @Slot(object)

@@ -103,9 +103,8 @@ def run(args) -> int:
             store.revocations.clear()
         store.identity.save_identity(ident)
         if args.max_clock_skew is not None:
-            store.state.set_state("clock_skew_bound_s", args.max_clock_skew)
-        for key in ("last_sync", "last_sync_ok", "last_sync_error", "last_sync_ok_at", "clock_skew_s"):
-            store.state.delete_state(key)
+            store.sync_state.set_skew_bound(args.max_clock_skew)
+        store.sync_state.clear()          # the last sync's outcome was another enrolment's
         result = {"enrolled": True, "home": str(store.home), "terminal_id": ident.terminal_id,
                   "venue": ident.venue_id, "platform": ident.platform_url}
         code = 0

@@ -44,7 +44,7 @@ def run(args) -> int:
         enrolled = store.identity.load_identity() is not None
         chain = store.outbox.verify_chain() if args.check_chain else None
         checkpoint = store.outbox.checkpoint()
-        ok_at = store.state.get_state("last_sync_ok_at")
+        ok_at = store.sync_state.load().last_ok_at
     if not enrolled:
         if args.json:
             print(json.dumps({"enrolled": False}))

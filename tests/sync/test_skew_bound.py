@@ -1,6 +1,7 @@
 """The clock-skew bound is the terminal's setting: `enroll --max-clock-skew`, kept on re-enrolment."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from cache import Store
@@ -18,7 +19,7 @@ def _enroll(home: Path, *extra: str) -> int:
 
 def _warnings_with_skew(home: Path, skew: float) -> tuple[str, ...]:
     with Store.open(home) as st:
-        st.state.set_state("clock_skew_s", skew)
+        st.sync_state.save(dataclasses.replace(st.sync_state.load(), clock_skew_s=skew))
     with TerminalService.from_home(home) as svc:
         v = svc.scan("not a code")
         assert v.reason == R.UNKNOWN_FORMAT, v          # verified, not an internal error
