@@ -16,8 +16,8 @@ from terminal.verdict import Verdict
 
 from . import texts as T
 from .dialogs import PinDialog, SettingsDialog
-from .qt import (QApplication, QEvent, QLineEdit, QMainWindow, QObject, QPushButton,
-                 QStackedWidget, QTextEdit, Qt, QVBoxLayout, QWidget, Signal, Slot)
+from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObject, QPushButton,
+                 QStackedWidget, QTextEdit, QTimer, Qt, QVBoxLayout, QWidget, Signal, Slot)
 from .settings import Settings
 from .views import CounterView, GateView, KioskView
 from .widgets import Banner, StatusStrip, font
@@ -281,20 +281,37 @@ def _is_today(ts) -> bool:
 
 class WedgeFilter(QObject):
     """Keyboard-wedge scanners type the code and press Enter. Installed on the QApplication, this
-    filter sees every key once (at the widget that has focus, or the window when none has), feeds
-    the pure burst detector with the event's own timestamp, and emits whole scans.
-    Typing into text fields (settings, PIN) is left alone."""
+    filter sees every key once (at the widget that has focus, or the window when none has) and
+    feeds the pure burst detector (scanner.wedge) with the event's own timestamp.
+
+    A scan must never press the focused control: codes contain spaces, and Space or Enter on a
+    button clicks it (the PIN dialog opened at the gate, the kiosk's language toggled on every
+    space). So every text key (and Enter) aimed at a control that is not a text field is held
+    back. If it ends a burst as a scan, the held keys are dropped and the scan is emitted. If the
+    keys stop before that (for `hold_ms`, longer than the scanner's gap between keys), they were a
+    person's and are delivered to the same control, press and release, a few tens of milliseconds
+    late: the kiosk stays fully usable by keyboard. Typing into text fields (settings, PIN) is
+    left alone."""
 
     scanned = Signal(str, float, str)
 
-    def __init__(self, window: QMainWindow, detector, parent: QObject | None = None):
+    def __init__(self, window: QMainWindow, detector, parent: QObject | None = None, *, hold_ms: int | None = None):
         super().__init__(parent)
         self._window = window
         self._detector = detector
         self.keys_seen = 0
+        self._held: list[tuple[QWidget, int, Qt.KeyboardModifier, str]] = []
+        self._held_keys: set[int] = set()
+        self._replaying = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(hold_ms if hold_ms is not None
+                                else int(max(detector.max_gap_ms, detector.first_gap_ms)) + 20)
+        self._timer.timeout.connect(self._release_held)
 
     def eventFilter(self, obj, ev) -> bool:
-        if ev.type() != QEvent.Type.KeyPress:
+        et = ev.type()
+        if et not in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) or self._replaying:
             return False
         if not isinstance(obj, QWidget):
             return False                              # the QWindow copy of the same key
@@ -303,14 +320,45 @@ class WedgeFilter(QObject):
             return False                              # propagation to parents: already counted
         if obj.window() is not self._window or isinstance(obj, (QLineEdit, QTextEdit)):
             return False
-        self.keys_seen += 1
         key = ev.key()
-        ts = float(ev.timestamp()) if ev.timestamp() else time.monotonic() * 1000
-        token = "\n" if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) else ev.text()
+        enter = key in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        token = "\n" if enter else ev.text()
+        if et == QEvent.Type.KeyRelease:
+            # the release of a key we hold back is held too (delivered with its press, or dropped)
+            return key in self._held_keys or (len(token) == 1 and token.isprintable() and bool(self._held))
         if not token:
             return False
+        self.keys_seen += 1
+        ts = float(ev.timestamp()) if ev.timestamp() else time.monotonic() * 1000
         code = self._detector.feed(token, ts)
         if code:
+            self._timer.stop()
+            self._held.clear()
+            self._held_keys.clear()
             self.scanned.emit(code, time.perf_counter(), "wedge")
             return True
-        return False
+        if not (enter or (len(token) == 1 and token.isprintable())):
+            self._release_held()                      # Tab, arrows, Escape...: a person; deliver in order
+            return False
+        self._held.append((obj, key, ev.modifiers(), ev.text()))
+        self._held_keys.add(key)
+        self._timer.start()
+        return True
+
+    def _release_held(self) -> None:
+        """The held keys were not a scan: deliver them, in order, to the control they were aimed at."""
+        self._timer.stop()
+        held, self._held = self._held, []
+        self._held_keys.clear()
+        if len(held) >= self._detector.min_length:
+            log.info("dropped %d fast keys that did not end as a scan (a scanner without Enter?)", len(held))
+            return
+        self._replaying = True
+        try:
+            for target, key, mods, text in held:
+                if target is None or not target.isVisible():
+                    continue
+                for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                    QApplication.sendEvent(target, QKeyEvent(kind, key, mods, text))
+        finally:
+            self._replaying = False
