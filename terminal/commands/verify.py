@@ -103,7 +103,7 @@ def make_service(args, clock):
     from ..service import TerminalService
     dcc = None
     if args.dcc_cert or args.dcc_trust:
-        from ..dcc import load_dcc_trust
+        from ..trust_files import load_dcc_trust
         dcc = load_dcc_trust(args.dcc_cert, args.dcc_trust)
     if getattr(args, "home", None) and not args.trust_list:
         return TerminalService.from_home(args.home, mode=args.mode, policy=args.policy, dcc=dcc, clock=clock)
