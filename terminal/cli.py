@@ -1,5 +1,7 @@
 """`venue-terminal`: the command line. Each subcommand lives in terminal/commands/<name>.py
 and exposes `register(subparsers)`, which adds its parser and sets `func(args) -> int`.
+What the subcommands share with this module (UsageError, the top-level parser, the error
+handling) is in terminal/commands/_common.py, so no subcommand imports this module.
 
 Exit codes: 0 all valid / success, 1 some code not valid / operation failed, 2 usage or
 configuration error (one line on stderr, no traceback).
@@ -10,17 +12,15 @@ import argparse
 import importlib
 import sys
 
+from .commands._common import UsageError, make_parser, run_command
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
+
 COMMANDS = ("verify", "decode", "enroll", "sync", "status", "gui", "demo")
 
 
-class UsageError(Exception):
-    """A usage or configuration problem: printed as one line, exit code 2."""
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="venue-terminal", description="Venue Terminal: offline QR verification")
-    parser.add_argument("--home", metavar="DIR", help="terminal home (database, identity); default: platformdirs data dir")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser, sub = make_parser()
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"terminal.commands.{name}")
@@ -32,32 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_errors() -> tuple[type[BaseException], ...]:
-    from .config import ConfigError
-    from .policy import PolicyError
-    return (ConfigError, PolicyError)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"venue-terminal: {exc}", file=sys.stderr)
-        return 2
-    except _config_errors() as exc:
-        print(f"venue-terminal: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_command(args)
 
 
 if __name__ == "__main__":
-    # Run as `python -m terminal.cli`: dispatch through the imported module, so the
-    # subcommands' `from ..cli import UsageError` names the class this handler catches.
-    from terminal.cli import main as _main
-    sys.exit(_main())
+    sys.exit(main())

@@ -19,7 +19,7 @@ import time
 import uuid
 from pathlib import Path
 
-from ..cli import UsageError
+from ._common import UsageError
 
 # The scan log only takes ASCII identifiers for terminal and venue (cache.outbox rule).
 IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/@+=-]{0,127}")

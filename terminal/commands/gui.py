@@ -11,7 +11,7 @@ Exit: 0 closed normally, 2 usage/config error.
 """
 from __future__ import annotations
 
-from ..cli import UsageError
+from ._common import UsageError
 
 MODES = ("gate", "kiosk", "counter")
 

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import reasons as R
-from ..cli import UsageError
+from ._common import UsageError
 from ..config import ConfigError
 from ..verdict import Verdict
 
