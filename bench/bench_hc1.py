@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from terminal import codec, cose, dcc  # noqa: E402
+from terminal import codec, cose, hc1  # noqa: E402
 from terminal.config import load_snapshot  # noqa: E402
 from terminal.policy import VenuePolicy  # noqa: E402
 from terminal.trust import RevocationList  # noqa: E402
@@ -121,7 +121,7 @@ def spec_rows() -> list[tuple[str, TrustSnapshot, list, list]]:
 
 def dgc_rows() -> list[tuple[str, TrustSnapshot, list, list]]:
     cases, _ = load_cases()
-    trust = dcc.DccTrust(dcc.parse_dsc(c.certificate) for c in cases if c.certificate)
+    trust = hc1.DccTrust(hc1.parse_dsc(c.certificate) for c in cases if c.certificate)
     snap = TrustSnapshot(trust_list=None, revocations=RevocationList(0, 0, 2**63), dcc=trust)
     policy = VenuePolicy(skew_seconds=0)
     groups: dict[str, tuple[list, list]] = defaultdict(lambda: ([], []))
@@ -160,14 +160,14 @@ def dsc_table(calls: int) -> None:
         return
     print(f"\nDSC loading, {len(ders)} distinct dgc certificates, µs per certificate:")
     print(f"{'reader':<34} {'p50µs':>7} {'p99µs':>7} {'per 1,000 DSCs':>15}")
-    for label, fn in (("strict (cryptography.x509)", lambda d: dcc._parse_strict(d, "", dcc.dsc_kid(d))),
-                      ("tolerant DER reader", lambda d: dcc._parse_tolerant(d, "", dcc.dsc_kid(d))),
-                      ("parse_dsc (strict, else tolerant)", dcc.parse_dsc),
+    for label, fn in (("strict (cryptography.x509)", lambda d: hc1.der.parse_strict(d, "", hc1.dsc_kid(d))),
+                      ("tolerant DER reader", lambda d: hc1.der.parse_tolerant(d, "", hc1.dsc_kid(d))),
+                      ("parse_dsc (strict, else tolerant)", hc1.parse_dsc),
                       ("parse_dsc on a refused DSC", None)):
         items = ders
         if fn is None:
             items = [K.with_negative_serial(K.make_dsc(K.key("ec", 9)))]
-            fn = dcc.parse_dsc
+            fn = hc1.parse_dsc
         m = timed(fn, items, max(200, calls // 10))
         print(f"{label:<34} {m['p50']:>7.1f} {m['p99']:>7.1f} {m['mean'] * 1000 / 1e6:>13.2f} s")
 

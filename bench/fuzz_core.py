@@ -97,13 +97,13 @@ class Target:
         ]
         self.holder = new_key("EdDSA", w.rng)
         try:                                  # HC1 with a DCC trust list, when the DCC kit is there
-            from terminal import dcc
+            from terminal import hc1
             from tests.dcc import hc1kit as K
             dsc_key = new_key("EdDSA", w.rng)  # Ed25519: the DSC and its codes are the same bytes every run
             der = K.make_dsc(dsc_key, eku=())
             for member, compress in (("v", True), ("t", False)):
                 hc1 = sign1(cbor2.dumps(K.claims(member, iat=w.now - 3600, exp=w.now + 86400)), dsc_key,
-                            kid=dcc.dsc_kid(der))
+                            kid=hc1.dsc_kid(der))
                 pool.append(codec.encode_text("HC1", hc1, compress=compress))
             snap = dataclasses.replace(snap, dcc=K.trust_of(der))
         except ImportError:

@@ -1,5 +1,7 @@
 """`venue-terminal`: the command line. Each subcommand lives in terminal/commands/<name>.py
 and exposes `register(subparsers)`, which adds its parser and sets `func(args) -> int`.
+What the subcommands share with this module (UsageError, the top-level parser, the error
+handling) is in terminal/commands/_common.py, so no subcommand imports this module.
 
 Exit codes: 0 all valid / success, 1 some code not valid / operation failed, 2 usage or
 configuration error (one line on stderr, no traceback).
@@ -8,29 +10,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
-from .commands.safe import safe
+from .commands._common import UsageError, make_parser, run_command
+
+__all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
 COMMANDS = ("verify", "decode", "enroll", "sync", "status", "gui", "demo")
 
 
-class UsageError(Exception):
-    """A usage or configuration problem: printed as one line, exit code 2."""
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse with usage errors as one line (the usage text is one `--help` away)."""
-
-    def error(self, message: str):
-        self.exit(2, f"{self.prog}: {safe(message, 300)} (see {self.prog} --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="venue-terminal", description="Venue Terminal: offline QR verification")
-    parser.add_argument("--home", metavar="DIR", help="terminal home (database, identity); default: platformdirs data dir")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser, sub = make_parser()
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"terminal.commands.{name}")
@@ -42,40 +32,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_errors() -> tuple[type[BaseException], ...]:
-    from .config import ConfigError
-    from .policy import PolicyError
-    return (ConfigError, PolicyError)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
-        return 2
-    except _config_errors() as exc:
-        print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 1                              # e.g. `venue-terminal verify ... | head`
-    except (MemoryError, RecursionError, OSError, ValueError, OverflowError, UnicodeError) as exc:
-        # The last line of defence for input nobody foresaw: one line, never a traceback.
-        if os.environ.get("VENUE_TERMINAL_DEBUG"):
-            raise
-        print(f"venue-terminal: {type(exc).__name__}: {safe(exc, 300)}", file=sys.stderr)
-        return 2
+    return run_command(args)
 
 
 if __name__ == "__main__":
-    # Run as `python -m terminal.cli`: dispatch through the imported module, so the
-    # subcommands' `from ..cli import UsageError` names the class this handler catches.
-    from terminal.cli import main as _main
-    sys.exit(_main())
+    sys.exit(main())

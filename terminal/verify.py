@@ -10,7 +10,7 @@ in. Every input, however hostile, yields a Verdict; no exception escapes `verify
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -18,23 +18,14 @@ from vocab import reasons as R
 from vocab.spec import CLAIM_EZC, CLAIM_VC, revocation_key
 
 from . import codec, cose
-from .codec import CodecError
+from .hc1.stages import verify_hc1
 from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
+from .stages import (EZ1_ALGS, HC1_ALGS, Fail, check_expiry, check_not_before, check_signature, is_array, is_map,
+                     is_uint, lookup_kid, payload_map, stage_algorithm, stage_cose, stage_decode, stage_prefix)
 from .trust import Issuer, RevocationLookup, TrustList
 from .verdict import CredentialSummary, Verdict, build_linked_cert, build_summary, build_verdict
 
-EZ1_ALGS = (cose.ES256, cose.EDDSA)
-HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
-
-
-class Fail(Exception):
-    """A stage failed with a spec reason code."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -44,7 +35,7 @@ class TrustSnapshot:
     trust_list: TrustList | None
     revocations: RevocationLookup
     revocations_next: int | None = None
-    dcc: Any = None                      # DCC trust (terminal.dcc.DccTrust) for HC1, when configured
+    dcc: Any = None                      # DCC trust (terminal.hc1.DccTrust) for HC1, when configured
 
     def stale(self, now: int) -> bool:
         if self.trust_list is not None and self.trust_list.stale(now):
@@ -70,68 +61,25 @@ class Presentation(NamedTuple):
     vc: bytes
 
 
-# ---- helpers ---------------------------------------------------------------------------------
-
-def _is_uint(v: Any) -> bool:
-    return type(v) is int and v >= 0
-
-
-def _is_array(v: Any) -> bool:
-    # `type(v) is list` first: what cbor2 returns, and much cheaper than the ABC check.
-    return type(v) is list or (isinstance(v, Sequence) and not isinstance(v, (str, bytes, bytearray)))
-
-
-def _is_map(v: Any) -> bool:
-    return type(v) is dict or isinstance(v, Mapping)
-
-
-def _payload_map(msg: cose.Sign1, what: str) -> Mapping:
-    try:
-        p = cose.loads_cbor(msg.payload, what)
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
-    if not _is_map(p):
-        raise Fail(R.BAD_ENCODING, f"{what} is not a map")
-    return p
-
-
-# ---- stages 1-2: text to COSE ----------------------------------------------------------------
-
-def stage_prefix(text: str) -> tuple[str, str]:
-    try:
-        return codec.split_prefix(text)
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
-
-
-def stage_decode(body: str) -> bytes:
-    try:
-        return codec.inflate_bounded(codec.b45decode(body))
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
-
-
-def stage_cose(data: bytes) -> cose.Sign1:
-    try:
-        return cose.parse_sign1(data)
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
-
+# ---- stage 2: the payloads ------------------------------------------------------------------
+# Stages 1-2 (prefix, base45, bounded inflate, COSE) and the helpers shared with HC1 live in
+# terminal.stages; they are re-exported here (Fail, stage_prefix, stage_decode, stage_cose,
+# stage_algorithm, EZ1_ALGS, HC1_ALGS) as this module's public names.
 
 def stage_claims(msg: cose.Sign1) -> Claims:
     """The EZ1 CWT claims (section 2), type-checked; unknown claims are ignored."""
-    p = _payload_map(msg, "credential payload")
+    p = payload_map(msg, "credential payload")
     iss, sub, exp, iat, nbf, cti, cnf, ezc = (p.get(1), p.get(2), p.get(4), p.get(6), p.get(5), p.get(7),
                                               p.get(8), p.get(CLAIM_EZC))
     if not isinstance(iss, str) or not isinstance(sub, str):
         raise Fail(R.BAD_ENCODING, "iss/sub missing")
-    if not _is_uint(exp) or not _is_uint(iat) or (nbf is not None and not _is_uint(nbf)):
+    if not is_uint(exp) or not is_uint(iat) or (nbf is not None and not is_uint(nbf)):
         raise Fail(R.BAD_ENCODING, "exp/iat/nbf missing or not unsigned")
     if not isinstance(cti, bytes) or not 8 <= len(cti) <= 32:
         raise Fail(R.BAD_ENCODING, "cti missing or not 8-32 bytes")
-    if cnf is not None and not _is_map(cnf):
+    if cnf is not None and not is_map(cnf):
         raise Fail(R.BAD_ENCODING, "cnf is not a map")
-    if not _is_map(ezc):
+    if not is_map(ezc):
         raise Fail(R.BAD_ENCODING, "ezc missing")
     v = ezc.get("v")
     if type(v) is not int or v != 1:
@@ -140,26 +88,26 @@ def stage_claims(msg: cose.Sign1) -> Claims:
         if not isinstance(ezc.get(k), str):
             raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
     age = ezc.get("age", ())
-    if not _is_array(age):
+    if not is_array(age):
         raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     for a in age:
         if type(a) is not int or a < 0:
             raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     certs = ezc.get("certs", ())
-    if not _is_array(certs):
+    if not is_array(certs):
         raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")
     for c in certs:
-        if not _is_map(c) or not isinstance(c.get("t"), str) or not isinstance(c.get("no"), str) \
-                or ("exp" in c and not _is_uint(c["exp"])) or ("iss" in c and not isinstance(c["iss"], str)):
+        if not is_map(c) or not isinstance(c.get("t"), str) or not isinstance(c.get("no"), str) \
+                or ("exp" in c and not is_uint(c["exp"])) or ("iss" in c and not isinstance(c["iss"], str)):
             raise Fail(R.BAD_ENCODING, "ezc.certs entry malformed")
     return Claims(iss, sub, exp, iat, nbf, cti, cnf, ezc)
 
 
 def stage_presentation(msg: cose.Sign1) -> Presentation:
     """The EP1 outer payload (section 3): a map holding vc, iat and cti."""
-    p = _payload_map(msg, "presentation payload")
+    p = payload_map(msg, "presentation payload")
     iat, cti, vc = p.get(6), p.get(7), p.get(CLAIM_VC)
-    if not _is_uint(iat) or not isinstance(cti, bytes) or not 8 <= len(cti) <= 16 or not isinstance(vc, bytes):
+    if not is_uint(iat) or not isinstance(cti, bytes) or not 8 <= len(cti) <= 16 or not isinstance(vc, bytes):
         raise Fail(R.BAD_ENCODING, "presentation needs iat, cti (8-16 bytes) and vc")
     if len(vc) > codec.MAX_COSE_BYTES:
         raise Fail(R.TOO_LARGE, "embedded credential too large")
@@ -168,30 +116,16 @@ def stage_presentation(msg: cose.Sign1) -> Presentation:
 
 # ---- stages 3-8: the credential ---------------------------------------------------------------
 
-def stage_algorithm(msg: cose.Sign1, allowed: tuple[int, ...] = EZ1_ALGS) -> int:
-    alg = msg.alg
-    if type(alg) is not int or alg not in allowed:
-        raise Fail(R.UNSUPPORTED_ALGORITHM, f"alg {alg!r}")
-    return alg
-
-
 def stage_issuer_key(msg: cose.Sign1, trust: TrustList | None) -> Issuer:
     if trust is None:
         raise Fail(R.TRUST_LIST_EXPIRED, "no trust list held")
-    kid = msg.kid
-    issuer = trust.issuers.get(kid) if kid is not None else None
-    if issuer is None:
-        raise Fail(R.UNKNOWN_ISSUER, f"kid {kid.hex() if kid else None}")
-    return issuer
+    return lookup_kid(msg, trust.issuers, "kid")
 
 
 def stage_signature(msg: cose.Sign1, issuer: Issuer, alg: int) -> None:
     if alg != issuer.alg:
         raise Fail(R.BAD_SIGNATURE, "algorithm differs from the trust list's")
-    try:
-        cose.verify_signature(msg, issuer.key, alg)
-    except cose.SignatureInvalid as exc:
-        raise Fail(R.BAD_SIGNATURE, str(exc)) from None
+    check_signature(msg, issuer.key, alg)
 
 
 def stage_issuer_checks(claims: Claims, issuer: Issuer) -> None:
@@ -206,10 +140,9 @@ def stage_issuer_checks(claims: Claims, issuer: Issuer) -> None:
 
 
 def stage_validity(claims: Claims, now: int, skew: int) -> None:
-    if claims.nbf is not None and now + skew < claims.nbf:
-        raise Fail(R.NOT_YET_VALID)
-    if now - skew > claims.exp:
-        raise Fail(R.EXPIRED)
+    if claims.nbf is not None:
+        check_not_before(claims.nbf, now, skew)
+    check_expiry(claims.exp, now, skew)
 
 
 def stage_revocation(claims: Claims, revocations: RevocationLookup) -> None:
@@ -229,10 +162,7 @@ def stage_holder_signature(outer: cose.Sign1, claims: Claims) -> None:
     alg = outer.alg
     if type(alg) is not int or alg not in EZ1_ALGS or alg != key_alg:
         raise Fail(R.HOLDER_SIGNATURE_INVALID, f"alg {alg!r} does not fit the cnf key")
-    try:
-        cose.verify_signature(outer, key, alg)
-    except cose.SignatureInvalid as exc:
-        raise Fail(R.HOLDER_SIGNATURE_INVALID, str(exc)) from None
+    check_signature(outer, key, alg, R.HOLDER_SIGNATURE_INVALID)
 
 
 def stage_freshness(pres: Presentation, now: int, policy: VenuePolicy) -> None:
@@ -304,12 +234,11 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
         extra = stage_replay(pres, replay_seen, policy)
     else:  # HC1
         if snap.dcc is None:
-            # No EU DCC trust configured: no signer can be known (and terminal.dcc may be absent).
+            # No EU DCC trust configured: no signer can be known.
             stage_algorithm(outer, HC1_ALGS)
             raise Fail(R.UNKNOWN_ISSUER, "no EU DCC trust list configured")
-        from . import dcc  # the EU DCC profile lives beside this pipeline, same stages
-        prog.credential = dcc.verify_hc1(outer, snap.dcc, now, policy.skew_seconds,
-                                         seen=lambda summary: setattr(prog, "credential", summary))
+        prog.credential = verify_hc1(outer, snap.dcc, now, policy.skew_seconds,
+                                     seen=lambda summary: setattr(prog, "credential", summary))
     if snap.stale(now) and policy.stale_trust == "reject":
         raise Fail(R.TRUST_LIST_EXPIRED, "trust data stale and the venue rejects on stale data")
     assert prog.credential is not None

@@ -24,7 +24,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from scanner.decoders import DecoderUnavailable, decode_image_file, make_decoder
-    from terminal.cli import UsageError
+    from ._common import UsageError
 
     try:
         decoder = make_decoder(args.decoder)

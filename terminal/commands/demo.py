@@ -32,7 +32,7 @@ from pathlib import Path
 
 from vocab.spec import MODES
 
-from ..cli import UsageError
+from ._common import UsageError, make_parser, run_command
 from .words import warning_words, words
 
 ISSUER = [sys.executable, "-m", "issuer.cli"]
@@ -146,12 +146,17 @@ class DemoPlatform:
 
 
 def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
-    """`venue-terminal enroll` in-process (it does the first sync)."""
-    from ..cli import main as cli_main
+    """`venue-terminal enroll` in-process (it does the first sync), through the command line's
+    own parser and error handling (terminal.commands._common), not terminal.cli: that module
+    imports this one."""
+    from . import enroll
+    parser, sub = make_parser()
+    enroll.register(sub)
+    args = parser.parse_args(["--home", str(home), "enroll", "--platform", plat.url, f"--token={plat.token}",
+                              "--root-key", plat.root_key, "--venue", venue, "--json"])
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
-        rc = cli_main(["--home", str(home), "enroll", "--platform", plat.url, f"--token={plat.token}",
-                       "--root-key", plat.root_key, "--venue", venue, "--json"])
+        rc = run_command(args)
     out = buf.getvalue().strip()
     if rc != 0:
         raise UsageError(f"enrolment failed (exit {rc}): {out[-300:]}")

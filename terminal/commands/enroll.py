@@ -20,7 +20,7 @@ from pathlib import Path
 
 from vocab.spec import is_ident
 
-from ..cli import UsageError
+from ._common import UsageError
 
 
 

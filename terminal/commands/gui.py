@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from vocab.spec import MODES
 
-from ..cli import UsageError
+from ._common import UsageError
 
 
 

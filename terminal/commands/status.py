@@ -11,7 +11,7 @@ import json
 import time
 from datetime import datetime
 
-from ..cli import UsageError
+from ._common import UsageError
 
 
 def register(sub) -> None:

@@ -14,7 +14,7 @@ import signal
 import threading
 from datetime import datetime
 
-from ..cli import UsageError
+from ._common import UsageError
 
 
 def register(sub) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from vocab import reasons as R
 from vocab.spec import MODES
 
-from ..cli import UsageError
+from ._common import UsageError
 from ..config import ConfigError
 from ..verdict import Verdict
 from .safe import safe, safe_json
@@ -144,7 +144,7 @@ def make_service(args, clock):
     from ..service import open_service
     dcc = None
     if args.dcc_cert or args.dcc_trust:
-        from ..dcc import load_dcc_trust
+        from ..trust_files import load_dcc_trust
         dcc = load_dcc_trust(args.dcc_cert, args.dcc_trust)
     home = getattr(args, "home", None)
     if not (home or args.trust_list or args.root_key or args.revocations or dcc is not None):

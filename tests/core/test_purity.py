@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-PURE = tuple(f"terminal.{m}" for m in ("codec", "cose", "trust", "policy", "verify", "verdict", "outcome")) \
+PURE = tuple(f"terminal.{m}" for m in ("codec", "cbor_strict", "cose", "trust", "policy", "verify", "verdict",
+                                        "stages", "outcome", "hc1", "hc1.der", "hc1.trust", "hc1.stages")) \
     + ("vocab", "vocab.reasons", "vocab.spec", "vocab.events")
 FORBIDDEN_MODULES = ("PySide6", "cv2", "requests", "sqlite3", "urllib3", "httpx", "http.client", "aiohttp",
                      "socket", "zxingcpp", "pyzbar", "serial", "fastapi", "uvicorn", "sqlite_utils")
@@ -62,11 +63,24 @@ def forbidden_calls(source: str) -> list[str]:
     return found
 
 
+def module_path(module: str) -> Path:
+    """<a>/<b>.py for "a.b", or <a>/__init__.py for the package "a"."""
+    base = REPO / Path(*module.split("."))
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
 @pytest.mark.parametrize("module", PURE)
 def test_pure_module_calls_no_open_or_clock(module):
-    path = REPO.joinpath(*module.split("."))
-    path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    path = module_path(module)
+    assert path.is_file(), path
     assert not forbidden_calls(path.read_text(encoding="utf-8"))
+
+
+def test_every_module_of_a_pure_package_is_listed():
+    for package in [m for m in PURE if module_path(m).name == "__init__.py"]:
+        for path in module_path(package).parent.glob("*.py"):
+            name = package if path.stem == "__init__" else f"{package}.{path.stem}"
+            assert name in PURE, f"{path} is in the pure package {package} but not in PURE"
 
 
 def test_the_scan_sees_what_it_forbids():

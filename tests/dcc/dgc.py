@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from terminal import dcc
+from terminal import hc1
 
 REPO = Path(__file__).resolve().parents[2]
 DGC_DIR = Path(os.environ.get("DGC_TESTDATA", REPO.parent / "shared" / "testdata" / "dgc"))
@@ -89,19 +89,19 @@ class DgcCase:
         if not isinstance(c, str):
             return None
         try:                                   # base64 DER as the README says; PEM text tolerated
-            return dcc.certificates_from_bytes(c.encode("utf-8"))[0]
-        except dcc.DscError:
+            return hc1.certificates_from_bytes(c.encode("utf-8"))[0]
+        except hc1.DscError:
             return None
 
     @cached_property
-    def trust(self) -> dcc.DccTrust:
+    def trust(self) -> hc1.DccTrust:
         """The case's DSC as the terminal's only DCC trust (empty if it is unusable)."""
         if self.certificate is None:
-            return dcc.DccTrust(skipped=["no certificate"])
+            return hc1.DccTrust(skipped=["no certificate"])
         try:
-            return dcc.trust_from_certificates([self.certificate])
-        except dcc.DscError as exc:
-            return dcc.DccTrust(skipped=[str(exc)])
+            return hc1.trust_from_certificates([self.certificate])
+        except hc1.DscError as exc:
+            return hc1.DccTrust(skipped=[str(exc)])
 
     @property
     def picture(self) -> bytes | None:
@@ -165,7 +165,7 @@ def _same_instant(a: str, b: str) -> bool:
 
 
 def matches_json(got: Any, want: Any) -> bool:
-    """Decoded payload (terminal.dcc.json_safe form) against the case's JSON field.
+    """Decoded payload (terminal.hc1.json_safe form) against the case's JSON field.
 
     Equal, with the representational slack the data has: a missing member equals null,
     numbers compare by value, and two strings that are the same instant are equal."""

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import NameOID
 
-from terminal import codec, cose, dcc
+from terminal import codec, cose, hc1
 
 T0 = 1_700_000_000                    # 2023-11-14T22:13:20Z, a fixed "now" for minted worlds
 DAY = 86_400
@@ -93,7 +93,7 @@ def sign_hc1(priv, der: bytes | None, payload: dict | bytes, *, alg: int | None 
              compress: bool = True) -> str:
     """An HC1 text signed by `priv`; kid defaults to the DSC's (SHA-256(der)[:8])."""
     if kid is None and der is not None:
-        kid = dcc.dsc_kid(der)
+        kid = hc1.dsc_kid(der)
     data = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
     raw = cose.sign1(data, priv, alg=alg, kid=kid, kid_protected=kid_protected)
     if unprotected_kid is not None:
@@ -105,8 +105,8 @@ def sign_hc1(priv, der: bytes | None, payload: dict | bytes, *, alg: int | None 
     return codec.encode_text("HC1", raw, compress=compress)
 
 
-def trust_of(*ders: bytes) -> dcc.DccTrust:
-    return dcc.trust_from_certificates(ders)
+def trust_of(*ders: bytes) -> hc1.DccTrust:
+    return hc1.trust_from_certificates(ders)
 
 
 # ---- DER surgery -------------------------------------------------------------------------------
@@ -123,12 +123,12 @@ def tlv(tag: int, content: bytes, *, long_form: bool = False) -> bytes:
 
 def split(der: bytes) -> list[tuple[int, bytes]]:
     """The children (tag, whole TLV bytes) of the SEQUENCE `der`."""
-    _, _, s, e = dcc._tlv(der, 0, len(der))
-    return [(t, der[hs:ve]) for t, hs, _vs, ve in dcc._children(der, s, e)]
+    _, _, s, e = hc1.der.tlv(der, 0, len(der))
+    return [(t, der[hs:ve]) for t, hs, _vs, ve in hc1.der.children(der, s, e)]
 
 
 def content(elem: bytes) -> bytes:
-    _, _, s, e = dcc._tlv(elem, 0, len(elem))
+    _, _, s, e = hc1.der.tlv(elem, 0, len(elem))
     return elem[s:e]
 
 

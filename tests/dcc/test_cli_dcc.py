@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from terminal import cli, dcc
+from terminal import cli, hc1
 from vocab import reasons as R
 
 from . import hc1kit as K
@@ -44,7 +44,7 @@ def write_inputs(folder: Path, cases: list[DgcCase]) -> tuple[Path, list[Path], 
             p = folder / f"{n}.png"
             p.write_bytes(c.picture)
             pngs.append(p)
-    entries = [{"kid": base64.b64encode(dcc.dsc_kid(c.certificate)).decode(), "country": c.id.split("/")[0],
+    entries = [{"kid": base64.b64encode(hc1.dsc_kid(c.certificate)).decode(), "country": c.id.split("/")[0],
                 "certificate": base64.b64encode(c.certificate).decode()} for c in cases if c.certificate]
     trust = folder / "trust.json"
     trust.write_text(json.dumps(entries))

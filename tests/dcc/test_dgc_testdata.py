@@ -11,8 +11,8 @@ Steps, each run through the product's own code:
   UNPREFIX       terminal.codec.split_prefix(PREFIX) -> ("HC1", BASE45)
   B45DECODE      terminal.codec.b45decode(BASE45) -> COMPRESSED
   COMPRESSION    terminal.codec.inflate_bounded(COMPRESSED) -> COSE
-  DECODE         terminal.dcc.decode_hc1(PREFIX): COSE and HC1 payload parse, and match JSON
-  VERIFY         alg, DSC by kid, signature (terminal.dcc stages)
+  DECODE         terminal.hc1.decode_hc1(PREFIX): COSE and HC1 payload parse, and match JSON
+  VERIFY         alg, DSC by kid, signature (terminal.hc1 stages)
   KEYUSAGE       the DSC's EKU covers the certificate type
   EXPIRATIONCHECK  the DSC window and iat/exp at the clock
 and the whole pipeline (terminal.verify.verify) on PREFIX and on the picture's text.
@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import pytest
 
-from terminal import codec, dcc
+from terminal import codec, hc1, stages
 from vocab import reasons as R
 from terminal.codec import CodecError
 from terminal.policy import VenuePolicy
@@ -58,9 +58,9 @@ def signature_step(case: DgcCase):
     prefix, body = stage_prefix(case.prefix)
     assert prefix == "HC1"
     msg = stage_cose(stage_decode(body))
-    alg = dcc.stage_algorithm(msg, dcc.HC1_ALGS)
-    dsc = dcc.stage_dsc(msg, case.trust)
-    dcc.stage_signature(msg, dsc, alg)
+    alg = stages.stage_algorithm(msg, stages.HC1_ALGS)
+    dsc = hc1.stage_dsc(msg, case.trust)
+    hc1.stage_signature(msg, dsc, alg)
     return msg, dsc
 
 
@@ -144,13 +144,13 @@ def test_compression(case, expected):
 def test_decode(case, expected):
     want = case.doc.get("JSON")
     try:
-        _msg, claims = dcc.decode_hc1(need_prefix(case))
+        _msg, claims = hc1.decode_hc1(need_prefix(case))
     except Fail as exc:
         assert not expected, f"{exc.reason}: {exc.detail}"
         v = verdict_for(case)
         assert not v.valid and v.reason in (R.UNKNOWN_FORMAT, R.BAD_ENCODING, R.TOO_LARGE)
         return
-    ok = want is None or matches_json(dcc.json_safe(claims.hcert), want)
+    ok = want is None or matches_json(hc1.json_safe(claims.hcert), want)
     assert ok is expected
 
 
@@ -159,11 +159,11 @@ def test_verify(case, expected):
     need_prefix(case)
     if expected:
         msg, dsc = signature_step(case)
-        assert msg.kid == dsc.kid == dcc.dsc_kid(case.certificate)
+        assert msg.kid == dsc.kid == hc1.dsc_kid(case.certificate)
     else:
         with pytest.raises(Fail):
             msg, _ = signature_step(case)
-            dcc.stage_payload(msg)          # a payload that is not a DCC CWT fails here
+            hc1.stage_payload(msg)          # a payload that is not a DCC CWT fails here
         v = verdict_for(case)
         assert not v.valid and v.reason not in AFTER_VERIFY, v
 
@@ -173,7 +173,7 @@ def test_key_usage(case, expected):
     need_prefix(case)
     if expected:
         msg, dsc = signature_step(case)
-        dcc.stage_key_usage(dcc.stage_payload(msg), dsc)
+        hc1.stage_key_usage(hc1.stage_payload(msg), dsc)
     else:
         v = verdict_for(case)
         assert not v.valid
@@ -189,9 +189,9 @@ def test_expiration(case, expected):
         pytest.fail(f"{case.id}: EXPECTEDEXPIRATIONCHECK without a readable VALIDATIONCLOCK")
     if expected:
         msg, dsc = signature_step(case)
-        claims = dcc.stage_payload(msg)
-        dcc.stage_dsc_validity(claims, dsc, clock, 0)
-        dcc.stage_times(claims, clock, 0)
+        claims = hc1.stage_payload(msg)
+        hc1.stage_dsc_validity(claims, dsc, clock, 0)
+        hc1.stage_times(claims, clock, 0)
     else:
         v = verdict_for(case)
         assert not v.valid
@@ -221,8 +221,8 @@ def test_whole_pipeline(case, tmp_path):
     assert v.valid is expect, v
     if expect:
         c = v.credential
-        assert c.typ == "dcc" and c.kid == dcc.dsc_kid(case.certificate).hex()
-        _msg, claims = dcc.decode_hc1(case.prefix)
+        assert c.typ == "dcc" and c.kid == hc1.dsc_kid(case.certificate).hex()
+        _msg, claims = hc1.decode_hc1(case.prefix)
         assert c.idm == claims.entry.get("ci") and c.dcc["kind"] == claims.kind and c.name
         assert c.exp == claims.exp and c.iat == claims.iat
         if case.picture and case.flags.get("EXPECTEDPICTUREDECODE") is not False:

@@ -10,7 +10,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from terminal import dcc
+from terminal import hc1, trust_files
 from vocab import reasons as R
 from terminal.config import ConfigError
 from terminal.policy import VenuePolicy
@@ -54,10 +54,10 @@ def _dgc_certificates() -> list[bytes]:
 
 @pytest.mark.parametrize("der", _dgc_certificates() + [K.make_dsc(EC, eku=[EKU["test"], K.EKU0["recovery"]]),
                                                         K.make_dsc(K.key("rsa")), K.make_dsc(K.key("ed25519"))],
-                         ids=lambda d: dcc.dsc_kid(d).hex())
+                         ids=lambda d: hc1.dsc_kid(d).hex())
 def test_tolerant_reader_agrees_with_cryptography(der):
-    strict = dcc._parse_strict(der, "", dcc.dsc_kid(der))
-    loose = dcc._parse_tolerant(der, "", dcc.dsc_kid(der))
+    strict = hc1.der.parse_strict(der, "", hc1.dsc_kid(der))
+    loose = hc1.der.parse_tolerant(der, "", hc1.dsc_kid(der))
     assert (loose.not_before, loose.not_after, loose.eku, loose.country) == \
            (strict.not_before, strict.not_after, strict.eku, strict.country)
     assert spki(loose.key) == spki(strict.key)
@@ -69,9 +69,9 @@ def test_tolerant_reader_agrees_with_cryptography(der):
 def test_dsc_that_cryptography_refuses_still_verifies(surgery):
     der = surgery(K.make_dsc(EC, eku=[EKU["vaccination"]]))
     assert strictly_refused(der), "premise: cryptography refuses this certificate"
-    entry = dcc.parse_dsc(der)
+    entry = hc1.parse_dsc(der)
     assert entry.lenient and entry.eku == {"vaccination"} and entry.country == "XX"
-    trust = dcc.trust_from_certificates([der])
+    trust = hc1.trust_from_certificates([der])
     assert run(K.sign_hc1(EC, der, K.claims("v")), trust).valid
     # and what it says is still enforced: its EKU, its validity window
     assert run(K.sign_hc1(EC, der, K.claims("t")), trust).reason == R.WRONG_KEY_USAGE
@@ -83,7 +83,7 @@ def test_refused_dsc_through_a_pem_file(tmp_path):
     der = K.with_negative_serial(K.make_dsc(EC))
     body = base64.encodebytes(der).decode()
     (tmp_path / "neg.pem").write_text(f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")
-    trust = dcc.load_dcc_trust([str(tmp_path / "neg.pem")], [])
+    trust = trust_files.load_dcc_trust([str(tmp_path / "neg.pem")], [])
     assert run(K.sign_hc1(EC, der, K.claims()), trust).valid
 
 
@@ -98,10 +98,10 @@ def test_unreadable_eku_fails_closed():
         rebuilt.append(e)
     kids[-1] = K.tlv(0xA3, K.tlv(0x30, b"".join(rebuilt)))
     bad = K.rebuild(der, kids)
-    entry = dcc.parse_dsc(bad)
-    assert entry.lenient and entry.eku == {dcc.EKU_UNREADABLE}
+    entry = hc1.parse_dsc(bad)
+    assert entry.lenient and entry.eku == {hc1.EKU_UNREADABLE}
     for member in "vtr":
-        assert run(K.sign_hc1(EC, bad, K.claims(member)), dcc.trust_from_certificates([bad])).reason \
+        assert run(K.sign_hc1(EC, bad, K.claims(member)), hc1.trust_from_certificates([bad])).reason \
             == R.WRONG_KEY_USAGE
 
 
@@ -109,45 +109,45 @@ def test_unreadable_eku_fails_closed():
                                   b"\x30\x05\x30\x03\x02\x01\x01"],
                          ids=["empty", "truncated", "not-a-sequence", "indefinite", "no-key"])
 def test_garbage_is_not_a_dsc(blob):
-    with pytest.raises(dcc.DscError):
-        dcc.parse_dsc(blob)
+    with pytest.raises(hc1.DscError):
+        hc1.parse_dsc(blob)
 
 
 def test_times_the_tolerant_reader_understands():
-    assert dcc._der_time(0x17, b"210501000000Z") == 1619827200
-    assert dcc._der_time(0x17, b"2105010000Z") == 1619827200                 # no seconds
-    assert dcc._der_time(0x17, b"210501020000+0200") == 1619827200           # offset
-    assert dcc._der_time(0x17, b"490101000000Z") == 2493072000              # 2049
-    assert dcc._der_time(0x17, b"500101000000Z") == -631152000              # 1950
-    assert dcc._der_time(0x18, b"20210501000000.123Z") == 1619827200
-    assert dcc._der_time(0x18, b"20211301000000Z") is None                   # month 13
-    assert dcc._der_time(0x17, b"garbage") is None
+    assert hc1.der.der_time(0x17, b"210501000000Z") == 1619827200
+    assert hc1.der.der_time(0x17, b"2105010000Z") == 1619827200                 # no seconds
+    assert hc1.der.der_time(0x17, b"210501020000+0200") == 1619827200           # offset
+    assert hc1.der.der_time(0x17, b"490101000000Z") == 2493072000              # 2049
+    assert hc1.der.der_time(0x17, b"500101000000Z") == -631152000              # 1950
+    assert hc1.der.der_time(0x18, b"20210501000000.123Z") == 1619827200
+    assert hc1.der.der_time(0x18, b"20211301000000Z") is None                   # month 13
+    assert hc1.der.der_time(0x17, b"garbage") is None
 
 
 # ---- certificate files and trust files ------------------------------------------------------------
 
 def test_certificates_from_pem_bundle_der_and_base64():
     a, b = K.make_dsc(EC), K.make_dsc(K.key("ec", 1))
-    assert dcc.certificates_from_bytes(K.pem(a) + b"\n" + K.pem(b)) == [a, b]
-    assert dcc.certificates_from_bytes(a) == [a]
-    assert dcc.certificates_from_bytes(base64.b64encode(a) + b"\n") == [a]
+    assert hc1.certificates_from_bytes(K.pem(a) + b"\n" + K.pem(b)) == [a, b]
+    assert hc1.certificates_from_bytes(a) == [a]
+    assert hc1.certificates_from_bytes(base64.b64encode(a) + b"\n") == [a]
     for junk in (b"hello", b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"):
-        with pytest.raises(dcc.DscError):
-            dcc.certificates_from_bytes(junk)
+        with pytest.raises(hc1.DscError):
+            hc1.certificates_from_bytes(junk)
 
 
 def test_trust_json_format():
     a, b = K.make_dsc(EC, country="DE"), K.make_dsc(K.key("ec", 1))
     doc = [
-        {"kid": base64.b64encode(dcc.dsc_kid(a)).decode(), "country": "DE", "certificate": base64.b64encode(a).decode()},
+        {"kid": base64.b64encode(hc1.dsc_kid(a)).decode(), "country": "DE", "certificate": base64.b64encode(a).decode()},
         {"country": "FR", "rawData": base64.b64encode(b).decode()},           # kid computed; gateway field name
         {"kid": "AAAAAAAAAAA=", "country": "IT", "certificate": "bm90IGEgY2VydA=="},
         "not an object",
     ]
-    trust = dcc.parse_trust_json(json.dumps(doc))
+    trust = hc1.parse_trust_json(json.dumps(doc))
     assert len(trust) == 2 and len(trust.skipped) == 2
-    assert trust[dcc.dsc_kid(a)].country == "DE" and trust[dcc.dsc_kid(b)].country == "FR"
-    assert dcc.parse_trust_json(json.dumps({"certificates": doc[:1]})).keys() == {dcc.dsc_kid(a)}
+    assert trust[hc1.dsc_kid(a)].country == "DE" and trust[hc1.dsc_kid(b)].country == "FR"
+    assert hc1.parse_trust_json(json.dumps({"certificates": doc[:1]})).keys() == {hc1.dsc_kid(a)}
 
 
 def test_trust_json_kid_is_used_as_given():
@@ -155,14 +155,14 @@ def test_trust_json_kid_is_used_as_given():
     kid = b"gatewayK"
     doc = [{"kid": base64.b64encode(kid).decode(), "country": "XX",
             "certificate": base64.b64encode(K.make_dsc(EC)).decode()}]
-    trust = dcc.parse_trust_json(json.dumps(doc))
+    trust = hc1.parse_trust_json(json.dumps(doc))
     assert run(K.sign_hc1(EC, None, K.claims(), kid=kid), trust).valid
 
 
 @pytest.mark.parametrize("data", ["{", '{"a": 1}', "42", b"\xff\xfe"])
 def test_trust_json_that_is_not_the_format(data):
-    with pytest.raises(dcc.DscError):
-        dcc.parse_trust_json(data)
+    with pytest.raises(hc1.DscError):
+        hc1.parse_trust_json(data)
 
 
 def test_load_dcc_trust_reads_and_merges(tmp_path):
@@ -170,8 +170,8 @@ def test_load_dcc_trust_reads_and_merges(tmp_path):
     (tmp_path / "a.pem").write_bytes(K.pem(a) + K.pem(b))
     (tmp_path / "c.der").write_bytes(c)
     (tmp_path / "trust.json").write_text(json.dumps([{"certificate": base64.b64encode(c).decode(), "country": "CH"}]))
-    trust = dcc.load_dcc_trust([str(tmp_path / "a.pem"), str(tmp_path / "c.der")], [str(tmp_path / "trust.json")])
-    assert set(trust) == {dcc.dsc_kid(x) for x in (a, b, c)}
+    trust = trust_files.load_dcc_trust([str(tmp_path / "a.pem"), str(tmp_path / "c.der")], [str(tmp_path / "trust.json")])
+    assert set(trust) == {hc1.dsc_kid(x) for x in (a, b, c)}
 
 
 def test_load_dcc_trust_errors_name_the_file(tmp_path):
@@ -184,5 +184,5 @@ def test_load_dcc_trust_errors_name_the_file(tmp_path):
              ([], [str(tmp_path / "notjson.json")], "notjson.json")]
     for certs, files, name in cases:
         with pytest.raises(ConfigError, match=name) as err:
-            dcc.load_dcc_trust(certs, files)
+            trust_files.load_dcc_trust(certs, files)
         assert "\n" not in str(err.value)

@@ -23,7 +23,7 @@ import cbor2
 import cv2
 import zxingcpp
 
-from terminal import codec, cose, dcc
+from terminal import codec, cose, hc1
 
 from . import hc1kit as K
 from .hc1kit import DAY, EKU, T0
@@ -56,12 +56,12 @@ def write_case(root: Path, cid: str, *, claims: dict | None = None, cose_bytes: 
                der: bytes = DSC, clock: int = T0, flags: dict[str, bool], picture: str | None = None) -> None:
     claims = K.claims("v") if claims is None else claims
     if cose_bytes is None:
-        cose_bytes = cose.sign1(cbor2.dumps(claims), EC, kid=dcc.dsc_kid(DSC))
+        cose_bytes = cose.sign1(cbor2.dumps(claims), EC, kid=hc1.dsc_kid(DSC))
     compressed = zlib.compress(cose_bytes, 9) if compressed is None else compressed
     base45 = codec.b45encode(compressed) if base45 is None else base45
     prefix = "HC1:" + base45 if prefix is None else prefix
     doc = {
-        "JSON": dcc.json_safe(claims[-260][1]),
+        "JSON": hc1.json_safe(claims[-260][1]),
         "CBOR": cbor2.dumps(claims).hex(),
         "COSE": cose_bytes.hex(),
         "COMPRESSED": compressed.hex(),
@@ -84,11 +84,11 @@ def build(root: Path) -> set[tuple[str, str]]:
     write_case(root, "XX/good", flags=all_true)
     # a kid only in the unprotected header, as BG, CZ and DE do
     write_case(root, "XX/unprotected-kid", flags=all_true,
-               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=dcc.dsc_kid(DSC), kid_protected=False))
+               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=hc1.dsc_kid(DSC), kid_protected=False))
     # a clock exactly at exp is still valid
     write_case(root, "XX/exact-exp", flags=all_true, claims=K.claims("v", exp=T0 + 5), clock=T0 + 5)
 
-    raw = cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=dcc.dsc_kid(DSC))
+    raw = cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=hc1.dsc_kid(DSC))
     tag = cbor2.loads(raw)
     prot, unprot, payload, sig = tag.value
     flipped = cbor2.dumps(cbor2.CBORTag(18, [prot, unprot, payload, sig[:5] + bytes([sig[5] ^ 4]) + sig[6:]]))
@@ -96,17 +96,17 @@ def build(root: Path) -> set[tuple[str, str]]:
     write_case(root, "XX/wrong-kid", flags={"EXPECTEDVERIFY": False},
                cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=b"\x01" * 8))
     write_case(root, "XX/not-a-cwt", flags={"EXPECTEDVERIFY": False},
-               cose_bytes=cose.sign1(cbor2.dumps(K.hcert("v")), EC, kid=dcc.dsc_kid(DSC)))
+               cose_bytes=cose.sign1(cbor2.dumps(K.hcert("v")), EC, kid=hc1.dsc_kid(DSC)))
     write_case(root, "XX/expired", claims=K.claims("v", exp=T0 - 1),
                flags={"EXPECTEDVERIFY": True, "EXPECTEDEXPIRATIONCHECK": False})
     write_case(root, "XX/not-yet-valid", claims=K.claims("v", iat=T0 + 3600),
                flags={"EXPECTEDVERIFY": True, "EXPECTEDEXPIRATIONCHECK": False})
     old_dsc = K.make_dsc(EC, nb=T0 - 400 * DAY, na=T0 - 300 * DAY)
     write_case(root, "XX/dsc-expired", der=old_dsc, flags={"EXPECTEDEXPIRATIONCHECK": False},
-               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=dcc.dsc_kid(old_dsc)))
+               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=hc1.dsc_kid(old_dsc)))
     test_dsc = K.make_dsc(EC, eku=[EKU["test"]], nb=T0 - 100 * DAY, na=T0 + 100 * DAY)
     write_case(root, "XX/wrong-usage", der=test_dsc, flags={"EXPECTEDVERIFY": True, "EXPECTEDKEYUSAGE": False},
-               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=dcc.dsc_kid(test_dsc)))
+               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=hc1.dsc_kid(test_dsc)))
     b45 = codec.b45encode(zlib.compress(raw, 9))
     write_case(root, "XX/bad-context", prefix="HL1:" + b45, flags={"EXPECTEDUNPREFIX": False})
     write_case(root, "XX/no-context", prefix=b45, flags={"EXPECTEDUNPREFIX": False})
@@ -116,7 +116,7 @@ def build(root: Path) -> set[tuple[str, str]]:
     broken = broken[:20] + bytes([broken[20] ^ 0xFF]) + broken[21:-4] + b"\0\0\0\0"
     write_case(root, "XX/bad-zlib", compressed=broken, flags={"EXPECTEDCOMPRESSION": False})
     write_case(root, "XX/not-compressed", compressed=raw, flags={"EXPECTEDCOMPRESSION": False})
-    wrapped = cose.sign1(cbor2.dumps(cbor2.dumps(K.claims("v"))), EC, kid=dcc.dsc_kid(DSC))
+    wrapped = cose.sign1(cbor2.dumps(cbor2.dumps(K.claims("v"))), EC, kid=hc1.dsc_kid(DSC))
     write_case(root, "XX/bstr-payload", cose_bytes=wrapped, flags={"EXPECTEDDECODE": False})
     write_case(root, "XX/damaged-picture", flags={"EXPECTEDPICTUREDECODE": False},
                picture=png_of("HC1:" + b45, damage=True))
@@ -126,7 +126,7 @@ def build(root: Path) -> set[tuple[str, str]]:
     write_case(root, "ZZ/lie-verify", flags={"EXPECTEDVERIFY": False})
     write_case(root, "ZZ/lie-expiry", flags={"EXPECTEDVERIFY": True, "EXPECTEDEXPIRATIONCHECK": False})
     write_case(root, "ZZ/lie-usage", der=test_dsc, flags=all_true,
-               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=dcc.dsc_kid(test_dsc)))
+               cose_bytes=cose.sign1(cbor2.dumps(K.claims("v")), EC, kid=hc1.dsc_kid(test_dsc)))
     write_case(root, "ZZ/lie-picture", flags=all_true, picture=png_of("HC1:" + b45, damage=True))
     write_case(root, "ZZ/lie-decode", flags={"EXPECTEDDECODE": True}, cose_bytes=wrapped)
     write_case(root, "ZZ/lie-expired-ok", claims=K.claims("v", exp=T0 - 1), flags=all_true)

@@ -11,7 +11,7 @@ import random
 import cbor2
 import pytest
 
-from terminal import codec, cose, dcc
+from terminal import codec, cose, hc1
 from vocab import reasons as R
 from terminal.policy import VenuePolicy
 from terminal.trust import RevocationList
@@ -42,7 +42,7 @@ def test_valid_es256_code_and_its_summary(member, kind):
     assert v.valid and v.reason == R.OK and v.profile == "HC1" and v.outcome == R.Outcome.ADMIT
     c = v.credential
     assert (c.typ, c.name, c.idm, c.issuer, c.kid) == ("dcc", "Österreicher, Anna Maria",
-                                                       "URN:UVCI:01:XX:TEST0001#A", "XX", dcc.dsc_kid(DSC).hex())
+                                                       "URN:UVCI:01:XX:TEST0001#A", "XX", hc1.dsc_kid(DSC).hex())
     assert (c.iat, c.exp) == (T0 - DAY, T0 + 30 * DAY)
     assert c.dcc["kind"] == kind and c.dcc["dob"] == "1970-01-31"
     assert c.dcc["name"] == {"fn": "Österreicher", "gn": "Anna Maria", "fnt": "OESTERREICHER", "gnt": "ANNA<MARIA"}
@@ -59,7 +59,7 @@ def test_valid_ps256_code_from_an_rsa_dsc():
 
 def test_uncompressed_body_and_untagged_cose_are_accepted():
     assert run(K.sign_hc1(EC, DSC, K.claims(), compress=False)).valid
-    raw = cose.sign1(cbor2.dumps(K.claims()), EC, kid=dcc.dsc_kid(DSC), tagged=False)
+    raw = cose.sign1(cbor2.dumps(K.claims()), EC, kid=hc1.dsc_kid(DSC), tagged=False)
     assert run(codec.encode_text("HC1", raw)).valid
 
 
@@ -93,7 +93,7 @@ def test_cbor_specific_values_are_made_json_safe():
 
 @pytest.mark.parametrize("alg", [-35, -36, 5, -257, "ES256", None])
 def test_unsupported_algorithm(alg):
-    raw = cose.sign1(cbor2.dumps(K.claims()), EC, kid=dcc.dsc_kid(DSC),
+    raw = cose.sign1(cbor2.dumps(K.claims()), EC, kid=hc1.dsc_kid(DSC),
                      extra_protected={cose.H_ALG: alg} if alg is not None else None)
     if alg is None:                                    # no alg in the protected header at all
         tag = cbor2.loads(raw)
@@ -116,7 +116,7 @@ def test_unknown_kid():
 
 def test_no_dcc_trust_at_all():
     assert run(good(), trust=None).reason == R.UNKNOWN_ISSUER
-    assert run(good(), trust=dcc.DccTrust()).reason == R.UNKNOWN_ISSUER
+    assert run(good(), trust=hc1.DccTrust()).reason == R.UNKNOWN_ISSUER
 
 
 def test_kid_only_in_the_unprotected_header():
@@ -124,7 +124,7 @@ def test_kid_only_in_the_unprotected_header():
 
 
 def test_protected_kid_wins_over_the_unprotected_one():
-    right, wrong = dcc.dsc_kid(DSC), b"\x11" * 8
+    right, wrong = hc1.dsc_kid(DSC), b"\x11" * 8
     assert run(K.sign_hc1(EC, DSC, K.claims(), kid=right, unprotected_kid=wrong)).valid
     v = run(K.sign_hc1(EC, DSC, K.claims(), kid=wrong, unprotected_kid=right))
     assert v.reason == R.UNKNOWN_ISSUER
@@ -358,8 +358,8 @@ def test_hostile_mutations_never_raise_and_never_pass():
         v = run(text)
         assert v.reason in R.ALL_REASONS
         if v.valid:
-            _, claims = dcc.decode_hc1(text)
-            assert dcc.json_safe(claims.hcert) == dcc.json_safe(K.hcert("v")) and claims.exp == T0 + 30 * DAY
+            _, claims = hc1.decode_hc1(text)
+            assert hc1.json_safe(claims.hcert) == hc1.json_safe(K.hcert("v")) and claims.exp == T0 + 30 * DAY
 
 
 def test_policy_applies_to_dcc():

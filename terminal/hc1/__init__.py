@@ -1,0 +1,24 @@
+"""EU Digital COVID Certificate (`HC1:`) verification, pure (bytes, key objects and `now` in):
+
+- terminal.hc1.der: document signer certificates (DER X.509 -> DscEntry, tolerant DER reader);
+- terminal.hc1.trust: DCC trust data (DccTrust) from certificate or trust-file bytes;
+- terminal.hc1.stages: the HC1 stages and `verify_hc1`, on the stages shared with EZ1/EP1
+  (terminal.stages).
+
+Reading the `--dcc-cert` / `--dcc-trust` files is done at the edge: terminal.trust_files.
+"""
+from __future__ import annotations
+
+from .der import EKU_OIDS, EKU_UNREADABLE, DscEntry, DscError, dsc_kid, parse_dsc
+from .stages import (CLAIM_EXP, CLAIM_HCERT, CLAIM_IAT, CLAIM_ISS, KINDS, Hc1Claims, decode_hc1, holder_name,
+                     json_safe, stage_dsc, stage_dsc_validity, stage_key_usage, stage_payload, stage_signature,
+                     stage_times, summarise, verify_hc1)
+from .trust import DccTrust, certificates_from_bytes, parse_trust_json, trust_from_certificates
+
+__all__ = [
+    "CLAIM_EXP", "CLAIM_HCERT", "CLAIM_IAT", "CLAIM_ISS", "EKU_OIDS", "EKU_UNREADABLE", "KINDS",
+    "DccTrust", "DscEntry", "DscError", "Hc1Claims",
+    "certificates_from_bytes", "decode_hc1", "dsc_kid", "holder_name", "json_safe", "parse_dsc",
+    "parse_trust_json", "stage_dsc", "stage_dsc_validity", "stage_key_usage", "stage_payload",
+    "stage_signature", "stage_times", "summarise", "trust_from_certificates", "verify_hc1",
+]
