@@ -172,8 +172,10 @@ if __name__ == "__main__":
 
 def run_measured(args: list[str], timeout: float, env: dict | None = None, cwd: str | None = None):
     """Run a child process; (returncode, stdout bytes, stderr bytes, seconds, peak RSS in MB of that
-    child alone: os.wait4 gives its own rusage). A child still running at `timeout` is killed and
-    reported with returncode None."""
+    child alone: os.wait4 gives its own rusage). Linux counts the resident size the child inherited
+    from this process at fork, before exec, so the figure is an upper bound (never below the
+    parent's own RSS). A child still running at `timeout` is killed and reported with returncode
+    None."""
     import os
     import subprocess
     import tempfile
