@@ -18,7 +18,8 @@ scanner.frames
     open_source(spec, **options): "camera:0", "camera:/dev/video2", "video:PATH", "images:DIR"
     iter_frames(source): frames until the source ends
     LatestFrameReader(source): background thread, latest frame wins; get(timeout), dropped
-    read_image(path) -> gray ndarray (cv2.imdecode from bytes: non-ASCII paths work)
+    read_image(path) -> gray ndarray, bounded: header dims checked before decoding (MAX_PIXELS
+        40 MP), grey/16-bit/alpha handled; raises FileNotFoundError or ImageRejected(reason)
 
 scanner.decoders
     Decoded(text: str, raw: bytes, corners: 4 (x, y) TL/TR/BR/BL, decoder: str)

@@ -512,8 +512,9 @@ _default_cascade: CascadeDecoder | None = None
 
 def decode_image_file(path: str | os.PathLike, decoder: Decoder | None = None) -> list[Decoded]:
     """Every QR code in an image file, read with the cascade by default. The file is read by
-    `scanner.frames.read_image` (PNG/JPEG/..., colour or gray, non-ASCII paths fine); raises
-    FileNotFoundError, or ValueError for a file that is not an image."""
+    `scanner.frames.read_image` (PNG/JPEG/..., colour or gray, 16-bit, alpha, non-ASCII paths
+    fine; at most MAX_PIXELS, checked from the header before decoding); raises FileNotFoundError,
+    or scanner.frames.ImageRejected (a ValueError) with a one-line reason."""
     global _default_cascade
     gray = read_image(path)
     if decoder is None:

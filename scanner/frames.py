@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import threading
 import time
 from dataclasses import dataclass
@@ -53,30 +54,328 @@ class FrameSource(Protocol):
     def close(self) -> None: ...
 
 
+def _composite_over_white(img: np.ndarray) -> np.ndarray:
+    """BGRA (or grey+alpha), 8- or 16-bit -> gray uint8 composited over white, in integer
+    arithmetic a strip of rows at a time (the temporaries stay about _STRIP_PIXELS big)."""
+    h, w = img.shape[:2]
+    top = np.uint64(65535 if img.dtype == np.uint16 else 255)
+    out = np.empty((h, w), np.uint8)
+    rows = max(1, _STRIP_PIXELS // max(w, 1))
+    for y in range(0, h, rows):
+        s = img[y:y + rows]
+        g = cv2.cvtColor(s, cv2.COLOR_BGRA2GRAY) if s.shape[2] == 4 else s[:, :, 0]
+        a = s[:, :, -1].astype(np.uint64)
+        v = g.astype(np.uint64) * a + top * (top - a)          # 0 .. top*top
+        out[y:y + rows] = (v * np.uint64(255) + top * top // np.uint64(2)) // (top * top)
+    return out
+
+
 def to_gray(img: np.ndarray) -> np.ndarray:
-    """BGR / BGRA / gray image -> contiguous gray uint8."""
+    """BGR / BGRA / gray+alpha / gray image, 8- or 16-bit -> contiguous gray uint8. Alpha is
+    composited over white; 16-bit is scaled to 8-bit (x/257); no float copy of the frame."""
+    if img.ndim == 3 and img.shape[2] == 1:
+        img = img[:, :, 0]
     if img.ndim == 3:
+        if img.shape[2] in (2, 4) and img.dtype in (np.uint8, np.uint16):
+            return _composite_over_white(img)
         if img.shape[2] == 4:
-            alpha = img[:, :, 3:4].astype(np.float32) / 255.0
-            img = (img[:, :, :3].astype(np.float32) * alpha + 255.0 * (1 - alpha)).astype(np.uint8)
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.shape[2] == 3 else img[:, :, 0]
-    if img.dtype != np.uint8:
-        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX).astype(np.uint8)
+            img = cv2.cvtColor(img, cv2.COLOR_BGRA2GRAY)
+        elif img.shape[2] == 3:
+            img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        else:
+            img = img[:, :, 0]
+    if img.dtype == np.uint16:
+        img = cv2.convertScaleAbs(img, alpha=1 / 257)
+    elif img.dtype != np.uint8:
+        img = cv2.normalize(img, None, 0, 255, cv2.NORM_MINMAX, dtype=cv2.CV_8U)
     return np.ascontiguousarray(img)
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
-    """An image file (PNG, JPEG, ...; colour, gray or with alpha) as gray uint8. Reads the bytes
-    and uses cv2.imdecode, so paths with non-ASCII characters work. Raises FileNotFoundError,
-    or ValueError if the file is not an image."""
-    p = Path(path)
-    if p.exists() and not p.is_file():
-        raise ValueError(f"not a regular file: {path}")      # a FIFO or device would block or never end
-    data = p.read_bytes()
-    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED) if data else None
-    if img is None:
-        raise ValueError(f"not an image file: {path}")
+# ---------------------------------------------------------------------------------------------
+# the one bounded image reader
+
+MAX_PIXELS = 40_000_000          # a 12 MP (or 24 MP) photo is fine; a 20000x20000 bomb is not
+MAX_REDUCED_PIXELS = 4 * MAX_PIXELS   # a JPEG up to this is decoded at half size by libjpeg itself
+MAX_DECODE_BYTES = 200 << 20     # the decoder's output buffer for an image kept with its alpha
+MAX_IMAGE_FILE = 64 << 20        # bytes read from an image file
+_STRIP_PIXELS = 1 << 20          # alpha is composited this many pixels at a time
+
+
+class ImageRejected(ValueError):
+    """An image file that will not be decoded: not an image, truncated, corrupt, an unsupported
+    format or too large. `reason` is one line; str() is "FILE: reason" when the path is known."""
+
+    def __init__(self, reason: str, path: str | os.PathLike | None = None):
+        self.reason = reason
+        self.path = None if path is None else str(path)
+        super().__init__(reason if path is None else f"{path}: {reason}")
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What an image file's header says, read before any pixel is decoded."""
+
+    format: str          # "png", "jpeg", "bmp", "webp", "tiff", "gif", "pnm"
+    width: int
+    height: int
+    channels: int        # samples per pixel as stored (palette: 3)
+    sample_bytes: int    # 1, 2 (16-bit) or 4
+    alpha: bool          # has an alpha channel (or PNG tRNS) that decides what is visible
+
+
+def _u16(b, i, big):
+    return int.from_bytes(b[i:i + 2], "big" if big else "little")
+
+
+def _u32(b, i, big):
+    return int.from_bytes(b[i:i + 4], "big" if big else "little")
+
+
+def _png_info(d: bytes) -> ImageInfo:
+    if len(d) < 33 or d[12:16] != b"IHDR" or _u32(d, 8, True) != 13:
+        raise ImageRejected("truncated or corrupt PNG header")
+    w, h, depth, ctype = _u32(d, 16, True), _u32(d, 20, True), d[24], d[25]
+    allowed = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+    if depth not in allowed.get(ctype, ()):
+        raise ImageRejected(f"corrupt PNG header (colour type {ctype}, bit depth {depth})")
+    alpha = ctype in (4, 6)
+    i = 33
+    while not alpha and i + 8 <= len(d):      # a tRNS chunk before the first IDAT makes alpha too
+        n, kind = _u32(d, i, True), d[i + 4:i + 8]
+        if kind in (b"IDAT", b"IEND"):
+            break
+        alpha = kind == b"tRNS"
+        i += 12 + n
+    return ImageInfo("png", w, h, {0: 1, 2: 3, 3: 3, 4: 2, 6: 4}[ctype], 2 if depth == 16 else 1, alpha)
+
+
+_JPEG_SOF = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+def _jpeg_info(d: bytes) -> ImageInfo:
+    i = 2
+    while i + 4 <= len(d):
+        if d[i] != 0xFF:
+            raise ImageRejected("corrupt JPEG (no marker where one belongs)")
+        marker = d[i + 1]
+        if marker == 0xFF:                    # fill byte
+            i += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        if marker in (0xD9, 0xDA):
+            break
+        if marker in _JPEG_SOF:
+            if i + 10 > len(d):
+                break
+            precision, h, w, comps = d[i + 4], _u16(d, i + 5, True), _u16(d, i + 7, True), d[i + 9]
+            return ImageInfo("jpeg", w, h, comps, 2 if precision > 8 else 1, False)
+        i += 2 + _u16(d, i + 2, True)
+    raise ImageRejected("truncated or corrupt JPEG (no frame header)")
+
+
+def _bmp_info(d: bytes) -> ImageInfo:
+    if len(d) < 26:
+        raise ImageRejected("truncated BMP header")
+    dib, offset = _u32(d, 14, False), _u32(d, 10, False)
+    if dib == 12:
+        w, h, bpp, comp = _u16(d, 18, False), _u16(d, 20, False), _u16(d, 24, False), 0
+    elif dib >= 40 and len(d) >= 34:
+        w, h = int.from_bytes(d[18:22], "little", signed=True), int.from_bytes(d[22:26], "little", signed=True)
+        bpp, comp = _u16(d, 28, False), _u32(d, 30, False)
+    else:
+        raise ImageRejected("corrupt BMP header")
+    h = abs(h)
+    if w <= 0 or bpp not in (1, 4, 8, 16, 24, 32):
+        raise ImageRejected(f"corrupt BMP header ({w}x{h}, {bpp} bits)")
+    if comp in (0, 3) and w * h <= MAX_PIXELS:   # uncompressed: the header's size must be in the file
+        need = offset + ((w * bpp + 31) // 32) * 4 * h
+        if need > len(d):
+            raise ImageRejected(f"truncated BMP: the header says {w}x{h}, which needs {need} bytes; "
+                                f"the file has {len(d)}")
+    return ImageInfo("bmp", w, h, 3 if bpp > 8 else 1, 1, False)
+
+
+def _webp_info(d: bytes) -> ImageInfo:
+    kind = d[12:16]
+    if kind == b"VP8 " and len(d) >= 30 and d[23:26] == b"\x9d\x01\x2a":
+        return ImageInfo("webp", _u16(d, 26, False) & 0x3FFF, _u16(d, 28, False) & 0x3FFF, 3, 1, False)
+    if kind == b"VP8L" and len(d) >= 25 and d[20] == 0x2F:
+        bits = _u32(d, 21, False)
+        return ImageInfo("webp", (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, 4, 1, bool(bits >> 28 & 1))
+    if kind == b"VP8X" and len(d) >= 30:
+        w = int.from_bytes(d[24:27], "little") + 1
+        h = int.from_bytes(d[27:30], "little") + 1
+        return ImageInfo("webp", w, h, 4, 1, bool(d[20] & 0x10))
+    raise ImageRejected("truncated or unsupported WebP")
+
+
+def _tiff_info(d: bytes) -> ImageInfo:
+    big = d[:2] == b"MM"
+    ifd = _u32(d, 4, big)
+    if ifd + 2 > len(d):
+        raise ImageRejected("truncated TIFF")
+    n = _u16(d, ifd, big)
+    if ifd + 2 + 12 * n > len(d):
+        raise ImageRejected("truncated TIFF")
+    tags: dict[int, int] = {}
+    for k in range(n):
+        e = ifd + 2 + 12 * k
+        tag, typ, count = _u16(d, e, big), _u16(d, e + 2, big), _u32(d, e + 4, big)
+        if typ == 3:        # SHORT: the first value, inline if count <= 2, else at the offset
+            at = e + 8 if count <= 2 else _u32(d, e + 8, big)
+            tags[tag] = _u16(d, at, big) if at + 2 <= len(d) else 0
+        elif typ == 4:
+            at = e + 8 if count <= 1 else _u32(d, e + 8, big)
+            tags[tag] = _u32(d, at, big) if at + 4 <= len(d) else 0
+        else:
+            tags[tag] = -1
+    w, h = tags.get(256, 0), tags.get(257, 0)
+    spp, bits = max(tags.get(277, 1), 1), max(tags.get(258, 1), 1)
+    return ImageInfo("tiff", w, h, spp, (bits + 7) // 8, 338 in tags)
+
+
+def _gif_info(d: bytes) -> ImageInfo:
+    if len(d) < 13:
+        raise ImageRejected("truncated GIF header")
+    return ImageInfo("gif", _u16(d, 6, False), _u16(d, 8, False), 4, 1, True)
+
+
+def _pnm_info(d: bytes) -> ImageInfo:
+    fields: list[int] = []
+    i, want = 2, (2 if d[1:2] in (b"1", b"4") else 3)
+    while len(fields) < want and i < min(len(d), 4096):
+        c = d[i:i + 1]
+        if c == b"#":
+            j = d.find(b"\n", i)
+            i = len(d) if j < 0 else j + 1
+        elif c.isspace():
+            i += 1
+        else:
+            j = i
+            while j < len(d) and d[j:j + 1].isdigit():
+                j += 1
+            if j == i or j - i > 9:
+                raise ImageRejected("corrupt PNM header")
+            fields.append(int(d[i:j]))
+            i = j
+    if len(fields) < want:
+        raise ImageRejected("truncated PNM header")
+    maxval = fields[2] if want == 3 else 1
+    return ImageInfo("pnm", fields[0], fields[1], 3 if d[1:2] in (b"3", b"6") else 1,
+                     2 if maxval > 255 else 1, False)
+
+
+def image_info(data: bytes) -> ImageInfo:
+    """The format and dimensions an image file's header declares. Raises ImageRejected for a file
+    that is not one of PNG, JPEG, BMP, WebP, TIFF, GIF, PBM/PGM/PPM, or whose header is broken."""
+    if not data:
+        raise ImageRejected("empty file")
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        info = _png_info(data)
+    elif data[:3] == b"\xff\xd8\xff":
+        info = _jpeg_info(data)
+    elif data[:2] == b"BM":
+        info = _bmp_info(data)
+    elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        info = _webp_info(data)
+    elif data[:4] in (b"II*\x00", b"MM\x00*") and len(data) >= 8:
+        info = _tiff_info(data)
+    elif data[:6] in (b"GIF87a", b"GIF89a"):
+        info = _gif_info(data)
+    elif data[:1] == b"P" and data[1:2] in b"123456" and len(data) > 2 and data[2:3].isspace():
+        info = _pnm_info(data)
+    else:
+        raise ImageRejected("not an image file (not PNG, JPEG, BMP, WebP, TIFF, GIF or PNM)")
+    if info.width <= 0 or info.height <= 0:
+        raise ImageRejected(f"corrupt {info.format.upper()} header ({info.width}x{info.height})")
+    return info
+
+
+def _read_bounded(path: str | os.PathLike) -> bytes:
+    """The bytes of a regular file of at most MAX_IMAGE_FILE bytes (a FIFO or device is refused
+    without blocking). Raises FileNotFoundError or ImageRejected."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such file: {path}") from None
+    except OSError as exc:
+        raise ImageRejected(f"cannot open: {exc.strerror or exc}", path) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ImageRejected("not a regular file", path)
+        if st.st_size > MAX_IMAGE_FILE:
+            raise ImageRejected(f"file too large ({st.st_size >> 20} MB; limit {MAX_IMAGE_FILE >> 20} MB)", path)
+        chunks, got = [], 0
+        while got <= MAX_IMAGE_FILE:
+            b = os.read(fd, min(1 << 20, MAX_IMAGE_FILE + 1 - got))
+            if not b:
+                break
+            chunks.append(b)
+            got += len(b)
+        if got > MAX_IMAGE_FILE:
+            raise ImageRejected(f"file too large (limit {MAX_IMAGE_FILE >> 20} MB)", path)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ImageRejected(f"cannot read: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
+
+
+def _mp(pixels: int) -> str:
+    return f"{pixels / 1e6:.0f} MP" if pixels >= 10_000_000 else f"{pixels / 1e6:.1f} MP"
+
+
+def decode_image(data: bytes, path: str | os.PathLike | None = None) -> np.ndarray:
+    """Image file bytes as a gray uint8 frame, bounded: the header's dimensions are checked
+    before any pixel is decoded (at most MAX_PIXELS; a JPEG up to MAX_REDUCED_PIXELS is decoded at
+    half size), colour is turned grey by the decoder itself (IMREAD_GRAYSCALE), 16-bit becomes
+    8-bit, and an image with alpha is composited over white (a transparent background is paper).
+    Raises ImageRejected with a one-line reason for anything else."""
+    info = image_info(data) if path is None else _info_for(data, path)
+    pixels = info.width * info.height
+    what = f"{info.width}x{info.height} ({_mp(pixels)})"
+    if pixels > MAX_PIXELS:
+        if info.format == "jpeg" and pixels <= MAX_REDUCED_PIXELS:
+            flags = cv2.IMREAD_REDUCED_GRAYSCALE_2
+        else:
+            raise ImageRejected(f"image too large: {what}, limit {MAX_PIXELS // 1_000_000} MP", path)
+    elif info.alpha:
+        need = pixels * 4 * info.sample_bytes        # OpenCV gives grey+alpha and palette+tRNS as BGRA
+        if need > MAX_DECODE_BYTES:
+            raise ImageRejected(f"image too large: {what} {8 * info.sample_bytes}-bit with alpha needs "
+                                f"{need >> 20} MB to decode, limit {MAX_DECODE_BYTES >> 20} MB", path)
+        flags = cv2.IMREAD_UNCHANGED
+    else:
+        flags = cv2.IMREAD_GRAYSCALE
+    try:
+        img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error as exc:
+        msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
+        raise ImageRejected(f"cannot decode {info.format.upper()}: {msg[:160]}", path) from None
+    except MemoryError:
+        raise ImageRejected(f"cannot decode {info.format.upper()} {what}: out of memory", path) from None
+    if img is None or img.size == 0:
+        raise ImageRejected(f"cannot decode {info.format.upper()} {what} (truncated or corrupt)", path)
+    if img.shape[0] * img.shape[1] > MAX_PIXELS:     # a decoder that disagrees with the header
+        raise ImageRejected(f"image too large: decoded {img.shape[1]}x{img.shape[0]}", path)
     return to_gray(img)
+
+
+def _info_for(data: bytes, path) -> ImageInfo:
+    try:
+        return image_info(data)
+    except ImageRejected as exc:
+        raise ImageRejected(exc.reason, path) from None
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """An image file (PNG, JPEG, BMP, WebP, TIFF, GIF, PNM; colour, gray, 16-bit or with alpha) as
+    gray uint8, bounded as `decode_image` says. Paths with non-ASCII characters work. Raises
+    FileNotFoundError, or ImageRejected (a ValueError) with a one-line reason."""
+    return decode_image(_read_bounded(path), path)
 
 
 class _StateMixin:
@@ -323,7 +622,10 @@ class ImageFolderSource(_StateMixin):
 
     loop: start again after the last image (one image looped is a still camera).
     fps: pace frames in real time at this rate; None gives them as fast as they load, with
-    `ts` 1/15 s apart. Unreadable files are skipped with a warning.
+    `ts` 1/15 s apart. A file that cannot be read (not an image, truncated, over the pixel cap:
+    see `read_image`) is skipped with a one-line warning, once: `skipped` maps its path to the
+    reason and a looping source does not read it again. When every file is skipped the source is
+    "failed".
     """
 
     def __init__(self, path_or_dir: str | os.PathLike, loop: bool = False, fps: float | None = None, *,
@@ -335,6 +637,7 @@ class ImageFolderSource(_StateMixin):
         self.on_state = on_state
         self.state = OPENING
         self.files: list[Path] = []
+        self.skipped: dict[Path, str] = {}
         self._pos = 0
         self._index = 0
         self._t0 = 0.0
@@ -355,6 +658,7 @@ class ImageFolderSource(_StateMixin):
             self._set_state(FAILED)
             raise ValueError(f"no images in {self.path}")
         self._pos = 0
+        self.skipped = {}
         self._t0 = self._clock()
         self._set_state(LIVE)
 
@@ -370,10 +674,16 @@ class ImageFolderSource(_StateMixin):
                 self._pos = 0
             path = self.files[self._pos]
             self._pos += 1
-            try:
-                gray = read_image(path)
-            except (OSError, ValueError) as exc:
-                log.warning("%s: skipping %s: %s", self, path.name, exc)
+            if path in self.skipped:                  # refused before: not read again
+                gray = None
+            else:
+                try:
+                    gray = read_image(path)
+                except (ImageRejected, OSError) as exc:   # OSError: vanished since open()
+                    gray = None
+                    self.skipped[path] = exc.reason if isinstance(exc, ImageRejected) else str(exc)
+                    log.warning("%s: skipping %s: %s", self, path.name, self.skipped[path])
+            if gray is None:
                 failures += 1
                 if failures >= len(self.files):
                     self._set_state(FAILED)  # not one readable image left

@@ -3,7 +3,8 @@
 With --json: one JSON object per line per code, {"image", "text", "decoder", "corners"}; an
 image with no code gives one object with "text": null. Without: a readable line per code.
 Exit 0 if every image had at least one code, 1 otherwise, 2 for a missing or unreadable file
-(or an unavailable decoder).
+(or an unavailable decoder). An image the bounded reader refuses (not an image, truncated, over
+the pixel cap: scanner.frames.read_image) is one line on stderr, "cannot read image FILE: reason".
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from scanner.decoders import DecoderUnavailable, decode_image_file, make_decoder
+    from scanner.frames import ImageRejected
+
     from ._common import UsageError
 
     try:
@@ -38,6 +41,10 @@ def run(args) -> int:
             found = decode_image_file(path, decoder)
         except FileNotFoundError:
             print(f"venue-terminal: no such file: {safe(path)}", file=sys.stderr)
+            missing = True
+            continue
+        except ImageRejected as exc:
+            print(f"venue-terminal: cannot read image {safe(path)}: {safe(exc.reason)}", file=sys.stderr)
             missing = True
             continue
         except (ValueError, OSError) as exc:

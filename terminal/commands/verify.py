@@ -23,6 +23,10 @@ IMAGE_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"BM", b"RIFF", b"II*\x00", b"MM\x00
 NO_CODE = object()     # an image in which no code could be read
 
 
+class UnreadableImage(str):
+    """An image file the bounded reader refused (not an image, truncated, too large): the reason."""
+
+
 # --at bounds: 1970 to the end of year 9999 (what datetime and the scan log's timestamps can hold).
 AT_MAX = 253402300799
 MAX_LINE = 128 * 1024       # a code line longer than this is cut (the codec refuses it as too_large anyway)
@@ -112,7 +116,7 @@ def _is_image(path: Path) -> bool:
 
 
 def iter_codes(inputs: list[str]) -> Iterator[tuple[str, object]]:
-    """(label, code text or NO_CODE) for every code in the inputs, in input order."""
+    """(label, code text, NO_CODE or an UnreadableImage) for every code in the inputs, in input order."""
     for item in inputs:
         if item == "-":
             for n, line in enumerate(bounded_lines(sys.stdin.buffer), 1):
@@ -123,10 +127,14 @@ def iter_codes(inputs: list[str]) -> Iterator[tuple[str, object]]:
             raise UsageError(f"no such file: {item}")
         if _is_image(path):
             from scanner.decoders import decode_image_file
+            from scanner.frames import ImageRejected
             try:
                 found = decode_image_file(path)
-            except (OSError, ValueError) as exc:
-                raise UsageError(f"cannot read image {item}: {exc}") from None
+            except ImageRejected as exc:
+                yield item, UnreadableImage(exc.reason)
+                continue
+            except OSError as exc:
+                raise UsageError(f"cannot read image {item}: {exc.strerror or exc}") from None
             if not found:
                 yield item, NO_CODE
             for k, d in enumerate(found):
@@ -184,11 +192,15 @@ def run(args) -> int:
             seen += 1
             if code is NO_CODE:
                 v = Verdict(valid=False, reason=R.UNREADABLE, detail="no QR code could be read in the image")
+            elif isinstance(code, UnreadableImage):
+                v = Verdict(valid=False, reason=R.UNREADABLE, detail=f"image not read: {code}")
             else:
                 v = svc.scan(code, source="cli")
             all_admitted &= v.outcome is R.Outcome.ADMIT
             if args.json:
                 print(safe_json({"input": label, **v.to_dict()}), flush=True)
+            elif isinstance(code, UnreadableImage):
+                print(f"{format_line(label, v)}  ({safe(code, 200)})", flush=True)
             else:
                 print(format_line(label, v), flush=True)
     finally:
