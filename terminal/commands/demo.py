@@ -196,24 +196,24 @@ def bar(done: int, total: int, width: int = 24) -> str:
 
 
 def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout) -> list:
-    """The video through the camera pipeline (decoder, debouncer) and the service. Returns
+    """The video through the scan loop (scanner.loop: decoder, debouncer) and the service. Returns
     [(code or None, verdict)] in scan order."""
     from scanner.debounce import Debouncer
     from scanner.decoders import make_decoder
     from scanner.frames import iter_frames, open_source
+    from scanner.loop import ScanLoop
     from ..service import TerminalService
     by_text = {c.text: c for c in codes}
-    decoder = make_decoder("cascade")
-    deb = Debouncer(hold_seconds=30.0)
+    loop = ScanLoop(make_decoder("cascade"), Debouncer(hold_seconds=30.0))
     results = []
     tty = out.isatty()
     with TerminalService.from_home(home, mode="gate") as svc:
         src = open_source(f"video:{video}")
-        for f in iter_frames(src):
-            texts = [d.text for d in decoder.decode(f.gray)]
-            for text in deb.feed(texts, f.ts):
-                v = svc.scan(text)
-                c = by_text.get(text)
+        for o in loop.outcomes(iter_frames(src)):
+            f = o.frame
+            for ev in o.scans:
+                v = svc.scan(ev.text)
+                c = by_text.get(ev.text)
                 results.append((c, v))
                 line = f"{bar(f.index + 1, total_frames)}  {verdict_line(c, v)}"
                 print(("\r" if tty else "") + line, file=out, flush=True)
