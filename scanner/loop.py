@@ -270,3 +270,47 @@ def camera_events(frames: Iterable[Frame], decoder: Decoder, debouncer: Debounce
     loop = ScanLoop(decoder, debouncer)
     for out in loop.outcomes(frames):
         yield from out.scans
+
+
+class HandheldFeed:
+    """A handheld scanner's events offered to a Dispatch, on a thread of its own.
+
+        feed = HandheldFeed(open_scanner("serial:/dev/ttyUSB0"), dispatch).start()
+        ...
+        feed.stop()          # from any thread: stops the scanner, joins, closes the port
+
+    scanner: anything with events() -> ScanEvent iterator, stop() and close() (SerialScanner).
+    """
+
+    def __init__(self, scanner, dispatch: Dispatch, name: str = "handheld"):
+        self.scanner = scanner
+        self.dispatch = dispatch
+        self.name = name
+        self.error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        try:
+            for ev in self.scanner.events():
+                self.dispatch.offer([ev])
+        except Exception as exc:  # noqa: BLE001 - kept for the caller; the camera carries on
+            self.error = exc
+        finally:
+            try:
+                self.scanner.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def start(self) -> "HandheldFeed":
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self.scanner.stop()
+        if self._thread is not None:
+            self._thread.join(timeout)

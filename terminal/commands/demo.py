@@ -1,6 +1,6 @@
 """`venue-terminal demo`: the whole system on one machine, in under a minute.
 
-    venue-terminal demo [--gui | --headless] [--keep] [--exit-after S --screenshot PNG]
+    venue-terminal demo [--gui | --headless] [--keep] [--scanner serial:PORT[@BAUD]] [--exit-after S --screenshot PNG]
 
 1. starts the reference platform (`venue-issuer init/mint/serve` on 127.0.0.1, a random port);
 2. mints demo codes: valid resident, senior, disabled, enterprise, dynamic (EP1), expired,
@@ -70,6 +70,9 @@ def register(sub) -> None:
     p.add_argument("--keep", action="store_true", help="keep the temporary platform and terminal home")
     p.add_argument("--dir", metavar="DIR", help="work here instead of a temporary directory (kept)")
     p.add_argument("--mode", choices=("gate", "kiosk", "counter"), default="gate", help="app mode (GUI only)")
+    p.add_argument("--scanner", metavar="SPEC",
+                   help="also take scans from a serial handheld scanner: serial:PORT[@BAUD] (headless: for "
+                        "3 s more after the video)")
     p.add_argument("--exit-after", type=float, metavar="S",
                    help="GUI: quit after S seconds (default: a few seconds after the video ended and the log uploaded)")
     p.add_argument("--stay", action="store_true", help="GUI: keep the window open until it is closed")
@@ -195,34 +198,67 @@ def bar(done: int, total: int, width: int = 24) -> str:
     return "[" + "#" * n + "-" * (width - n) + f"] {100 * done // max(1, total):3d}%"
 
 
-def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout) -> list:
+def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout,
+                  scanner: str | None = None, handheld_wait_s: float = 0.0) -> list:
     """The video through the scan loop (scanner.loop: decoder, debouncer) and the service. Returns
-    [(code or None, verdict)] in scan order."""
+    [(code or None, verdict)] in scan order.
+
+    scanner: a serial handheld scanner (serial:PORT[@BAUD]); its scans take the handheld
+    dispatch path (debounce) into a queue that this thread drains between frames, and for
+    `handheld_wait_s` after the video (one thread uses the service)."""
+    import queue
     from scanner.debounce import Debouncer
     from scanner.decoders import make_decoder
     from scanner.frames import iter_frames, open_source
-    from scanner.loop import ScanLoop
+    from scanner.loop import HandheldFeed, ScanLoop, handheld_dispatch
+    from scanner.serial_scanner import open_scanner
     from ..service import TerminalService
     by_text = {c.text: c for c in codes}
     loop = ScanLoop(make_decoder("cascade"), Debouncer(hold_seconds=30.0))
     results = []
     tty = out.isatty()
-    with TerminalService.from_home(home, mode="gate") as svc:
-        src = open_source(f"video:{video}")
-        for o in loop.outcomes(iter_frames(src)):
-            f = o.frame
-            for ev in o.scans:
-                v = svc.scan(ev.text)
-                c = by_text.get(ev.text)
-                results.append((c, v))
-                line = f"{bar(f.index + 1, total_frames)}  {verdict_line(c, v)}"
-                print(("\r" if tty else "") + line, file=out, flush=True)
-            if tty and f.index % 5 == 0:
-                print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
-        if tty:
-            print("\r" + bar(total_frames, total_frames), file=out)
-        st = svc.status()
-        print(f"scan log  {st.events_pending} events waiting for upload", file=out)
+    handheld: queue.Queue = queue.Queue()
+    try:
+        serial = open_scanner(scanner)
+    except ValueError as exc:
+        raise UsageError(f"--scanner: {exc}") from None
+    feed = HandheldFeed(serial, handheld_dispatch(handheld.put), name="serial").start() if serial else None
+
+    def verdict(text: str, source: str, done: int) -> None:
+        v = svc.scan(text, source=source)
+        c = by_text.get(text)
+        results.append((c, v))
+        line = f"{bar(done, total_frames)}  {verdict_line(c, v)}{'  (' + source + ')' if source != 'camera' else ''}"
+        print(("\r" if tty else "") + line, file=out, flush=True)
+
+    def drain(done: int, wait_s: float = 0.0) -> None:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                ev = handheld.get(timeout=max(0.0, deadline - time.monotonic())) if wait_s else handheld.get_nowait()
+            except queue.Empty:
+                return
+            verdict(ev.text, ev.source, done)
+
+    try:
+        with TerminalService.from_home(home, mode="gate") as svc:
+            src = open_source(f"video:{video}")
+            for o in loop.outcomes(iter_frames(src)):
+                f = o.frame
+                for ev in o.scans:
+                    verdict(ev.text, ev.source, f.index + 1)
+                drain(f.index + 1)
+                if tty and f.index % 5 == 0:
+                    print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
+            if feed is not None:
+                drain(total_frames, handheld_wait_s)
+            if tty:
+                print("\r" + bar(total_frames, total_frames), file=out)
+            st = svc.status()
+            print(f"scan log  {st.events_pending} events waiting for upload", file=out)
+    finally:
+        if feed is not None:
+            feed.stop()
     return results
 
 
@@ -259,7 +295,8 @@ def run(args) -> int:
             print(f"scan log  {st.events_uploaded} events uploaded, {st.events_pending} waiting; "
                   f"platform holds {len(plat.events())}")
             return rc
-        results = play_headless(video, home, codes, n)
+        results = play_headless(video, home, codes, n, scanner=args.scanner,
+                                handheld_wait_s=3.0 if args.scanner else 0.0)
         got = {c.key: v.outcome.value for c, v in results if c is not None}
         missing = [c.key for c in codes if c.key not in got]
         wrong = [c.key for c in codes if c.key in got and got[c.key] != c.expect]
@@ -300,7 +337,7 @@ def run_gui(args, home: Path, video: Path, codes: list[DemoCode] = ()) -> int:
     except ImportError as exc:
         raise UsageError(f"the GUI needs PySide6 ({exc}); run with --headless") from None
     by_text = {c.text: c for c in codes}
-    opts = AppOptions(mode=args.mode, source=f"video:{video}", home=home, fullscreen=False,
+    opts = AppOptions(mode=args.mode, source=f"video:{video}", scanner=getattr(args, "scanner", None), home=home, fullscreen=False,
                       sync_interval_s=3.0, exit_after=args.exit_after, screenshot=args.screenshot,
                       settings_path=home / "ui-settings.json",
                       quit_when_done=None if (args.stay or args.exit_after) else 4.0,
