@@ -13,8 +13,8 @@
 With a display (DISPLAY / WAYLAND_DISPLAY, or QT_QPA_PLATFORM set) it opens the Qt app in gate
 mode; without one it runs headless: the same video through the same decoder, debouncer and
 service, printing each verdict with a progress bar (Qt is not imported on that path).
-The platform is driven through its command line and HTTP API only (terminal/ does not import
-issuer/). Exit: 0 every code got the expected outcome and the log uploaded, 1 otherwise.
+The platform runs through issuer/testing.py, the harness the tests use (imported only by this
+development command; the terminal talks to it over HTTP only). Exit: 0 every code got the expected outcome and the log uploaded, 1 otherwise.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,8 +31,6 @@ from pathlib import Path
 
 from ..cli import UsageError
 
-ISSUER = [sys.executable, "-m", "issuer.cli"]
-REPO = Path(__file__).resolve().parents[2]
 FPS = 15
 SIZE = (960, 540)
 
@@ -85,67 +82,17 @@ def has_display() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# the platform, through its CLI
+# the platform: the one harness (issuer/testing.py), as the tests use it
 
-class DemoPlatform:
-    """`venue-issuer` in DIR: init and mint (one-shot commands), serve (a child process)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
-        self.info = self._cli("init", str(root))
-        self.token = self.info["token"]
-        self.root_key = self.info["root_key"]
-
-    def _cli(self, *args: str) -> dict:
-        r = subprocess.run([*ISSUER, *args], capture_output=True, text=True, cwd=REPO, timeout=60)
-        if r.returncode != 0:
-            raise UsageError(f"venue-issuer {args[0]} failed: {r.stderr.strip()[-300:]}")
-        return json.loads(r.stdout)
-
-    def mint(self, *options: str) -> str:
-        out = self.root / "minted.txt"
-        self._cli("mint", str(self.root), *options, "--out", str(out))
-        return out.read_text().strip().splitlines()[0]
-
-    def events(self) -> list:
-        doc = self._cli("events", str(self.root), "--json")
-        return doc if isinstance(doc, list) else doc.get("events", [])
-
-    def start(self, port: int = 0) -> str:
-        self.proc = subprocess.Popen([*ISSUER, "serve", str(self.root), "--port", str(port)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=REPO)
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read().decode(errors="replace")[-300:]
-            self.proc.wait()
-            self.proc = None
-            raise UsageError(f"venue-issuer serve did not start: {err}")
-        self.url = json.loads(line)["url"]
-        import requests
-        deadline = time.monotonic() + 15
-        while True:   # the socket listens before uvicorn serves: wait for a real answer
-            try:
-                requests.get(self.url + "/v1/trust-list", timeout=1, headers={"Authorization": f"Bearer {self.token}"})
-                return self.url
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise UsageError("venue-issuer serve does not answer") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+def platform_harness(root: Path):
+    """The reference platform in `root` (initialised now, started by .start(): 127.0.0.1, a free
+    port; .stop() ends that process by its pid). The demo is a development command: it borrows the
+    tests' harness from issuer/ (imported here only; the rest of terminal/ never imports issuer/)."""
+    from issuer.testing import prepare_server
+    return prepare_server(root, timeout=15.0)
 
 
-def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
+def enrol(home: Path, plat, venue: str = "demo-venue") -> dict:
     """`venue-terminal enroll` in-process (it does the first sync)."""
     from ..cli import main as cli_main
     buf = io.StringIO()
@@ -161,13 +108,21 @@ def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
         return {}
 
 
-def setup(work: Path, log=print) -> tuple[DemoPlatform, Path, list[DemoCode]]:
-    """Platform up, codes minted, terminal enrolled. Returns (platform, home, codes with text)."""
+def mint_codes(plat, codes=DEMO_CODES) -> list[DemoCode]:
+    """The demo codes with their text (minted on `plat` where needed)."""
+    return [c if c.mint is None else DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint)[0])
+            for c in codes]
+
+
+def setup(work: Path, log=print):
+    """Platform up, codes minted, terminal enrolled. Returns (platform harness, home, codes with text)."""
     t0 = time.monotonic()
-    plat = DemoPlatform(work / "platform")
-    codes = [c if c.mint is None else DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint))
-             for c in DEMO_CODES]
-    plat.start()
+    plat = platform_harness(work / "platform")
+    codes = mint_codes(plat)
+    try:
+        plat.start()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
     log(f"platform  {plat.url}  ({len(codes)} demo codes minted, {time.monotonic() - t0:.1f} s)")
     home = work / "terminal"
     enrol(home, plat)
