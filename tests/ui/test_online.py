@@ -2,8 +2,6 @@
 offline banner when the platform goes down (scanning carries on)."""
 from __future__ import annotations
 
-import pytest
-
 from terminal.commands.demo import enrol
 
 
