@@ -43,7 +43,13 @@ scanner.serial_scanner
 scanner.events
     ScanEvent(text, raw, source "camera" | "wedge" | "serial", ts, decoder=None, corners=None)
 
-scanner.pipeline
+scanner.loop  (the one scan loop: the Qt capture worker and the headless demo both run it)
+    ScanLoop(decoder, debouncer, *, locator, each_frame_is_a_scan, stop, on_first_frame)
+        .step(frame) -> FrameOutcome(frame, t_in, found, scans, unreadable); .outcomes(frames); .run(...)
+    reader_frames(reader, stop, on_end), polled_frames(src, stop, on_end, interval_s): frame streams
+    UnreadableTracker(hold_s, away_s), default_locator()
+    Dispatch(debouncer, handler).offer(events) / .offer_text(text, source): text arrived -> debounce
+        -> handler; handheld_dispatch(handler): the one the wedge and serial scanners share
     camera_events(frames, decoder, debouncer) -> ScanEvent iterator; frame_events(frame, ...)
 
 scanner.synth

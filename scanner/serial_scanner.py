@@ -158,3 +158,38 @@ class SerialScanner:
             raw = raw.strip(b"\x00")
             if raw:
                 yield ScanEvent(text=_bytes_to_text(raw), raw=raw, source=SERIAL, ts=self._clock())
+
+
+SCANNER_HINT = "serial:PORT or serial:PORT@BAUD (e.g. serial:/dev/ttyUSB0@9600); empty for none"
+
+
+def parse_scanner_spec(spec: str | None) -> dict | None:
+    """A handheld scanner setting -> SerialScanner keyword arguments, or None for none.
+
+    "" / "none": no serial scanner (a keyboard-wedge scanner needs no setting);
+    "serial:PORT" (115200 baud) or "serial:PORT@BAUD"; PORT is a device, a pty or a pyserial URL.
+    ValueError naming the problem otherwise. Nothing is opened."""
+    spec = (spec or "").strip()
+    if spec.lower() in ("", "none"):
+        return None
+    scheme, sep, rest = spec.partition(":")
+    if not sep or scheme.lower() != "serial":
+        raise ValueError(f"unknown scanner {spec!r}; use {SCANNER_HINT}")
+    port, at, baud = rest.rpartition("@")
+    if not at or not baud.isdigit():
+        port, baud = rest, ""
+    port = port.strip()
+    if not port:
+        raise ValueError(f"serial: needs a port; use {SCANNER_HINT}")
+    out: dict = {"port": port}
+    if baud:
+        if int(baud) <= 0:
+            raise ValueError(f"bad baud rate {baud!r}")
+        out["baudrate"] = int(baud)
+    return out
+
+
+def open_scanner(spec: str | None, **options) -> SerialScanner | None:
+    """The SerialScanner a setting names (not opened yet: `events()` opens it), or None."""
+    kw = parse_scanner_spec(spec)
+    return None if kw is None else SerialScanner(**kw, **options)

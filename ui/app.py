@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QThread, QTimer, Slot
+from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QThread, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source 
 class AppOptions:
     mode: str | None = None             # overrides the settings file
     source: str | None = None
+    scanner: str | None = None          # a serial handheld scanner, serial:PORT[@BAUD] (overrides settings)
     home: str | Path | None = None      # terminal home (enrolled: cache.Store there; also holds ui-settings.json)
     policy: str | None = None
     root_key: str | None = None         # an unenrolled terminal: trust data from files
@@ -86,12 +87,17 @@ def make_service(opts: AppOptions, mode: str, policy: str | None):
 class Runtime(QObject):
     """Owns the worker threads and applies settings; built by `build()`, GUI thread."""
 
+    # A handheld scan (keyboard wedge or serial scanner) that passed the shared debounce step;
+    # emitted from the GUI thread (wedge) or the serial feed's thread, queued to the verify worker.
+    handheld_scanned = Signal(str, float, str)
+
     def __init__(self, *, app: QApplication, opts: AppOptions, settings, settings_path: Path, service, window,
                  language, sound):
         super().__init__()
         from scanner.debounce import Debouncer
         from scanner.decoders import make_decoder
         from scanner.frames import open_source
+        from scanner.loop import handheld_dispatch
         from scanner.wedge import WedgeDetector
         from .window import WedgeFilter
         from .syncing import SyncController, make_sync_round
@@ -125,8 +131,13 @@ class Runtime(QObject):
         self.sync.syncFinished.connect(window.on_sync_report)      # banners and strip from the report
         self.sync.syncFinished.connect(self.status.refresh)        # then the counts from the store
 
+        # Wedge and serial scans take the same step: text arrived -> debounce -> verify worker.
+        self.handheld = handheld_dispatch(lambda ev: self.handheld_scanned.emit(ev.text, time.perf_counter(),
+                                                                                ev.source))
+        self.handheld_scanned.connect(self.verify.verify)
+        self.serial_feed = None
         self.wedge = WedgeFilter(window, WedgeDetector(), parent=self)
-        self.wedge.scanned.connect(self.verify.verify)
+        self.wedge.scanned.connect(lambda code, t_in, source: self.handheld.offer_text(code, source))
         window.scan_requested.connect(self.verify.verify)
         app.installEventFilter(self.wedge)
 
@@ -138,7 +149,21 @@ class Runtime(QObject):
     # ------------------------------------------------------------------ capture
     def start(self) -> None:
         self.start_capture()
+        self.start_serial()
         self.sync.start()
+
+    def start_serial(self) -> None:
+        """A configured serial scanner (settings `scanner`) feeds the handheld dispatch on its own thread."""
+        from scanner.loop import HandheldFeed
+        from scanner.serial_scanner import open_scanner
+        sc = open_scanner(self.settings.scanner)
+        if sc is not None:
+            self.serial_feed = HandheldFeed(sc, self.handheld, name="serial").start()
+
+    def stop_serial(self) -> None:
+        if self.serial_feed is not None:
+            self.serial_feed.stop()
+            self.serial_feed = None
 
     def start_capture(self) -> None:
         from .workers import CaptureWorker, start_thread
@@ -195,6 +220,9 @@ class Runtime(QObject):
         if (s.source, s.decoder) != (old.source, old.decoder):
             self.stop_capture()
             self.start_capture()
+        if s.scanner != old.scanner:
+            self.stop_serial()
+            self.start_serial()
 
     @Slot(str)
     def apply_platform_url(self, url: str) -> bool:
@@ -216,6 +244,7 @@ class Runtime(QObject):
         self._stopped = True
         self.app.removeEventFilter(self.wedge)
         self.sync.stop()
+        self.stop_serial()
         self.stop_capture()
         QMetaObject.invokeMethod(self.status, "stop", Qt.ConnectionType.BlockingQueuedConnection)
         for th in (self.status_thread, self.verify_thread):
@@ -241,7 +270,8 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     pick_font(app)
     spath = settings_path_for(opts)
     settings = Settings.load(spath)
-    changes = {k: v for k, v in (("mode", opts.mode), ("source", opts.source), ("decoder", opts.decoder),
+    changes = {k: v for k, v in (("mode", opts.mode), ("source", opts.source), ("scanner", opts.scanner),
+                                 ("decoder", opts.decoder),
                                  ("language", opts.language), ("policy", opts.policy),
                                  ("fullscreen", opts.fullscreen)) if v is not None}
     settings = settings.with_(**changes)

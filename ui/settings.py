@@ -80,6 +80,8 @@ _DEFAULT_PIN_HASH = hash_pin(DEFAULT_PIN, salt=b"venue-terminal-d")
 class Settings:
     mode: str = "gate"                  # gate | kiosk | counter
     source: str = "camera:0"            # camera:N | video:PATH | images:DIR
+    scanner: str = ""                   # a serial handheld scanner: serial:PORT[@BAUD] ("" = none;
+                                        # a keyboard-wedge scanner needs no setting)
     decoder: str = "cascade"
     policy: str = ""                    # policy file or name from assets/policies ("" = default policy)
     language: str = "zh"                # zh | en
@@ -95,6 +97,11 @@ class Settings:
             raise SettingsError(f"{where}: mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.decoder not in DECODERS:
             raise SettingsError(f"{where}: decoder must be one of {', '.join(DECODERS)}, not {self.decoder!r}")
+        try:
+            from scanner.serial_scanner import parse_scanner_spec
+            parse_scanner_spec(self.scanner)
+        except ValueError as exc:
+            raise SettingsError(f"{where}: scanner: {exc}") from None
         if self.language not in ("zh", "en"):
             raise SettingsError(f"{where}: language must be zh or en, not {self.language!r}")
         if not (0.2 <= float(self.verdict_seconds) <= 30):

@@ -1,8 +1,9 @@
 """Background work: capture + decoding, verification, status polling and sync.
 
 Threads:
-- `CaptureWorker.run` runs on its own QThread ("capture"): it reads frames, decodes the latest
-  one, and emits previews and scanned texts. While it decodes, newer frames replace older ones
+- `CaptureWorker.run` runs on its own QThread ("capture"): it runs the scan loop
+  (scanner.loop.ScanLoop: decode, debounce, unreadable tracking) on the latest frame, and emits
+  previews and scanned texts. While it decodes, newer frames replace older ones
   (the camera source keeps only the latest; a video played in real time skips frames it is
   late for), so the screen never lags behind the camera. `stop()` is called from the GUI thread
   and only sets a flag.
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -46,36 +46,8 @@ def gray_to_qimage(gray: np.ndarray, max_width: int = PREVIEW_WIDTH) -> tuple[QI
     return img.copy(), scale
 
 
-class UnreadableTracker:
-    """Turns "a QR symbol is in view but nothing decodes" into one `unreadable` outcome.
-
-    Pure (the caller passes the time). A symbol located on frames for `hold_s` seconds without
-    any code decoding gives one report; it re-arms once nothing was seen for `away_s`. A code
-    that decodes at any point during the episode suppresses the report (it was readable, it
-    got its own verdict).
-    """
-
-    def __init__(self, hold_s: float = 1.2, away_s: float = 1.0):
-        self.hold_s, self.away_s = hold_s, away_s
-        self._first: float | None = None
-        self._last: float | None = None
-        self._done = False
-
-    def _episode(self, now: float) -> None:
-        if self._last is None or now - self._last > self.away_s:
-            self._first, self._done = now, False
-        self._last = now
-
-    def decoded(self, now: float) -> None:
-        self._episode(now)
-        self._done = True
-
-    def located(self, now: float) -> bool:
-        self._episode(now)
-        if not self._done and now - self._first >= self.hold_s:
-            self._done = True
-            return True
-        return False
+# Moved to scanner/loop.py (the one scan loop); imported here for old callers.
+from scanner.loop import UnreadableTracker  # noqa: E402,F401
 
 
 class CaptureWorker(QObject):
@@ -114,16 +86,21 @@ class CaptureWorker(QObject):
         self._loop_media = loop
         self._stop = threading.Event()
         self.images = source_spec.startswith(("images:", "image:"))
-        self.frames_decoded = 0
+        self.loop = None     # scanner.loop.ScanLoop, made in run()
         self.reader = None
 
     def stop(self) -> None:
         """Called from any thread: the loop ends after the current frame."""
         self._stop.set()
 
+    @property
+    def frames_decoded(self) -> int:
+        return self.loop.frames_decoded if self.loop is not None else 0
+
     @Slot()
     def run(self) -> None:
         from scanner.frames import LatestFrameReader
+        from scanner.loop import ScanLoop, default_locator, polled_frames, reader_frames
         src = None
         try:
             self.state.emit("opening")
@@ -132,7 +109,9 @@ class CaptureWorker(QObject):
                 src = self._open_source(self.source_spec, loop=self._loop_media)
                 src.open()
                 self.state.emit(src.state)
-                self._images_loop(src, decoder)
+                self.loop = ScanLoop(decoder, each_frame_is_a_scan=True, stop=self._stop,
+                                     on_first_frame=self.first_frame.emit)
+                frames = polled_frames(src, self._stop, on_end=self.state.emit, interval_s=self._image_interval)
             else:
                 opts = {"realtime": self._realtime, "loop": self._loop_media} \
                     if self.source_spec.startswith("video:") else {}
@@ -140,12 +119,12 @@ class CaptureWorker(QObject):
                 src.on_state = self.state.emit
                 self.reader = LatestFrameReader(src).start()
                 debouncer = self._make_debouncer() if self._make_debouncer else None
-                try:
-                    from scanner.decoders import ZxingDecoder
-                    locator = ZxingDecoder()
-                except Exception:  # noqa: BLE001 - no locator: unreadable codes just get no outcome
-                    locator = None
-                self._camera_loop(self.reader, decoder, debouncer, locator)
+                self.loop = ScanLoop(decoder, debouncer, locator=default_locator(), stop=self._stop,
+                                     on_first_frame=self.first_frame.emit)
+                frames = reader_frames(self.reader, self._stop, on_end=self.state.emit)
+            self.loop.run(frames, on_frame=self._preview,
+                          on_unreadable=lambda out: self.unreadable.emit(out.t_in),
+                          on_scan=lambda ev, out: self.scanned.emit(ev.text, out.t_in, ev.source))
         except Exception as exc:  # noqa: BLE001 - a broken camera must show on screen, not kill the app
             log.error("capture stopped: %s\n%s", exc, traceback.format_exc())
             self.state.emit(f"error:{exc}")
@@ -159,65 +138,12 @@ class CaptureWorker(QObject):
                 log.exception("closing the frame source")
             self.finished.emit()
 
-    def _camera_loop(self, reader, decoder, debouncer, locator=None) -> None:
-        tracker = UnreadableTracker()
-        empty = 0
-        while not self._stop.is_set():
-            f = reader.get(timeout=0.1)
-            if f is None:
-                if not reader.running:
-                    if reader.error is not None:
-                        self.state.emit(f"error:{reader.error}")
-                    else:
-                        self.state.emit(reader.state)
-                    return
-                continue
-            t_in = time.perf_counter()
-            found = self._decode_and_preview(f.gray, t_in, decoder)
-            texts = [d.text for d in found]
-            if found:
-                tracker.decoded(f.ts)
-            elif locator is not None:
-                empty += 1
-                # Every other empty frame: is a QR symbol in view that nothing could read?
-                if empty % 2 == 0 and any(not b.valid and str(b.format) in ("QR Code", "BarcodeFormat.QRCode")
-                                          for b in locator.read(f.gray, return_errors=True)):
-                    if tracker.located(f.ts):
-                        self.unreadable.emit(t_in)
-            new = debouncer.feed(texts, f.ts) if debouncer is not None else list(dict.fromkeys(texts))
-            for text in new:
-                self.scanned.emit(text, t_in, "camera")
-
-    def _images_loop(self, src, decoder) -> None:
-        while not self._stop.is_set():
-            f = src.read()
-            if f is None:
-                if src.state in ("ended", "failed"):
-                    self.state.emit(src.state)
-                    return
-                if self._stop.wait(0.01):
-                    return
-                continue
-            t_in = time.perf_counter()
-            found = self._decode_and_preview(f.gray, t_in, decoder)
-            texts = list(dict.fromkeys(d.text for d in found))
-            if not texts:
-                self.unreadable.emit(t_in)
-            for text in texts:
-                self.scanned.emit(text, t_in, "camera")
-            if self._image_interval and self._stop.wait(self._image_interval):
-                return
-
-    def _decode_and_preview(self, gray: np.ndarray, t_in: float, decoder) -> list:
-        if self.frames_decoded == 0:
-            self.first_frame.emit(t_in)
-        found = decoder.decode(gray)
-        self.frames_decoded += 1
-        if found or self.images or self.frames_decoded % self._preview_every == 0:
-            img, scale = gray_to_qimage(gray, self._preview_width)
-            corners = [[(x * scale, y * scale) for x, y in d.corners] for d in found]
-            self.frame.emit(img, corners, t_in)
-        return found
+    def _preview(self, out) -> None:
+        """A preview of every `preview_every`-th frame, and of every frame with a code (or image)."""
+        if out.found or self.images or self.loop.frames_decoded % self._preview_every == 0:
+            img, scale = gray_to_qimage(out.frame.gray, self._preview_width)
+            corners = [[(x * scale, y * scale) for x, y in d.corners] for d in out.found]
+            self.frame.emit(img, corners, out.t_in)
 
 
 class VerifyWorker(QObject):

@@ -1,6 +1,6 @@
 """`venue-terminal demo`: the whole system on one machine, in under a minute.
 
-    venue-terminal demo [--gui | --headless] [--keep] [--exit-after S --screenshot PNG]
+    venue-terminal demo [--gui | --headless] [--keep] [--scanner serial:PORT[@BAUD]] [--exit-after S --screenshot PNG]
 
 1. starts the reference platform (`venue-issuer init/mint/serve` on 127.0.0.1, a random port);
 2. mints demo codes: valid resident, senior, disabled, enterprise, dynamic (EP1), expired,
@@ -13,8 +13,8 @@
 With a display (DISPLAY / WAYLAND_DISPLAY, or QT_QPA_PLATFORM set) it opens the Qt app in gate
 mode; without one it runs headless: the same video through the same decoder, debouncer and
 service, printing each verdict with a progress bar (Qt is not imported on that path).
-The platform is driven through its command line and HTTP API only (terminal/ does not import
-issuer/). Exit: 0 every code got the expected outcome and the log uploaded, 1 otherwise.
+The platform runs through issuer/testing.py, the harness the tests use (imported only by this
+development command; the terminal talks to it over HTTP only). Exit: 0 every code got the expected outcome and the log uploaded, 1 otherwise.
 """
 from __future__ import annotations
 
@@ -23,7 +23,6 @@ import io
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,8 +34,6 @@ from vocab.spec import MODES
 from ._common import UsageError, make_parser, run_command
 from .words import warning_words, words
 
-ISSUER = [sys.executable, "-m", "issuer.cli"]
-REPO = Path(__file__).resolve().parents[2]
 FPS = 15
 SIZE = (960, 540)
 
@@ -73,6 +70,9 @@ def register(sub) -> None:
     p.add_argument("--keep", action="store_true", help="keep the temporary platform and terminal home")
     p.add_argument("--dir", metavar="DIR", help="work here instead of a temporary directory (kept)")
     p.add_argument("--mode", choices=MODES, default="gate", help="app mode (GUI only)")
+    p.add_argument("--scanner", metavar="SPEC",
+                   help="also take scans from a serial handheld scanner: serial:PORT[@BAUD] (headless: for "
+                        "3 s more after the video)")
     p.add_argument("--exit-after", type=float, metavar="S",
                    help="GUI: quit after S seconds (default: a few seconds after the video ended and the log uploaded)")
     p.add_argument("--stay", action="store_true", help="GUI: keep the window open until it is closed")
@@ -85,67 +85,17 @@ def has_display() -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# the platform, through its CLI
+# the platform: the one harness (issuer/testing.py), as the tests use it
 
-class DemoPlatform:
-    """`venue-issuer` in DIR: init and mint (one-shot commands), serve (a child process)."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
-        self.info = self._cli("init", str(root))
-        self.token = self.info["token"]
-        self.root_key = self.info["root_key"]
-
-    def _cli(self, *args: str) -> dict:
-        r = subprocess.run([*ISSUER, *args], capture_output=True, text=True, cwd=REPO, timeout=60)
-        if r.returncode != 0:
-            raise UsageError(f"venue-issuer {args[0]} failed: {r.stderr.strip()[-300:]}")
-        return json.loads(r.stdout)
-
-    def mint(self, *options: str) -> str:
-        out = self.root / "minted.txt"
-        self._cli("mint", str(self.root), *options, "--out", str(out))
-        return out.read_text().strip().splitlines()[0]
-
-    def events(self) -> list:
-        doc = self._cli("events", str(self.root), "--json")
-        return doc if isinstance(doc, list) else doc.get("events", [])
-
-    def start(self, port: int = 0) -> str:
-        self.proc = subprocess.Popen([*ISSUER, "serve", str(self.root), "--port", str(port)], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, cwd=REPO)
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read().decode(errors="replace")[-300:]
-            self.proc.wait()
-            self.proc = None
-            raise UsageError(f"venue-issuer serve did not start: {err}")
-        self.url = json.loads(line)["url"]
-        import requests
-        deadline = time.monotonic() + 15
-        while True:   # the socket listens before uvicorn serves: wait for a real answer
-            try:
-                requests.get(self.url + "/v1/trust-list", timeout=1, headers={"Authorization": f"Bearer {self.token}"})
-                return self.url
-            except requests.RequestException:
-                if time.monotonic() > deadline:
-                    raise UsageError("venue-issuer serve does not answer") from None
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc = None
+def platform_harness(root: Path):
+    """The reference platform in `root` (initialised now, started by .start(): 127.0.0.1, a free
+    port; .stop() ends that process by its pid). The demo is a development command: it borrows the
+    tests' harness from issuer/ (imported here only; the rest of terminal/ never imports issuer/)."""
+    from issuer.testing import prepare_server
+    return prepare_server(root, timeout=15.0)
 
 
-def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
+def enrol(home: Path, plat, venue: str = "demo-venue") -> dict:
     """`venue-terminal enroll` in-process (it does the first sync), through the command line's
     own parser and error handling (terminal.commands._common), not terminal.cli: that module
     imports this one."""
@@ -153,7 +103,7 @@ def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
     parser, sub = make_parser()
     enroll.register(sub)
     args = parser.parse_args(["--home", str(home), "enroll", "--platform", plat.url, f"--token={plat.token}",
-                              "--root-key", plat.root_key, "--venue", venue, "--json"])
+                              "--root-key", str(plat.root_key), "--venue", venue, "--json"])
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = run_command(args)
@@ -166,13 +116,21 @@ def enrol(home: Path, plat: DemoPlatform, venue: str = "demo-venue") -> dict:
         return {}
 
 
-def setup(work: Path, log=print) -> tuple[DemoPlatform, Path, list[DemoCode]]:
-    """Platform up, codes minted, terminal enrolled. Returns (platform, home, codes with text)."""
+def mint_codes(plat, codes=DEMO_CODES) -> list[DemoCode]:
+    """The demo codes with their text (minted on `plat` where needed)."""
+    return [c if c.mint is None else DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint)[0])
+            for c in codes]
+
+
+def setup(work: Path, log=print):
+    """Platform up, codes minted, terminal enrolled. Returns (platform harness, home, codes with text)."""
     t0 = time.monotonic()
-    plat = DemoPlatform(work / "platform")
-    codes = [c if c.mint is None else DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint))
-             for c in DEMO_CODES]
-    plat.start()
+    plat = platform_harness(work / "platform")
+    codes = mint_codes(plat)
+    try:
+        plat.start()
+    except RuntimeError as exc:
+        raise UsageError(str(exc)) from None
     log(f"platform  {plat.url}  ({len(codes)} demo codes minted, {time.monotonic() - t0:.1f} s)")
     home = work / "terminal"
     enrol(home, plat)
@@ -203,34 +161,67 @@ def bar(done: int, total: int, width: int = 24) -> str:
     return "[" + "#" * n + "-" * (width - n) + f"] {100 * done // max(1, total):3d}%"
 
 
-def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout) -> list:
-    """The video through the camera pipeline (decoder, debouncer) and the service. Returns
-    [(code or None, verdict)] in scan order."""
+def play_headless(video: Path, home: Path, codes: list[DemoCode], total_frames: int, out=sys.stdout,
+                  scanner: str | None = None, handheld_wait_s: float = 0.0) -> list:
+    """The video through the scan loop (scanner.loop: decoder, debouncer) and the service. Returns
+    [(code or None, verdict)] in scan order.
+
+    scanner: a serial handheld scanner (serial:PORT[@BAUD]); its scans take the handheld
+    dispatch path (debounce) into a queue that this thread drains between frames, and for
+    `handheld_wait_s` after the video (one thread uses the service)."""
+    import queue
     from scanner.debounce import Debouncer
     from scanner.decoders import make_decoder
     from scanner.frames import iter_frames, open_source
+    from scanner.loop import HandheldFeed, ScanLoop, handheld_dispatch
+    from scanner.serial_scanner import open_scanner
     from ..service import TerminalService
     by_text = {c.text: c for c in codes}
-    decoder = make_decoder("cascade")
-    deb = Debouncer(hold_seconds=30.0)
+    loop = ScanLoop(make_decoder("cascade"), Debouncer(hold_seconds=30.0))
     results = []
     tty = out.isatty()
-    with TerminalService.from_home(home, mode="gate") as svc:
-        src = open_source(f"video:{video}")
-        for f in iter_frames(src):
-            texts = [d.text for d in decoder.decode(f.gray)]
-            for text in deb.feed(texts, f.ts):
-                v = svc.scan(text)
-                c = by_text.get(text)
-                results.append((c, v))
-                line = f"{bar(f.index + 1, total_frames)}  {verdict_line(c, v)}"
-                print(("\r" if tty else "") + line, file=out, flush=True)
-            if tty and f.index % 5 == 0:
-                print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
-        if tty:
-            print("\r" + bar(total_frames, total_frames), file=out)
-        st = svc.status()
-        print(f"scan log  {st.events_pending} events waiting for upload", file=out)
+    handheld: queue.Queue = queue.Queue()
+    try:
+        serial = open_scanner(scanner)
+    except ValueError as exc:
+        raise UsageError(f"--scanner: {exc}") from None
+    feed = HandheldFeed(serial, handheld_dispatch(handheld.put), name="serial").start() if serial else None
+
+    def verdict(text: str, source: str, done: int) -> None:
+        v = svc.scan(text, source=source)
+        c = by_text.get(text)
+        results.append((c, v))
+        line = f"{bar(done, total_frames)}  {verdict_line(c, v)}{'  (' + source + ')' if source != 'camera' else ''}"
+        print(("\r" if tty else "") + line, file=out, flush=True)
+
+    def drain(done: int, wait_s: float = 0.0) -> None:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                ev = handheld.get(timeout=max(0.0, deadline - time.monotonic())) if wait_s else handheld.get_nowait()
+            except queue.Empty:
+                return
+            verdict(ev.text, ev.source, done)
+
+    try:
+        with TerminalService.from_home(home, mode="gate") as svc:
+            src = open_source(f"video:{video}")
+            for o in loop.outcomes(iter_frames(src)):
+                f = o.frame
+                for ev in o.scans:
+                    verdict(ev.text, ev.source, f.index + 1)
+                drain(f.index + 1)
+                if tty and f.index % 5 == 0:
+                    print("\r" + bar(f.index + 1, total_frames), end="", file=out, flush=True)
+            if feed is not None:
+                drain(total_frames, handheld_wait_s)
+            if tty:
+                print("\r" + bar(total_frames, total_frames), file=out)
+            st = svc.status()
+            print(f"scan log  {st.events_pending} events waiting for upload", file=out)
+    finally:
+        if feed is not None:
+            feed.stop()
     return results
 
 
@@ -267,7 +258,8 @@ def run(args) -> int:
             print(f"scan log  {st.events_uploaded} events uploaded, {st.events_pending} waiting; "
                   f"platform holds {len(plat.events())}")
             return rc
-        results = play_headless(video, home, codes, n)
+        results = play_headless(video, home, codes, n, scanner=args.scanner,
+                                handheld_wait_s=3.0 if args.scanner else 0.0)
         got = {c.key: v.outcome.value for c, v in results if c is not None}
         missing = [c.key for c in codes if c.key not in got]
         wrong = [c.key for c in codes if c.key in got and got[c.key] != c.expect]
@@ -307,7 +299,7 @@ def run_gui(args, home: Path, video: Path, codes: list[DemoCode] = ()) -> int:
     except ImportError as exc:
         raise UsageError(f"the GUI needs PySide6 ({exc}); run with --headless") from None
     by_text = {c.text: c for c in codes}
-    opts = AppOptions(mode=args.mode, source=f"video:{video}", home=home, fullscreen=False,
+    opts = AppOptions(mode=args.mode, source=f"video:{video}", scanner=getattr(args, "scanner", None), home=home, fullscreen=False,
                       sync_interval_s=3.0, exit_after=args.exit_after, screenshot=args.screenshot,
                       settings_path=home / "ui-settings.json",
                       quit_when_done=None if (args.stay or args.exit_after) else 4.0,

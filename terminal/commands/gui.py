@@ -1,6 +1,7 @@
 """`venue-terminal gui`: the Qt app (gate, kiosk or counter mode).
 
     venue-terminal --home DIR gui [--mode gate|kiosk|counter] [--source camera:0|video:PATH|images:DIR]
+        [--scanner serial:PORT[@BAUD]]
         [--policy FILE] [--root-key PEM --trust-list FILE [--revocations FILE]]
         [--screenshot PATH --exit-after SECONDS]
 
@@ -21,6 +22,9 @@ def register(sub) -> None:
     p = sub.add_parser("gui", help="run the terminal app (Qt)", description="Run the venue terminal app.")
     p.add_argument("--mode", choices=MODES, help="screen: gate (staff), kiosk (self-service), counter (clerk)")
     p.add_argument("--source", metavar="SPEC", help="camera:N, video:PATH or images:DIR (default: from settings, camera:0)")
+    p.add_argument("--scanner", metavar="SPEC",
+                   help="a serial handheld scanner: serial:PORT[@BAUD], e.g. serial:/dev/ttyUSB0@9600 "
+                        "(default: from settings, none; a keyboard-wedge scanner needs no option)")
     p.add_argument("--policy", metavar="FILE", help="venue policy TOML, or a name from assets/policies")
     p.add_argument("--root-key", metavar="PEM", help="unenrolled terminal: the pinned platform key")
     p.add_argument("--trust-list", metavar="FILE", help="unenrolled terminal: signed trust list")
@@ -45,7 +49,7 @@ def run(args) -> int:
         raise UsageError(f"the GUI needs PySide6 ({exc})") from None
     from ..config import ConfigError
     from ui.settings import SettingsError
-    opts = AppOptions(mode=args.mode, source=args.source, home=args.home, policy=args.policy,
+    opts = AppOptions(mode=args.mode, source=args.source, scanner=args.scanner, home=args.home, policy=args.policy,
                       root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
                       decoder=args.decoder, language=args.language,
                       fullscreen=False if args.windowed else None, screenshot=args.screenshot,

@@ -12,7 +12,7 @@ from scanner.debounce import Debouncer
 from scanner.decoders import CascadeDecoder, ZxingDecoder
 from scanner.frames import (CameraSource, Frame, FrameSource, ImageFolderSource, LatestFrameReader,
                             VideoFileSource, iter_frames, open_source)
-from scanner.pipeline import camera_events
+from scanner.loop import camera_events
 
 SIZE = (640, 480)
 
@@ -257,7 +257,7 @@ def test_simulated_camera_through_latest_frame_reader(tmp_path, texts):
     a, b = texts
     path = synth.write_video(tmp_path / "cam.avi", empty_frames(2, 30) + code_frames(a, 9, 31)
                              + empty_frames(4, 32) + code_frames(b, 9, 33), fps=30)
-    from scanner.pipeline import frame_events
+    from scanner.loop import frame_events
 
     dec, deb = CascadeDecoder(), Debouncer()
     events = []

@@ -117,3 +117,42 @@ def test_overlong_line_split_across_reads_is_dropped_whole():
     assert sc._split() == []
     sc._buf.extend(b"y" * 30 + b"\rEZ1:NEXT\r")
     assert sc._split() == [b"EZ1:NEXT"]
+
+
+@pytest.mark.parametrize("spec,expected", [
+    ("", None), ("none", None), ("serial:/dev/ttyUSB0", {"port": "/dev/ttyUSB0"}),
+    ("serial:/dev/ttyACM0@9600", {"port": "/dev/ttyACM0", "baudrate": 9600}),
+    ("SERIAL:loop://", {"port": "loop://"}),
+])
+def test_scanner_specs(spec, expected):
+    from scanner.serial_scanner import parse_scanner_spec
+    assert parse_scanner_spec(spec) == expected
+
+
+@pytest.mark.parametrize("spec", ["serial:", "camera:0", "/dev/ttyUSB0", "serial:@9600"])
+def test_bad_scanner_specs(spec):
+    from scanner.serial_scanner import parse_scanner_spec
+    with pytest.raises(ValueError):
+        parse_scanner_spec(spec)
+
+
+def test_serial_scans_take_the_handheld_dispatch_path(pty):
+    """pty -> SerialScanner (on a HandheldFeed thread) -> the shared debounce step -> handler:
+    a scanner that sends a code twice in a row gives one scan."""
+    from scanner.loop import HandheldFeed, handheld_dispatch
+    from scanner.serial_scanner import open_scanner
+    master, name = pty
+    got = []
+    feed = HandheldFeed(open_scanner(f"serial:{name}@9600", terminator="CR"), handheld_dispatch(got.append)).start()
+    try:
+        deadline = time.monotonic() + 5
+        while feed.scanner.state != "live" and time.monotonic() < deadline:   # pyserial set raw mode
+            time.sleep(0.01)
+        os.write(master, b"EZ1:TWICE\rEZ1:TWICE\rEZ1:OTHER\r")
+        while len(got) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+    finally:
+        feed.stop()
+    assert not feed.running and feed.error is None
+    assert [(e.text, e.source) for e in got] == [("EZ1:TWICE", "serial"), ("EZ1:OTHER", "serial")]

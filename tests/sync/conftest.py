@@ -1,5 +1,6 @@
 """Fixtures for the sync tests: a real reference platform (`venue-issuer serve` as a
-subprocess on 127.0.0.1) over a platform directory in tmp_path, and enrolled terminal homes.
+subprocess on 127.0.0.1, through the one harness in issuer/testing.py) over a platform directory
+in tmp_path, and enrolled terminal homes.
 
     def test_x(platform, enrolled):
         home = enrolled()                          # enrolled via `venue-terminal enroll`
@@ -8,93 +9,41 @@ subprocess on 127.0.0.1) over a platform directory in tmp_path, and enrolled ter
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 
 from issuer.cli import main as issuer_main
-from issuer.platform import Platform
+from issuer.testing import ServerHandle, prepare_server
 from terminal.cli import main as terminal_main
 
 ISSUER = [sys.executable, "-m", "issuer.cli"]
 REPO = Path(__file__).resolve().parents[2]
 
 
-class PlatformServer:
-    """`venue-issuer serve DIR` in a child process; restartable on the same port."""
+class PlatformServer(ServerHandle):
+    """The harness's ServerHandle (issuer.testing: `venue-issuer serve DIR` on 127.0.0.1, a free
+    port, restartable on the same port) plus what these tests use: the Platform object, the
+    issuer CLI on DIR, and the events as `venue-issuer events --json` prints them."""
 
-    def __init__(self, root: Path):
-        self.dir = root
-        self.plat, _ = Platform.init(root)
-        self.token = self.plat.token
-        self.admin_token = self.plat.admin_token
-        self.root_pem = root / "root.pem"
-        self.port = 0
-        self.url: str | None = None
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, *extra: str) -> str:
-        assert self.proc is None
-        self.proc = subprocess.Popen([*ISSUER, "serve", str(self.dir), "--port", str(self.port), *extra],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
-        line = self.proc.stdout.readline()
-        if not line:
-            err = self.proc.stderr.read().decode()[-2000:]
-            self.proc.wait()
-            self.proc = None
-            raise RuntimeError(f"venue-issuer serve did not start: {err}")
-        self.url = json.loads(line)["url"]
-        self.port = int(self.url.rsplit(":", 1)[1])
-        # the socket listens before uvicorn runs: wait until it answers
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                requests.get(self.url + "/_admin/faults", timeout=2,
-                             headers={"Authorization": f"Bearer {self.admin_token}"})
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        return self.url
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc.stdout.close()
-            self.proc.stderr.close()
-            self.proc = None
-
-    def faults(self, **faults) -> dict:
-        r = requests.post(self.url + "/_admin/faults", json=faults, timeout=5,
-                          headers={"Authorization": f"Bearer {self.admin_token}"})
-        r.raise_for_status()
-        return r.json()["faults"]
-
-    def clear_faults(self) -> None:
-        requests.delete(self.url + "/_admin/faults", timeout=5,
-                        headers={"Authorization": f"Bearer {self.admin_token}"}).raise_for_status()
+    @classmethod
+    def create(cls, root: Path) -> "PlatformServer":
+        h = prepare_server(root)
+        server = cls(**{f.name: getattr(h, f.name) for f in dataclasses.fields(h)})
+        server.plat = server.platform
+        return server
 
     def issuer(self, *args: str) -> int:
         return issuer_main([args[0], str(self.dir), *args[1:]])
 
-    def mint(self, out: Path, count: int = 1, *flags: str) -> list[dict]:
+    def mint(self, out: Path, count: int = 1, *flags: str) -> list[str]:
         """`venue-issuer mint DIR --type resident ... --out FILE`; returns the minted rows."""
-        rc = issuer_main(["mint", str(self.dir), "--type", "resident", "--count", str(count), "--out", str(out),
-                          *flags])
-        assert rc == 0
-        return [r for r in out.read_text().splitlines() if r]
+        return super().mint("--type", "resident", "--count", str(count), *flags, out=out)
 
     def events(self) -> list[dict]:
         """What the platform holds, via `venue-issuer events DIR --json` (a subprocess: its real output)."""
@@ -123,7 +72,7 @@ def server_chain_problem(events: list[dict]) -> str | None:
 
 @pytest.fixture
 def platform(tmp_path):
-    server = PlatformServer(tmp_path / "platform")
+    server = PlatformServer.create(tmp_path / "platform")
     server.start()
     yield server
     server.stop()
@@ -155,7 +104,7 @@ def enrolled(platform, tmp_path, capsys):
 def shared_platform(tmp_path_factory):
     """One platform server for a whole module (tests that only need a fresh terminal each);
     every test starts and ends with no faults set."""
-    server = PlatformServer(tmp_path_factory.mktemp("shared") / "platform")
+    server = PlatformServer.create(tmp_path_factory.mktemp("shared") / "platform")
     server.start()
     yield server
     server.stop()

@@ -74,3 +74,11 @@ def make_app(qtbot, tmp_path, service):
     for rt in made:
         rt.window.shutdown()
         rt.stop()
+
+
+@pytest.fixture
+def platform(tmp_path):
+    """The reference platform (issuer.testing's harness: 127.0.0.1, a free port), started."""
+    from issuer.testing import start_server
+    with start_server(tmp_path / "platform", timeout=15.0) as plat:
+        yield plat

@@ -62,3 +62,44 @@ def test_each_outcome_plays_its_sound_or_carries_on(qtbot, make_app, service, ca
     for name, want in (("resident_es256_ok", "admit"), ("expired", "refuse")):
         rt.window.show_verdict(service.scan(cases[name]["code"]), 0.0)
         assert rt.sound.last_played == want
+
+
+def test_serial_scanner_reaches_the_screen(qtbot, make_app, cases, tmp_path):
+    """A configured serial scanner (settings `scanner`, here a pty) feeds the same handheld step as
+    the wedge: its scans get verdicts with source "serial", and a double send is one scan."""
+    import os
+    master, slave = os.openpty()
+    try:
+        rt = make_app("gate", "images:/nonexistent", scanner=f"serial:{os.ttyname(slave)}@9600")
+        assert rt.settings.scanner.startswith("serial:") and rt.serial_feed is not None
+        got = []
+        rt.verify.verdict.connect(lambda v, *a: got.append((v.reason, a[1])))
+        qtbot.waitUntil(lambda: rt.serial_feed.scanner.state == "live", timeout=5000)
+        code = cases["expired"]["code"].encode()
+        os.write(master, code + b"\r" + code + b"\r")
+        qtbot.waitUntil(lambda: len(got) == 1, timeout=5000)
+        qtbot.wait(300)
+        assert got == [(R.EXPIRED, "serial")]
+        qtbot.waitUntil(lambda: rt.window.gate.showing_verdict, timeout=2000)
+        feed = rt.serial_feed
+        rt.apply_settings(rt.settings.with_(scanner=""))          # unset: the feed stops, the port closes
+        assert rt.serial_feed is None and not feed.running
+    finally:
+        for fd in (master, slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def test_bad_scanner_setting_names_the_key(tmp_path):
+    import json
+
+    import pytest
+
+    from ui.settings import Settings, SettingsError
+    p = tmp_path / "s.json"
+    p.write_text(json.dumps({"scanner": "usb:1"}))
+    with pytest.raises(SettingsError, match="scanner"):
+        Settings.load(p)
+    assert Settings().scanner == "" and Settings(scanner="serial:/dev/ttyUSB0@9600").validate().scanner

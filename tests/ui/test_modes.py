@@ -192,15 +192,3 @@ def test_damaged_code_in_front_of_the_camera_is_amber(qtbot, make_app, tmp_path)
     qtbot.waitUntil(lambda: rt.window.camera_state == "ended", timeout=15000)
     qtbot.waitUntil(lambda: len(shown) >= 1, timeout=2000)
     assert [(s[0], s[1]) for s in shown] == [(R.UNREADABLE, AMBER)]
-
-
-def test_unreadable_tracker():
-    from ui.workers import UnreadableTracker
-    t = UnreadableTracker(hold_s=1.0, away_s=0.5)
-    assert [t.located(x / 10) for x in range(0, 12)].count(True) == 1      # once per episode
-    again = [t.located(3.0 + x / 10) for x in range(12)]                 # back after 0.5 s away: new episode
-    assert again.count(True) == 1
-    t2 = UnreadableTracker(hold_s=1.0, away_s=0.5)
-    t2.located(0.0)
-    t2.decoded(0.5)                                                        # it was readable after all
-    assert not any(t2.located(0.6 + x / 10) for x in range(10))

@@ -2,17 +2,7 @@
 offline banner when the platform goes down (scanning carries on)."""
 from __future__ import annotations
 
-import pytest
-
-from terminal.commands.demo import DemoPlatform, enrol
-
-
-@pytest.fixture
-def platform(tmp_path):
-    plat = DemoPlatform(tmp_path / "platform")
-    plat.start()
-    yield plat
-    plat.stop()
+from terminal.commands.demo import enrol
 
 
 def test_offline_banner_when_platform_down(qtbot, make_app, platform, tmp_path, image_dir):

@@ -12,7 +12,7 @@ import socket
 import pytest
 
 from cache import Store
-from terminal.commands.demo import DemoPlatform, enrol
+from terminal.commands.demo import enrol
 from terminal.config import ConfigError
 from terminal.service import check_platform_url
 from ui.dialogs import PinDialog, SettingsDialog, camera_choices
@@ -149,14 +149,6 @@ def test_unenrolled_terminal_platform_url_disabled_with_hint(qtbot, make_app):
     assert dlg.result_settings is not None and dlg.result_platform_url is None
 
 
-@pytest.fixture
-def platform(tmp_path):
-    plat = DemoPlatform(tmp_path / "platform")
-    plat.start()
-    yield plat
-    plat.stop()
-
-
 def dead_url() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -209,7 +201,7 @@ def test_enrolled_platform_url_moves_the_next_sync(qtbot, make_app, platform, tm
 
     # a second server of the same platform; the first one stops: only the new URL can answer
     second = copy.copy(platform)
-    second.proc = None
+    second.proc, second.port = None, 0          # not a restart: a free port of its own
     second.start()
     try:
         assert second.url != platform.url

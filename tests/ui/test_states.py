@@ -65,22 +65,43 @@ def test_gui_command_screenshot(tmp_path, image_dir):
     assert r.returncode == 2 and "--exit-after" in r.stderr
 
 
-def test_demo_headless_path(tmp_path):
+def test_demo_headless_path(tmp_path, platform):
     from terminal.commands import demo
-    codes = [c for c in demo.DEMO_CODES if c.key in ("dynamic", "revoked", "foreign")]
-    plat = demo.DemoPlatform(tmp_path / "platform")
+    codes = demo.mint_codes(platform, [c for c in demo.DEMO_CODES if c.key in ("dynamic", "revoked", "foreign")])
+    home = tmp_path / "terminal"
+    demo.enrol(home, platform)
+    video, n = demo.render_video(codes, tmp_path / "cam.avi", hold_s=0.4, gap_s=0.3)
+    out = io.StringIO()
+    results = demo.play_headless(video, home, codes, n, out=out)
+    assert [(c.key, v.outcome.value) for c, v in results] == [(c.key, c.expect) for c in codes]
+    assert "✗ REFUSE" in out.getvalue() and "[revoked]" in out.getvalue()
+    assert demo.upload(home, out=out)
+    assert len(platform.events()) == len(codes)
+
+
+def test_demo_headless_takes_serial_scans(tmp_path, platform):
+    """--scanner serial:PTY: a handheld's scans (sent twice: one scan) get verdicts beside the video's."""
+    from terminal.commands import demo
+    codes = demo.mint_codes(platform, [c for c in demo.DEMO_CODES if c.key == "resident"])
+    home = tmp_path / "terminal"
+    demo.enrol(home, platform)
+    video, n = demo.render_video(codes, tmp_path / "cam.avi", hold_s=0.4, gap_s=0.3)
+    master, slave = os.openpty()
     try:
-        codes = [c if c.mint is None else demo.DemoCode(c.key, c.label, c.mint, c.expect, plat.mint(*c.mint))
-                 for c in codes]
-        plat.start()
-        home = tmp_path / "terminal"
-        demo.enrol(home, plat)
-        video, n = demo.render_video(codes, tmp_path / "cam.avi", hold_s=0.4, gap_s=0.3)
+        import threading
+        import time
+
+        def send():     # once pyserial has the port in raw mode (auto terminator: CR or LF)
+            time.sleep(0.5)
+            os.write(master, b"HTTPS://EXAMPLE.COM/SERIAL\rHTTPS://EXAMPLE.COM/SERIAL\r")
+        threading.Thread(target=send, daemon=True).start()
         out = io.StringIO()
-        results = demo.play_headless(video, home, codes, n, out=out)
-        assert [(c.key, v.outcome.value) for c, v in results] == [(c.key, c.expect) for c in codes]
-        assert "✗ REFUSE" in out.getvalue() and "[revoked]" in out.getvalue()
-        assert demo.upload(home, out=out)
-        assert len(plat.events()) == len(codes)
+        results = demo.play_headless(video, home, codes, n, out=out, scanner=f"serial:{os.ttyname(slave)}",
+                                     handheld_wait_s=2.0)
     finally:
-        plat.stop()
+        os.close(master)
+        os.close(slave)
+    assert [(c.key, v.outcome.value) for c, v in results if c is not None] == [("resident", "admit")]
+    assert [v.outcome.value for c, v in results if c is None] == ["refuse"]
+    assert "(serial)" in out.getvalue()
+    assert demo.upload(home, out=out) and len(platform.events()) == 2
