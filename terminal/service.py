@@ -124,7 +124,8 @@ class NotEnrolled(ConfigError):
 def open_service(*, home: str | Path | None = None, use_home: bool = True, root_key: str | Path | None = None,
                  trust_list: str | Path | None = None, revocations: str | Path | None = None, dcc: Any = None,
                  mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
-                 clock: Callable[[], float] = time.time, allow_unenrolled: bool = False) -> "TerminalService":
+                 clock: Callable[[], float] = time.time, allow_unenrolled: bool = False,
+                 clock_skew_bound: float | None = None) -> "TerminalService":
     """The one way the app, the CLI and the demo build a terminal service.
 
     Trust files given (root key, trust list, revocations): a terminal that is not enrolled,
@@ -137,7 +138,8 @@ def open_service(*, home: str | Path | None = None, use_home: bool = True, root_
                                           policy=policy, mode=mode, dcc=dcc, clock=clock)
     if use_home:
         try:
-            return TerminalService.from_home(home, mode=mode, policy=policy, dcc=dcc, clock=clock)
+            return TerminalService.from_home(home, mode=mode, policy=policy, dcc=dcc, clock=clock,
+                                             clock_skew_bound=clock_skew_bound)
         except NotEnrolled:
             if not (allow_unenrolled or dcc is not None):
                 raise
@@ -184,8 +186,11 @@ class TerminalService:
 
     @classmethod
     def from_home(cls, home: str | Path | None, *, mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
-                  dcc: Any = None, clock: Callable[[], float] = time.time) -> "TerminalService":
-        """An enrolled terminal: trust data, replay cache and scan log in the home's database."""
+                  dcc: Any = None, clock: Callable[[], float] = time.time,
+                  clock_skew_bound: float | None = None) -> "TerminalService":
+        """An enrolled terminal: trust data, replay cache and scan log in the home's database.
+        The clock-skew bound is the argument, else the home's settings file, else the value an
+        older version kept in the store, else the default."""
         from cache import Store
         store = Store.open(home, check_same_thread=False)
         ident = store.identity.load_identity()
@@ -197,8 +202,18 @@ class TerminalService:
         except TrustDataError as exc:
             store.close()
             raise ConfigError(f"enrolment root key: {exc}") from None
+        if clock_skew_bound is None:
+            from .settings import SETTINGS_FILE, Settings, SettingsError
+            try:
+                settings, keys = Settings.load_with_keys(store.home / SETTINGS_FILE)
+            except SettingsError as exc:
+                store.close()
+                raise ConfigError(str(exc)) from None
+            if "clock_skew_bound_s" in keys:
+                clock_skew_bound = settings.clock_skew_bound_s
         svc = cls(snapshot=TrustSnapshot(None, RevocationList(0, 0, 2**63), dcc=dcc), policy=_policy(policy),
-                  mode=mode, store=store, clock=clock, home=Path(home) if home else None, root_key=root, dcc=dcc)
+                  mode=mode, store=store, clock=clock, home=Path(home) if home else None, root_key=root, dcc=dcc,
+                  clock_skew_bound=clock_skew_bound)
         svc.reload_trust()
         return svc
 
@@ -276,8 +291,9 @@ class TerminalService:
         return skew is not None and abs(skew) > self.clock_skew_bound()
 
     def clock_skew_bound(self) -> float:
-        """Seconds the platform's clock may differ from ours: the constructor's value, else the
-        terminal's setting (`enroll --max-clock-skew`), else DEFAULT_CLOCK_SKEW_BOUND."""
+        """Seconds the platform's clock may differ from ours: the constructor's value (from the
+        settings file, see from_home), else what an older version kept in the store, else
+        DEFAULT_CLOCK_SKEW_BOUND."""
         if self._skew_bound is not None:
             return self._skew_bound
         if self._store is not None:

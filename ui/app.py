@@ -22,7 +22,7 @@ from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QT
 
 log = logging.getLogger(__name__)
 
-SETTINGS_FILE = "ui-settings.json"
+from terminal.settings import SETTINGS_FILE  # noqa: E402
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",
              "PingFang SC")
 
@@ -52,6 +52,7 @@ class AppOptions:
     status_interval_ms: int = 1000
     clock: Callable[[], float] = time.time
     service: Any = None                  # a ready TerminalService (tests, bench, demo)
+    overrides: tuple[str, ...] = ()      # --set KEY=VALUE, typed by terminal.settings
     on_verdict: Callable[[Any, str], None] | None = None   # (verdict, text), GUI thread (the demo prints)
 
 
@@ -75,13 +76,13 @@ def settings_path_for(opts: AppOptions) -> Path:
     return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
 
 
-def make_service(opts: AppOptions, mode: str, policy: str | None):
+def make_service(opts: AppOptions, settings):
     """The TerminalService: from files (unenrolled) or from the enrolled home; not enrolled and no
     files, it still runs (every code is an unknown issuer and the banner says why)."""
     from terminal.service import open_service
     return open_service(home=opts.home, root_key=opts.root_key, trust_list=opts.trust_list,
-                        revocations=opts.revocations, mode=mode, policy=policy or None, clock=opts.clock,
-                        allow_unenrolled=True)
+                        revocations=opts.revocations, mode=settings.mode, policy=settings.policy or None,
+                        clock=opts.clock, allow_unenrolled=True)
 
 
 class Runtime(QObject):
@@ -127,7 +128,7 @@ class Runtime(QObject):
         self.status_thread = start_thread(self.status, "status", self.status.start)
 
         interval = opts.sync_interval_s if opts.sync_interval_s is not None else settings.sync_interval_s
-        self.sync = SyncController(make_sync_round(service) if opts.sync else None, interval_s=interval, parent=self)
+        self.sync = SyncController(make_sync_round(service, settings) if opts.sync else None, interval_s=interval, parent=self)
         self.sync.syncFinished.connect(window.on_sync_report)      # banners and strip from the report
         self.sync.syncFinished.connect(self.status.refresh)        # then the counts from the store
 
@@ -262,7 +263,7 @@ def _default_policy():
 def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     """Build everything (does not start the workers or the event loop)."""
     from .i18n import Language
-    from .settings import Settings
+    from terminal.settings import Settings
     from .sound import SoundPlayer
     from .window import MainWindow
 
@@ -274,8 +275,9 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
                                  ("decoder", opts.decoder),
                                  ("language", opts.language), ("policy", opts.policy),
                                  ("fullscreen", opts.fullscreen)) if v is not None}
+    changes.update(Settings.parse_override(o) for o in opts.overrides)
     settings = settings.with_(**changes)
-    service = opts.service or make_service(opts, settings.mode, settings.policy)
+    service = opts.service or make_service(opts, settings)
     language = Language(app, settings.language)
     sound = SoundPlayer(enabled=settings.sound)
     window = MainWindow(settings=settings, language=language, sound=sound,

@@ -12,9 +12,10 @@ import time
 
 from vocab.spec import MODES
 
-from .qt import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout,
-                 QLabel, QLineEdit, QMediaDevices, QPushButton, QVBoxLayout, QWidget)
-from .settings import DECODERS, Settings, SettingsError, check_source
+from .qt import (QT_TRANSLATE_NOOP, QCheckBox, QComboBox, QCoreApplication, QDialog, QDialogButtonBox,
+                 QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                 QMediaDevices, QPushButton, QVBoxLayout, QWidget)
+from terminal.settings import DECODERS, Settings, SettingsError, check_source
 from .widgets import font
 
 log = logging.getLogger(__name__)
@@ -116,6 +117,24 @@ def camera_choices() -> list[tuple[str, str]]:
     return found
 
 
+# Rows the dialog lays out itself; the rest come from the declaration in terminal/settings.py.
+_OWN_ROWS = frozenset({"source", "decoder", "mode", "policy", "language", "scanner", "pin_hash"})
+_LABELS = {
+    "verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Verdict hold time (s)"),
+    "kiosk_idle_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk idle after (s)"),
+    "sound": QT_TRANSLATE_NOOP("Settings", "Sounds"),
+    "voice": QT_TRANSLATE_NOOP("Settings", "Voice guidance"),
+    "voice_volume": QT_TRANSLATE_NOOP("Settings", "Voice volume"),
+    "sync_interval_s": QT_TRANSLATE_NOOP("Settings", "Sync every (s)"),
+    "clock_skew_bound_s": QT_TRANSLATE_NOOP("Settings", "Clock difference allowed (s)"),
+    "retention_days": QT_TRANSLATE_NOOP("Settings", "Keep uploaded scans (days)"),
+    "http_timeout_s": QT_TRANSLATE_NOOP("Settings", "Platform timeout (s)"),
+    "fullscreen": QT_TRANSLATE_NOOP("Settings", "Full screen"),
+}
+_CHOICE_WORDS = {"auto": QT_TRANSLATE_NOOP("Settings", "At the kiosk only"), "on": QT_TRANSLATE_NOOP("Settings", "On"),
+                 "off": QT_TRANSLATE_NOOP("Settings", "Off")}
+
+
 class SettingsDialog(QDialog):
     """Camera, decoder, mode, policy file, platform URL, language and the admin PIN.
 
@@ -192,6 +211,33 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Venue policy file"), prow)
         form.addRow(self.tr("Platform URL"), self.platform_url)
         form.addRow(self.tr("Language"), self.language)
+        # Every other declared setting (terminal/settings.py) gets its row from the declaration.
+        self.extra: dict[str, QWidget] = {}
+        for f in Settings.declared():
+            if f.name in _OWN_ROWS or not f.metadata["flag"]:
+                continue
+            value, meta = getattr(settings, f.name), f.metadata
+            if isinstance(f.default, bool):
+                w = QCheckBox()
+                w.setChecked(bool(value))
+            elif meta["choices"]:
+                w = QComboBox()
+                for c in meta["choices"]:
+                    w.addItem(QCoreApplication.translate("Settings", _CHOICE_WORDS.get(c, c)), c)
+                w.setCurrentIndex(list(meta["choices"]).index(value))
+            elif isinstance(f.default, (int, float)):
+                w = QDoubleSpinBox()
+                lo, hi = meta["range"]
+                w.setRange(lo, hi)
+                w.setDecimals(1 if hi > 1 else 2)
+                w.setSingleStep(0.1 if hi <= 30 else 1.0)
+                w.setValue(float(value))
+            else:
+                continue
+            w.setAccessibleName(QCoreApplication.translate("Settings", _LABELS.get(f.name, f.name)))
+            w.setToolTip(meta["help"])
+            self.extra[f.name] = w
+            form.addRow(QCoreApplication.translate("Settings", _LABELS.get(f.name, f.name)), w)
         form.addRow(self.tr("New PIN"), self.new_pin)
         form.addRow(self.tr("Repeat new PIN"), self.new_pin2)
         lay.addLayout(form)
@@ -242,9 +288,18 @@ class SettingsDialog(QDialog):
                 except ConfigError:
                     raise SettingsError(self.tr("The platform URL must start with http:// or https:// and name "
                                                 "a host")) from None
+            extra = {}
+            for name, w in self.extra.items():
+                if isinstance(w, QCheckBox):
+                    extra[name] = w.isChecked()
+                elif isinstance(w, QComboBox):
+                    extra[name] = w.currentData()
+                else:
+                    extra[name] = float(w.value())
             s = self._settings.with_(source=source,
                                      decoder=self.decoder.currentText(), mode=self.mode.currentData(),
-                                     policy=self.policy.text().strip(), language=self.language.currentData())
+                                     policy=self.policy.text().strip(), language=self.language.currentData(),
+                                     **extra)
             if self.new_pin.text() or self.new_pin2.text():
                 if self.new_pin.text() != self.new_pin2.text():
                     raise SettingsError(self.tr("The two new PINs differ"))

@@ -23,6 +23,11 @@ TS = ROOT / "assets" / "i18n" / "venue_zh_CN.ts"
 QM = TS.with_suffix(".qm")
 
 FIRST_FILL = {
+    "Verdict hold time (s)": "结果显示时长（秒）", "Kiosk idle after (s)": "自助机空闲返回（秒）", "Sounds": "提示音",
+    "Voice guidance": "语音提示", "Voice volume": "语音音量", "Sync every (s)": "同步间隔（秒）",
+    "Clock difference allowed (s)": "允许的时钟偏差（秒）", "Keep uploaded scans (days)": "已上传记录保留（天）",
+    "Platform timeout (s)": "平台超时（秒）", "Full screen": "全屏", "At the kiosk only": "仅自助机", "On": "开",
+    "Off": "关",
     "%1 d": "%1 天", "%1 h": "%1 小时", "%1 min": "%1 分钟",
     "Academic degree certificate": "学历学位证", "Administrator PIN": "管理员密码", "Admitted": "通过",
     "Admitted today: %1": "今日通过：%1", "Age thresholds met": "年龄条件", "Browse…": "浏览…",

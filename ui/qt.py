@@ -14,7 +14,8 @@ from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplicatio
                            QKeyEvent, QKeySequence, QPainter, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
                            QWindow)
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
-                               QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QGridLayout, QGroupBox,
+                               QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
+                               QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,
                                QTableWidgetItem, QTextEdit, QToolButton, QVBoxLayout, QWidget)

@@ -31,7 +31,7 @@ def failed_report(exc: BaseException) -> Any:
     return SyncReport(ok=False, trust="failed", error=msg, error_kind=kind, errors=[msg], finished_at=time.time())
 
 
-def make_sync_round(service) -> Callable[[], Any] | None:
+def make_sync_round(service, settings=None) -> Callable[[], Any] | None:
     """One sync round for an enrolled, store-backed service (terminal.sync), returning its
     SyncReport and reloading the service's trust data when the round changed it; None when
     there is nothing to sync (not enrolled, trust data from files). `round.close()` closes the
@@ -45,7 +45,9 @@ def make_sync_round(service) -> Callable[[], Any] | None:
     def sync_round():
         # Created lazily on the pool thread; a Syncer is used from one thread at a time.
         if "s" not in holder:
-            holder["s"] = Syncer(home, timeout=(2.0, 5.0), retries=1, max_retry_time=5.0)
+            t = settings.http_timeout_s if settings is not None else 5.0
+            kw = {"retain_days": settings.retention_days} if settings is not None else {}
+            holder["s"] = Syncer(home, timeout=(min(2.0, t), t), retries=1, max_retry_time=max(5.0, t), **kw)
         rep = holder["s"].run_once()
         if rep.trust_changed:
             service.reload_trust()

@@ -18,7 +18,7 @@ from . import texts as T
 from .dialogs import PinDialog, SettingsDialog
 from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObject, QPushButton,
                  QStackedWidget, QTextEdit, QTimer, Qt, QVBoxLayout, QWidget, Signal, Slot)
-from .settings import Settings
+from terminal.settings import Settings
 from .views import CounterView, GateView, KioskView
 from .widgets import Banner, StatusStrip, font
 

@@ -369,6 +369,61 @@
     </message>
   </context>
   <context>
+    <name>Settings</name>
+    <message>
+      <source>Verdict hold time (s)</source>
+      <translation>结果显示时长（秒）</translation>
+    </message>
+    <message>
+      <source>Kiosk idle after (s)</source>
+      <translation>自助机空闲返回（秒）</translation>
+    </message>
+    <message>
+      <source>Sounds</source>
+      <translation>提示音</translation>
+    </message>
+    <message>
+      <source>Voice guidance</source>
+      <translation>语音提示</translation>
+    </message>
+    <message>
+      <source>Voice volume</source>
+      <translation>语音音量</translation>
+    </message>
+    <message>
+      <source>Sync every (s)</source>
+      <translation>同步间隔（秒）</translation>
+    </message>
+    <message>
+      <source>Clock difference allowed (s)</source>
+      <translation>允许的时钟偏差（秒）</translation>
+    </message>
+    <message>
+      <source>Keep uploaded scans (days)</source>
+      <translation>已上传记录保留（天）</translation>
+    </message>
+    <message>
+      <source>Platform timeout (s)</source>
+      <translation>平台超时（秒）</translation>
+    </message>
+    <message>
+      <source>Full screen</source>
+      <translation>全屏</translation>
+    </message>
+    <message>
+      <source>At the kiosk only</source>
+      <translation>仅自助机</translation>
+    </message>
+    <message>
+      <source>On</source>
+      <translation>开</translation>
+    </message>
+    <message>
+      <source>Off</source>
+      <translation>关</translation>
+    </message>
+  </context>
+  <context>
     <name>SettingsDialog</name>
     <message>
       <source>Settings</source>

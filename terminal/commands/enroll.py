@@ -103,7 +103,13 @@ def run(args) -> int:
             store.revocations.clear()
         store.identity.save_identity(ident)
         if args.max_clock_skew is not None:
-            store.sync_state.set_skew_bound(args.max_clock_skew)
+            # a setting like the others: the home's settings file (terminal.settings)
+            from ..settings import SETTINGS_FILE, Settings, SettingsError
+            spath = store.home / SETTINGS_FILE
+            try:
+                Settings.load(spath).with_(clock_skew_bound_s=float(args.max_clock_skew)).save(spath)
+            except SettingsError as exc:
+                raise UsageError(str(exc)) from None
         store.sync_state.clear()          # the last sync's outcome was another enrolment's
         result = {"enrolled": True, "home": str(store.home), "terminal_id": ident.terminal_id,
                   "venue": ident.venue_id, "platform": ident.platform_url}

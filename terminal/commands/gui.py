@@ -32,6 +32,9 @@ def register(sub) -> None:
     p.add_argument("--decoder", choices=("cascade", "zxing", "zbar", "opencv"), help="QR decoder (default cascade)")
     p.add_argument("--language", choices=("zh", "en"), help="screen language (default zh)")
     p.add_argument("--windowed", action="store_true", help="do not go full screen in gate/kiosk mode")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any setting of the settings file for this run, e.g. --set verdict_seconds=3 "
+                        "(repeatable; see README, Settings)")
     p.add_argument("--loop", action="store_true", help="loop a video or image source")
     p.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting (with --exit-after)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
@@ -48,12 +51,12 @@ def run(args) -> int:
     except ImportError as exc:
         raise UsageError(f"the GUI needs PySide6 ({exc})") from None
     from ..config import ConfigError
-    from ui.settings import SettingsError
+    from ..settings import SettingsError
     opts = AppOptions(mode=args.mode, source=args.source, scanner=args.scanner, home=args.home, policy=args.policy,
                       root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
                       decoder=args.decoder, language=args.language,
                       fullscreen=False if args.windowed else None, screenshot=args.screenshot,
-                      exit_after=args.exit_after, loop_media=args.loop)
+                      exit_after=args.exit_after, loop_media=args.loop, overrides=tuple(args.set))
     try:
         return main(opts)
     except (ConfigError, SettingsError) as exc:

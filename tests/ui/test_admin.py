@@ -6,7 +6,7 @@ import json
 import pytest
 
 from ui.dialogs import PinDialog, SettingsDialog
-from ui.settings import DEFAULT_PIN, Settings, SettingsError
+from terminal.settings import DEFAULT_PIN, Settings, SettingsError
 
 
 @pytest.fixture(autouse=True)

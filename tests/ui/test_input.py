@@ -97,7 +97,7 @@ def test_bad_scanner_setting_names_the_key(tmp_path):
 
     import pytest
 
-    from ui.settings import Settings, SettingsError
+    from terminal.settings import Settings, SettingsError
     p = tmp_path / "s.json"
     p.write_text(json.dumps({"scanner": "usb:1"}))
     with pytest.raises(SettingsError, match="scanner"):

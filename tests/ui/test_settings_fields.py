@@ -17,7 +17,7 @@ from terminal.config import ConfigError
 from terminal.service import check_platform_url
 from ui.dialogs import PinDialog, SettingsDialog, camera_choices
 from ui.qt import QTimer
-from ui.settings import DEFAULT_PIN, Settings
+from terminal.settings import DEFAULT_PIN, Settings
 
 
 @pytest.fixture(autouse=True)
