@@ -169,7 +169,20 @@ def _m2_drop_trust_issuers(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS trust_issuers")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers]
+def _m3_quarantine(conn: sqlite3.Connection) -> None:
+    # Spec v2 section 6: events the platform rejects are kept here, shown in status and never sent
+    # again; their outbox row is marked done so a rejected event never blocks the others.
+    conn.execute("""CREATE TABLE quarantine (
+        id       TEXT PRIMARY KEY,
+        error    TEXT NOT NULL,
+        detail   TEXT,
+        at_ms    INTEGER NOT NULL,
+        body     TEXT NOT NULL,
+        hash     TEXT NOT NULL
+    ) WITHOUT ROWID""")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers, _m3_quarantine]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -165,6 +165,35 @@ class Outbox:
                 "UPDATE outbox SET uploaded_ms = ? WHERE id = ? AND uploaded_ms IS NULL",
                 ((at_ms, str(i)) for i in ids)).rowcount
 
+    def quarantine(self, rejected: Mapping[str, tuple[str, str | None]], at: int | float | str) -> int:
+        """Move events the platform rejected ({id: (error code, detail)}) to the quarantine: kept
+        with the platform's error, shown in status, never sent again (their outbox row counts as
+        done, so it neither blocks later uploads nor pruning). Returns how many were moved."""
+        at_ms = to_ms(at)
+        n = 0
+        with transaction(self._conn):
+            for eid, (error, detail) in rejected.items():
+                row = self._conn.execute("SELECT body, hash FROM outbox WHERE id = ? AND uploaded_ms IS NULL",
+                                         (str(eid),)).fetchone()
+                if row is None:
+                    continue
+                self._conn.execute("INSERT OR REPLACE INTO quarantine (id, error, detail, at_ms, body, hash) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)", (str(eid), str(error)[:64],
+                                                                 None if detail is None else str(detail)[:300],
+                                                                 at_ms, row[0], row[1]))
+                self._conn.execute("UPDATE outbox SET uploaded_ms = ? WHERE id = ?", (at_ms, str(eid)))
+                n += 1
+        return n
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """The quarantined events, oldest first: {"id", "error", "detail", "at_ms", "event"}."""
+        return [{"id": i, "error": e, "detail": d, "at_ms": a, "event": _event(b, h)}
+                for i, e, d, a, b, h in self._conn.execute(
+                    "SELECT id, error, detail, at_ms, body, hash FROM quarantine ORDER BY at_ms, id")]
+
+    def quarantine_count(self) -> int:
+        return self._conn.execute("SELECT count(*) FROM quarantine").fetchone()[0]
+
     def prune_uploaded(self, older_than: int | float | str) -> int:
         """Delete uploaded events with `ts` before `older_than`, but only the longest run of
         such events from the oldest one (a pending or newer event stops it), so what is left

@@ -33,7 +33,7 @@ from email.utils import formatdate
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 import cbor2
 
@@ -53,12 +53,15 @@ FAULT_KEYS: dict[str, str] = {
     "delay_seconds": "sleep this long before answering every /v1 request (timeouts)",
     "trust_list_mode": "normal | rollback (seq-1, validly signed) | bad_signature | truncated (half the body, "
                        "valid HTTP) | cut (connection dropped mid-body) | wrong_content_type (the real bytes "
-                       "labelled text/html) | captive_portal (200 text/html login page) | server_error (503)",
+                       "labelled text/html) | captive_portal (200 text/html login page) | server_error (503) | "
+                       "gzip_bomb (2 MB of gzip that inflates to 2 GB, Content-Encoding: gzip) | oversized (a "
+                       "70 MiB body) | slow_drip (the real bytes, one every 0.5 s)",
     "revocations_mode": "the same modes for GET /v1/revocations (rollback: a full list with seq-1)",
     "clock_offset": "seconds added to the Date header (clock-skew detection)",
+    "upload_body_limit": "bytes: answer 413 to a scan-event upload with a larger body (batch halving)",
 }
 FAULT_MODES = ("normal", "rollback", "bad_signature", "truncated", "cut", "wrong_content_type", "captive_portal",
-         "server_error")
+               "server_error", "gzip_bomb", "oversized", "slow_drip")
 PORTAL_HTML = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form>Phone: <input name=p></form></body></html>"
 
 
@@ -92,6 +95,8 @@ def check_faults(update: Any) -> dict[str, Any]:
             raise FaultError(f"{k} must be a number of seconds")
         if k == "delay_seconds" and v < 0:
             raise FaultError("delay_seconds must be >= 0")
+        if k == "upload_body_limit" and not (isinstance(v, int) and not isinstance(v, bool) and v > 0):
+            raise FaultError("upload_body_limit must be a positive number of bytes")
         if k in ("trust_list_mode", "revocations_mode") and v not in FAULT_MODES:
             raise FaultError(f"{k} must be one of {', '.join(FAULT_MODES)}")
     return update
@@ -173,17 +178,18 @@ def _bearer(request: Request) -> str | None:
 MAX_BODY = 4 << 20           # spec section 6: a platform MUST refuse a request body over 4 MiB (413)
 
 
-async def _json_body(request: Request) -> Any:
+async def _json_body(request: Request, limit: int = 0) -> Any:
     """The request's JSON, read with a 4 MiB cap counted on the bytes received; a Response (413
     or 400) for a body that is too large, not UTF-8 JSON, or nested too deep."""
+    limit = min(limit or MAX_BODY, MAX_BODY)
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isascii() or not declared.isdigit() or int(declared) > MAX_BODY):
-        return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413)
+    if declared is not None and (not declared.isascii() or not declared.isdigit() or int(declared) > limit):
+        return JSONResponse({"error": f"request body over {limit} bytes"}, status_code=413)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY:
-            return JSONResponse({"error": f"request body over {MAX_BODY} bytes"}, status_code=413)
+        if size > limit:
+            return JSONResponse({"error": f"request body over {limit} bytes"}, status_code=413)
         chunks.append(chunk)
     try:
         return json.loads(b"".join(chunks))
@@ -223,6 +229,32 @@ def _rolled_back(plat: Platform, raw: bytes) -> bytes:
     return plat.sign_trust_data(payload)
 
 
+_BOMB: list[bytes] = []
+
+
+def _gzip_bomb() -> bytes:
+    """About 2 MB of gzip that inflates to 2 GB of zeros (made once, in 16 MiB steps)."""
+    if not _BOMB:
+        import zlib
+        c = zlib.compressobj(9, zlib.DEFLATED, 31)
+        block = bytes(16 << 20)
+        _BOMB.append(b"".join(c.compress(block) for _ in range(128)) + c.flush())
+    return _BOMB[0]
+
+
+async def _zeros(n: int):
+    block = bytes(1 << 20)
+    while n > 0:
+        yield block[:n]
+        n -= len(block)
+
+
+async def _drip(raw: bytes):
+    for i in range(len(raw)):
+        await asyncio.sleep(0.5)
+        yield raw[i:i + 1]
+
+
 def _serve_document(request: Request, state: _State, raw: bytes, mode: str | None,
                     etag: str | None = None) -> Response:
     mode = mode or "normal"
@@ -241,6 +273,12 @@ def _serve_document(request: Request, state: _State, raw: bytes, mode: str | Non
         etag = None
     elif mode == "cut":
         request.scope["vt_flags"].cut_at = len(raw) // 2
+    elif mode == "gzip_bomb":
+        return Response(_gzip_bomb(), media_type=COSE_TYPE, headers={"Content-Encoding": "gzip"})
+    elif mode == "oversized":
+        return StreamingResponse(_zeros(70 << 20), media_type=COSE_TYPE, headers={"Content-Length": str(70 << 20)})
+    elif mode == "slow_drip":
+        return StreamingResponse(_drip(raw), media_type=COSE_TYPE, headers={"Content-Length": str(len(raw))})
     media = "text/html; charset=utf-8" if mode == "wrong_content_type" else COSE_TYPE
     headers = {"Cache-Control": "no-cache"}
     if etag is not None:
@@ -335,7 +373,7 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
                 else:
                     state.faults["fail_upload_times"] = times
                 return JSONResponse({"error": "injected fault"}, status_code=int(status))
-        body = await _json_body(request)
+        body = await _json_body(request, int(state.faults.get("upload_body_limit") or MAX_BODY))
         if isinstance(body, Response):
             return body
         try:

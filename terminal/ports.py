@@ -56,6 +56,8 @@ class OutboxPort(Protocol):
     def counts(self) -> OutboxCounts: ...
     def day_counts(self, day_start: int | float | str) -> DayCounts: ...
     def recent(self, limit: int = 50) -> list[dict[str, Any]]: ...
+    def quarantine(self, rejected: Mapping[str, tuple[str, str | None]], at: int | float | str) -> int: ...
+    def quarantine_count(self) -> int: ...
 
 
 class IdentityPort(Protocol):
@@ -98,6 +100,10 @@ class SyncNetworkError(SyncError):
     """The platform could not be reached or answered 5xx, after the retries. Try later."""
 
 
+class SyncTooLarge(SyncError):
+    """The platform answered 413 to an upload: the caller halves the batch."""
+
+
 class SyncTimeout(SyncNetworkError):
     """No answer within the timeout, after the retries. Try later."""
 
@@ -134,6 +140,7 @@ class UploadAnswer:
 
     accepted: Sequence[Any]
     duplicates: Sequence[Any]
+    rejected: Sequence[Any] = ()          # [{"id", "error", ...}]: malformed, wrong terminal, conflict
 
 
 @runtime_checkable

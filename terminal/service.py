@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from vocab import reasons as R
 from vocab.spec import MODES
@@ -68,6 +67,7 @@ class Status:
     clock_skew_s: float | None
     clock_suspect: bool
     clock_skew_bound_s: float = DEFAULT_CLOCK_SKEW_BOUND
+    events_quarantined: int = 0          # rejected by the platform: kept, shown, never sent again
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -95,18 +95,12 @@ def holder_ref(venue_secret: bytes, sub: str) -> str:
 
 
 def check_platform_url(url: str) -> str:
-    """The platform URL normalised (trimmed, no trailing "/"), or ConfigError: it must be
-    http:// or https:// with a host, and carry no query, fragment or spaces."""
-    url = (url or "").strip()
+    """terminal.enrolment.check_platform_url with the service's ConfigError."""
+    from .enrolment import check_platform_url as check
     try:
-        parts = urlsplit(url)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok \
-            or parts.query or parts.fragment or any(c.isspace() for c in url):
-        raise ConfigError(f"platform URL must be http:// or https:// with a host, not {url!r}")
-    return url.rstrip("/")
+        return check(url)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _policy(policy: VenuePolicy | str | Path | None) -> VenuePolicy:
@@ -265,18 +259,21 @@ class TerminalService:
             return ident.platform_url if ident is not None else None
 
     def set_platform_url(self, url: str) -> str:
-        """Point the enrolled identity at `url` (validated by check_platform_url); every other
-        identity field (token, pinned root key, venue secret) stays, and so does the held trust
-        data: this is the same platform at a new address. A different platform needs
-        `venue-terminal enroll --force`. terminal.sync.Syncer re-reads the identity at the start
-        of each round, so the next sync goes to the new URL. Returns the stored URL.
-        Raises ConfigError (bad URL, not enrolled)."""
+        """Change the path of the enrolled platform's URL (e.g. a reverse proxy's prefix). The host
+        cannot change here: the token must never go to a host the terminal did not enrol with
+        (spec section 6), so another scheme, host or port needs `venue-terminal enroll` again and
+        the token is not moved. terminal.sync.Syncer re-reads the identity at the start of each
+        round. Returns the stored URL. Raises ConfigError (bad URL, another host, not enrolled)."""
+        from .enrolment import same_origin
         url = check_platform_url(url)
         with self._lock:
             ident = self._store.identity.load_identity() if self._store is not None else None
             if ident is None:
                 raise ConfigError("this terminal is not enrolled: its platform is set by venue-terminal enroll")
             if ident.platform_url != url:
+                if not same_origin(ident.platform_url, url):
+                    raise ConfigError("another platform host means enrolling again (venue-terminal enroll "
+                                      "--code): the token is not sent to a new host")
                 ident = replace(ident, platform_url=url)
                 self._store.identity.save_identity(ident)
                 log.info("platform URL set to %s", url)
@@ -390,12 +387,13 @@ class TerminalService:
             tl = self._snapshot.trust_list
             st = self._store
             ident = self._identity
-            pending = uploaded = 0
+            pending = uploaded = quarantined = 0
             rseq = rcount = None
             last_sync = last_err = skew = online = None
             if st is not None:
                 c = st.outbox.counts()
                 pending, uploaded = c.pending, c.uploaded
+                quarantined = st.outbox.quarantine_count()
                 rmeta = st.revocations.meta()
                 if rmeta is not None:
                     rseq, rcount = rmeta.seq, st.revocations.count()
@@ -409,7 +407,7 @@ class TerminalService:
                 trust_seq=tl.seq if tl else None, trust_iat=tl.iat if tl else None, trust_next=tl.next if tl else None,
                 trust_stale=self._snapshot.stale(int(now)), trust_age_s=(now - tl.iat) if tl else None,
                 revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
-                last_sync=last_sync, last_sync_error=last_err or None,
+                events_quarantined=quarantined, last_sync=last_sync, last_sync_error=last_err or None,
                 online=online, clock_skew_s=skew,
                 clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
 

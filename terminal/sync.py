@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .ports import (Remote, Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError,
-                    SyncProtocolError, SyncRefused, SyncTimeout, UploadAnswer)
+                    SyncProtocolError, SyncRefused, SyncTimeout, SyncTooLarge, UploadAnswer)
 from .transport import (DEFAULT_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_TIME, DEFAULT_RETRIES,
                         DEFAULT_TIMEOUT, one_line as _one_line)
 from .trust import (RevocationDelta, RevocationList, TrustDataError, load_root_key, parse_revocations,
@@ -93,6 +93,7 @@ class SyncReport:
     duplicates: int = 0                 # events it already had (a re-sent batch)
     pending: int = 0                    # events still waiting afterwards
     pruned: int = 0                     # uploaded events deleted by retention
+    quarantined: int = 0                # events the platform rejected in this round (kept, never re-sent)
     clock_skew_s: float | None = None
     error: str | None = None
     error_kind: str | None = None       # network / timeout / auth / refused / protocol / config
@@ -116,6 +117,7 @@ class UploadResult:
     batches: int
     pending: int
     pruned: int
+    quarantined: int = 0                # rejected by the platform now (kept, never sent again)
 
 
 def _kind(exc: SyncError) -> str:
@@ -337,30 +339,46 @@ class Syncer:
         SyncProtocolError for a malformed answer or a batch the platform acknowledges none of."""
         size = batch_size or self.batch_size
         outbox = self.store.outbox
-        accepted_n = dup_n = batches = 0
+        accepted_n = dup_n = batches = quarantined_n = 0
         terminal = self.identity.terminal_id
         while True:
             batch = outbox.pending(size)
             if not batch:
                 break
             ids = {ev["id"] for ev in batch}
-            answer = self.remote.upload_events(terminal, batch)
+            try:
+                answer = self.remote.upload_events(terminal, batch)
+            except SyncTooLarge:
+                if size > 1:
+                    size = max(1, size // 2)            # spec: 413 halves the batch
+                    continue
+                # one event alone is too large for the platform: it can never be taken
+                quarantined_n += outbox.quarantine({batch[0]["id"]: ("too_large", "413 for a single event")},
+                                                   at=self.clock())
+                continue
             acc, dup = answer.accepted, answer.duplicates
-            acked = ids.intersection(str(i) for i in acc) | ids.intersection(str(i) for i in dup)
+            acc_ids = ids.intersection(str(i) for i in acc)
+            acked = acc_ids | ids.intersection(str(i) for i in dup)
             if acked:
                 outbox.mark_uploaded(acked, at=self.clock())
-            accepted_n += len(ids.intersection(str(i) for i in acc))
-            dup_n += len(acked) - len(ids.intersection(str(i) for i in acc))
+            rejected = {str(r["id"]): (str(r.get("error") or "schema"), r.get("detail"))
+                        for r in answer.rejected if str(r["id"]) in ids and str(r["id"]) not in acked}
+            if rejected:
+                quarantined_n += outbox.quarantine(rejected, at=self.clock())
+                log.warning("the platform rejected %d events (moved to the quarantine): %s", len(rejected),
+                            ", ".join(sorted({e for e, _ in rejected.values()})))
+            accepted_n += len(acc_ids)
+            dup_n += len(acked) - len(acc_ids)
             batches += 1
-            if len(acked) < len(ids):
+            if len(acked) + len(rejected) < len(ids):
                 # The platform kept some events back without saying why: stop rather than
                 # send them forever; they stay pending and the next run tries again.
-                missing = len(ids) - len(acked)
-                raise SyncProtocolError(f"POST /v1/scan-events: the platform acknowledged {len(acked)} of "
-                                        f"{len(ids)} events ({missing} neither accepted nor duplicate)")
+                missing = len(ids) - len(acked) - len(rejected)
+                raise SyncProtocolError(f"POST /v1/scan-events: the platform acknowledged {len(ids) - missing} "
+                                        f"of {len(ids)} events ({missing} in none of accepted, duplicates, rejected)")
         pruned = self.prune()
         return UploadResult(uploaded=accepted_n, duplicates=dup_n, batches=batches,
-                            pending=outbox.counts().pending, pruned=pruned)
+                            pending=outbox.counts().pending, pruned=pruned, quarantined=quarantined_n)
 
     def prune(self) -> int:
         """Delete uploaded events older than `retain_days` (the chain keeps a checkpoint)."""
@@ -401,6 +419,7 @@ class Syncer:
                         up = self.upload_events()
                         rep.upload = "done"
                         rep.uploaded, rep.duplicates, rep.pruned = up.uploaded, up.duplicates, up.pruned
+                        rep.quarantined = up.quarantined
                 except (SyncNetworkError, SyncAuthError, SyncConfigError) as exc:
                     fail(step, exc)
                     break

@@ -37,9 +37,10 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
+import urllib3
 
 from .ports import (Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncProtocolError,
-                    SyncTimeout, UploadAnswer)
+                    SyncTimeout, SyncTooLarge, UploadAnswer)
 
 if TYPE_CHECKING:
     from cache import Identity
@@ -51,7 +52,84 @@ DEFAULT_RETRIES = 4                     # retries after the first attempt
 DEFAULT_BACKOFF = 0.5                   # first retry delay (s), doubled each time
 DEFAULT_MAX_BACKOFF = 8.0               # one delay is at most this (s)
 DEFAULT_MAX_RETRY_TIME = 30.0           # no new attempt starts later than this after the first (s)
-USER_AGENT = "venue-terminal-sync/1"
+USER_AGENT = "venue-terminal-sync/2"
+# Spec section 6: refuse an answer over 1 MiB (trust lists, JSON) or 64 MiB (revocations), counted
+# on the bytes read, with no automatic decompression (Accept-Encoding: identity).
+MAX_ANSWER = 1 << 20
+MAX_REVOCATIONS_ANSWER = 64 << 20
+_CHUNK = 64 << 10
+
+
+MAX_ANSWER_SECONDS = 60.0                # a slow-drip answer: the whole body within this
+
+
+def read_bounded(resp: requests.Response, limit: int, what: str, max_seconds: float | None = None) -> bytes:
+    """The body of a streamed response, at most `limit` bytes as they arrive on the wire and
+    within `max_seconds` in all (the read timeout bounds each wait, not a drip of single bytes);
+    SyncProtocolError for more, or for a compressed body (we asked for identity)."""
+    enc = resp.headers.get("Content-Encoding", "identity").strip().lower()
+    if enc not in ("", "identity"):
+        resp.close()
+        raise SyncProtocolError(f"{what}: answer is {enc}-encoded although identity was asked for")
+    declared = resp.headers.get("Content-Length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        resp.close()
+        raise SyncProtocolError(f"{what}: answer of {declared} bytes is over the {limit}-byte limit")
+    if max_seconds is None:
+        max_seconds = MAX_ANSWER_SECONDS
+    chunks, size = [], 0
+    started = time.monotonic()
+    try:
+        while True:
+            # read1: whatever has arrived (up to a chunk), so a drip of single bytes still
+            # comes back to this loop and meets the deadline
+            chunk = resp.raw.read1(_CHUNK, decode_content=False)
+            if not chunk:
+                break
+            if time.monotonic() - started > max_seconds:
+                resp.close()
+                raise requests.Timeout(f"{what}: the answer took over {max_seconds:g} s")
+            size += len(chunk)
+            if size > limit:
+                resp.close()
+                raise SyncProtocolError(f"{what}: answer is over the {limit}-byte limit")
+            chunks.append(chunk)
+    except urllib3.exceptions.ReadTimeoutError as exc:
+        raise requests.Timeout(str(exc)) from exc
+    except (urllib3.exceptions.HTTPError, OSError) as exc:     # a cut or broken body
+        raise requests.ConnectionError(str(exc)) from exc
+    body = b"".join(chunks)
+    if declared.isascii() and declared.isdigit() and size != int(declared):
+        raise requests.ConnectionError(f"{what}: body cut after {size} of {declared} bytes")
+    resp._content = body                     # so resp.content / resp.json() see what was read
+    resp._content_consumed = True
+    return body
+
+
+def exchange_code(platform_url: str, code: str, terminal_id: str, ca_bundle: str | None = None, *,
+                  timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+                  session: requests.Session | None = None) -> dict:
+    """POST /v1/enrol {"code", "terminal"} -> {"terminal", "venue", "token"} (spec section 6); one try,
+    no token sent. Raises SyncAuthError for a refused code (400/401/403), other SyncErrors as request()."""
+    remote = HttpRemote(session, timeout=timeout, retries=0)
+    try:
+        remote.base_url = platform_url.rstrip("/") + "/"
+        remote.verify = ca_bundle or True
+        remote.session.verify = remote.verify
+        remote.session.headers.update({"User-Agent": USER_AGENT})
+        try:
+            resp = remote.request("POST", "/v1/enrol", ok=(200,), json={"code": code, "terminal": terminal_id})
+        except SyncProtocolError as exc:
+            if " 400 " in f" {exc} ":
+                raise SyncAuthError("the platform refused the enrolment code (unknown, used or expired)") from None
+            raise
+        try:
+            answer = resp.json()
+        except ValueError as exc:
+            raise SyncProtocolError("POST /v1/enrol: answer is not JSON") from exc
+        return answer if isinstance(answer, dict) else {}
+    finally:
+        remote.close()
 
 
 def one_line(exc: BaseException) -> str:
@@ -106,21 +184,24 @@ class HttpRemote:
         return Signed(resp.content, _content_type(resp), resp.headers.get("ETag"))
 
     def fetch_revocations(self, since: int) -> Signed:
-        resp = self.request("GET", f"/v1/revocations?since={int(since)}")
+        resp = self.request("GET", f"/v1/revocations?since={int(since)}", limit=MAX_REVOCATIONS_ANSWER)
         return Signed(resp.content, _content_type(resp), resp.headers.get("ETag"))
 
     def upload_events(self, terminal: str, events: list[dict[str, Any]]) -> UploadAnswer:
-        resp = self.request("POST", "/v1/scan-events", json={"terminal": terminal, "events": events})
+        resp = self.request("POST", "/v1/scan-events", ok=(200, 413), json={"terminal": terminal, "events": events})
+        if resp.status_code == 413:
+            raise SyncTooLarge(f"POST /v1/scan-events: batch of {len(events)} events too large (413)")
         try:
             answer = resp.json()
         except ValueError as exc:
             raise SyncProtocolError("POST /v1/scan-events: answer is not JSON") from exc
         if not isinstance(answer, Mapping):
             raise SyncProtocolError("POST /v1/scan-events: answer is not a JSON object")
-        acc, dup = answer.get("accepted", []), answer.get("duplicates", [])
-        if not isinstance(acc, list) or not isinstance(dup, list):
-            raise SyncProtocolError("POST /v1/scan-events: 'accepted'/'duplicates' are not arrays")
-        return UploadAnswer(accepted=acc, duplicates=dup)
+        acc, dup, rej = answer.get("accepted", []), answer.get("duplicates", []), answer.get("rejected", [])
+        if not isinstance(acc, list) or not isinstance(dup, list) or not isinstance(rej, list):
+            raise SyncProtocolError("POST /v1/scan-events: 'accepted'/'duplicates'/'rejected' are not arrays")
+        rej = [r for r in rej if isinstance(r, Mapping) and isinstance(r.get("id"), str)]
+        return UploadAnswer(accepted=acc, duplicates=dup, rejected=rej)
 
     # ------------------------------------------------------------------ HTTP with retries
     def _delay(self, attempt: int, resp: requests.Response | None) -> float:
@@ -144,13 +225,15 @@ class HttpRemote:
         local = (sent_at + self.clock()) / 2
         self.clock_skew_s = round(server + 0.5 - local, 3)
 
-    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), **kw: Any) -> requests.Response:
+    def request(self, method: str, path: str, *, ok: tuple[int, ...] = (200,), limit: int = MAX_ANSWER,
+                **kw: Any) -> requests.Response:
         """One platform call with timeout, retries and backoff. Returns a response whose
         status is in `ok`; raises SyncTimeout, SyncNetworkError, SyncAuthError,
         SyncProtocolError or SyncConfigError (each from the underlying exception)."""
         if self.base_url is None:
             raise SyncConfigError("the HTTP transport has no identity (configure() first)")
         url = urljoin(self.base_url, path.lstrip("/"))
+        extra_headers = kw.pop("headers", None) or {}
         what = f"{method} {path.split('?', 1)[0]}"
         started = time.monotonic()
         slept = 0.0                      # with an injected sleep, real time does not pass
@@ -160,9 +243,13 @@ class HttpRemote:
             error: SyncError | None = None
             sent_at = self.clock()
             try:
-                resp = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
-                                            allow_redirects=False, **kw)
-                resp.content  # read the whole body inside the try: a cut body is a network error
+                headers = {"Accept-Encoding": "identity", **extra_headers}
+                got = self.session.request(method, url, timeout=self.timeout, verify=self.verify,
+                                           allow_redirects=False, stream=True, headers=headers, **kw)
+                # read the whole body inside the try (a cut body is a network error), bounded;
+                # `resp` is set only once the body is complete
+                read_bounded(got, limit, what)
+                resp = got
             except requests.exceptions.SSLError as exc:
                 # Not retried: a certificate problem does not fix itself in seconds.
                 raise SyncNetworkError(f"{what}: TLS verification failed: {one_line(exc)}") from exc

@@ -283,11 +283,16 @@ class SettingsDialog(QDialog):
             except SettingsError as exc:
                 raise SettingsError(self.tr("Invalid camera / source: %1").replace("%1", str(exc))) from None
             if self._platform_url is not None and self.platform_url.text().strip() != self._platform_url:
+                from terminal.enrolment import same_origin
                 try:
                     url = check_platform_url(self.platform_url.text())
                 except ConfigError:
-                    raise SettingsError(self.tr("The platform URL must start with http:// or https:// and name "
-                                                "a host")) from None
+                    raise SettingsError(self.tr("The platform URL must start with https:// (http:// only for "
+                                                "this computer) and name a host")) from None
+                if not same_origin(url, self._platform_url):
+                    # spec v2 section 6: the token never goes to a host this terminal did not enrol with
+                    raise SettingsError(self.tr("Another platform host needs a new enrolment (venue-terminal "
+                                                "enroll --code); the token is not moved"))
             extra = {}
             for name, w in self.extra.items():
                 if isinstance(w, QCheckBox):

@@ -514,8 +514,12 @@
       <translation>摄像头 / 画面来源无效：%1</translation>
     </message>
     <message>
-      <source>The platform URL must start with http:// or https:// and name a host</source>
-      <translation>平台地址须以 http:// 或 https:// 开头并包含主机名</translation>
+      <source>The platform URL must start with https:// (http:// only for this computer) and name a host</source>
+      <translation>平台地址须以 https:// 开头（http:// 仅限本机）并包含主机名</translation>
+    </message>
+    <message>
+      <source>Another platform host needs a new enrolment (venue-terminal enroll --code); the token is not moved</source>
+      <translation>更换平台主机需要重新注册终端（venue-terminal enroll --code），令牌不会发往新主机</translation>
     </message>
     <message>
       <source>The two new PINs differ</source>

@@ -96,13 +96,15 @@ def platform_harness(root: Path):
 
 
 def enrol(home: Path, plat, venue: str = "demo-venue") -> dict:
-    """`venue-terminal enroll` in-process (it does the first sync), through the command line's
+    """`venue-terminal enroll --code` in-process (it does the first sync), through the command line's
     own parser and error handling (terminal.commands._common), not terminal.cli: that module
     imports this one."""
     from . import enroll
     parser, sub = make_parser()
     enroll.register(sub)
-    args = parser.parse_args(["--home", str(home), "enroll", "--platform", plat.url, f"--token={plat.token}",
+    # spec v2: a one-time enrolment code from the platform, exchanged for this terminal's own token
+    code = plat.platform.add_terminal_code(venue)
+    args = parser.parse_args(["--home", str(home), "enroll", "--platform", plat.url, f"--code={code}",
                               "--root-key", str(plat.root_key), "--venue", venue, "--json"])
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -83,9 +83,11 @@ def run_terminal(*argv: str) -> int:
 
 
 def enrol(server: PlatformServer, home: Path, venue: str = "V-test", token: str | None = None) -> int:
-    """`venue-terminal --home HOME enroll ...` against `server`; returns the exit code."""
-    return run_terminal("--home", str(home), "enroll", "--platform", server.url,
-                        f"--token={token or server.token}", "--root-key", str(server.root_pem), "--venue", venue)
+    """`venue-terminal --home HOME enroll --code ...` against `server` (a fresh one-time code for
+    `venue`; with `token`, the version 1 shared-token path); returns the exit code."""
+    cred = f"--token={token}" if token else f"--code={server.platform.add_terminal_code(venue)}"
+    return run_terminal("--home", str(home), "enroll", "--platform", server.url, cred,
+                        "--root-key", str(server.root_pem), "--venue", venue)
 
 
 @pytest.fixture
