@@ -5,7 +5,7 @@
     venue-issuer revoke DIR CTI_HEX [--iss SD-RC]      (and unrevoke)
     venue-issuer serve DIR --port 0            -> first stdout line {"url": "http://127.0.0.1:PORT"}
     venue-issuer events DIR --json
-    venue-issuer world OUT_DIR --seed S
+    venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
 Every command prints one JSON document on stdout (serve: one line, then runs).
@@ -171,7 +171,7 @@ def cmd_serve(a) -> int:
 
 def cmd_world(a) -> int:
     from .world import build_world
-    summary = build_world(Path(a.out_dir), a.seed)
+    summary = build_world(Path(a.out_dir), a.seed, alg=a.alg, root_alg=a.root_alg)
     _out(summary)
     return 0
 
@@ -259,6 +259,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("world", help="write a conformance world like shared/spec/vectors")
     s.add_argument("out_dir")
     s.add_argument("--seed", default="public")
+    s.add_argument("--alg", choices=("p256", "sm2"), default="p256",
+                   help="kind of the issuer and holder keys that are P-256 in the default world")
+    s.add_argument("--root-alg", choices=("ed25519", "p256", "sm2"),
+                   help="trust-list key (default: from the seed; sm2 for --alg sm2); mixed worlds: "
+                        "--alg sm2 --root-alg p256, --alg p256 --root-alg sm2")
     s.set_defaults(func=cmd_world)
     return p
 

@@ -259,8 +259,9 @@ class PublicKey:
         return self._pkey
 
     def __del__(self) -> None:
-        if self._pkey is not None and _backend is not None:
-            _backend.free(self._pkey)
+        pkey = getattr(self, "_pkey", None)          # absent when __init__ refused the point
+        if pkey is not None and _backend is not None:
+            _backend.free(pkey)
             self._pkey = None
 
     def __eq__(self, other: object) -> bool:
