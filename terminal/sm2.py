@@ -212,6 +212,16 @@ def unavailable_reason() -> str:
     return "" if available() else _backend_error
 
 
+def backend_name() -> str:
+    """Which backend checks SM2 here, e.g. 'libcrypto.so.3 (OpenSSL 3.0.19 ...)', or ''."""
+    if not available():
+        return ""
+    lib = _backend.lib  # type: ignore[union-attr]
+    lib.OpenSSL_version.restype = ctypes.c_char_p
+    lib.OpenSSL_version.argtypes = (ctypes.c_int,)
+    return f"{_backend.name} ({lib.OpenSSL_version(0).decode()})"  # type: ignore[union-attr]
+
+
 def _be() -> _LibCrypto:
     if not _probed:
         _probe()
