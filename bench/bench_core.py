@@ -4,9 +4,12 @@
     .venv/bin/python -m bench.bench_core --quick      # fewer iterations (~8 s)
     .venv/bin/python -m bench.bench_core --profile    # plus a cProfile of the EP1 path
 
-Rows: EZ1 credentials signed with ES256 and with EdDSA, and EP1 presentations (issuer ES256)
-whose holder key is ES256 or EdDSA; 64 distinct codes per row, minted in a from-scratch
-world (tests/core/world.py), every one verified `ok` before timing.
+Rows: EZ1 credentials signed with ES256, EdDSA and SM2, and EP1 presentations (issuer ES256)
+whose holder key is ES256 or EdDSA, and an EP1 with an SM2 issuer and an SM2 holder; 64
+distinct codes per row, minted in a from-scratch world (tests/core/world.py), every one
+verified `ok` before timing. A last line times a bare terminal.sm2.verify (the SM2 floor). The
+SM2 rows have no cwt column (python-cwt has no SM2) and only the ratio goal (an SM2 check costs
+~0.3 ms, so the 300 µs EP1 goal of issue 2 is for ES256/EdDSA rows).
 
 Columns, on the same codes:
 - ours: the whole pipeline, terminal.verify.verify(text, snapshot, now) from the QR text
@@ -41,7 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, encode_ds
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from terminal import codec, cose  # noqa: E402
+from terminal import codec, cose, sm2  # noqa: E402
 from terminal.verify import verify  # noqa: E402
 from vocab.spec import CLAIM_VC  # noqa: E402
 from bench._common import pin_one_core  # noqa: E402
@@ -54,6 +57,8 @@ ROWS = (
     ("EZ1 EdDSA", "EZ1", "EdDSA", None),
     ("EP1 holder ES256", "EP1", "ES256", "ES256"),
     ("EP1 holder EdDSA", "EP1", "ES256", "EdDSA"),
+    ("EZ1 SM2", "EZ1", "SM2", None),
+    ("EP1 SM2 holder SM2", "EP1", "SM2", "SM2"),
 )
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _ECDSA_PREHASHED = ec.ECDSA(Prehashed(hashes.SHA256()))
@@ -89,6 +94,8 @@ def cwt_fn(world: World):
     ctx = COSE.new()
     keys = {}
     for i in world.issuers.values():
+        if i["alg"] == cose.SM2:
+            continue                          # python-cwt has no SM2
         pem = i["key"].public_key().public_bytes(serialization.Encoding.PEM,
                                                  serialization.PublicFormat.SubjectPublicKeyInfo)
         keys[i["kid"]] = COSEKey.from_pem(pem, alg="ES256" if i["alg"] == cose.ES256 else "EdDSA", kid=i["kid"])
@@ -156,6 +163,8 @@ def sig_fn(world: World):
             prehashed = lambda: key.verify(der, hashlib.sha256(tbs).digest(), _ECDSA_PREHASHED)  # noqa: E731
             return min((inside, prehashed), key=_cost)
         sig = msg.signature
+        if msg.alg == cose.SM2:
+            return lambda: sm2.verify(key, tbs, sig)
         return lambda: key.verify(sig, tbs)
 
     def for_code(kind: str, cose_bytes: bytes):
@@ -220,7 +229,10 @@ def measure(cells: dict, iterations: int, rounds: int = 8) -> dict:
 
 def run(iterations: int, profile: bool) -> int:
     where = pin_one_core()
-    world = World(seed=2026, now=1_800_000_000)
+    have_sm2 = sm2.available()
+    if not have_sm2:
+        print(f"SM2 rows skipped: {sm2.unavailable_reason()}")
+    world = World(seed=2026, now=1_800_000_000, with_sm2=have_sm2)
     snap = world.snapshot()
     ours = ours_fn(snap, world.now)
     cwt_ez1, cwt_ep1 = cwt_fn(world)
@@ -235,17 +247,35 @@ def run(iterations: int, profile: bool) -> int:
     print("-" * len(hdr))
     results = {}
     for label, kind, issuer, holder_alg in ROWS:
+        is_sm2 = "SM2" in (issuer, holder_alg)
+        if is_sm2 and not have_sm2:
+            continue
         codes = make_codes(world, kind, issuer, holder_alg)
         cose_bytes = [codec.decode_text(c)[1] for c in codes]
         checks = [sig_for(kind, b) for b in cose_bytes]
         cwt_cose = cwt_ez1 if kind == "EZ1" else cwt_ep1
-        m = measure({"ours": (ours, codes), "cwt": (cwt_text_fn(cwt_cose), codes), "cwtc": (cwt_cose, cose_bytes),
-                     "sig": (lambda f: f(), checks)}, iterations)
-        o, c, cc, s = m["ours"], m["cwt"], m["cwtc"], m["sig"]
+        cells = {"ours": (ours, codes), "sig": (lambda f: f(), checks)}
+        if not is_sm2:
+            cells.update({"cwt": (cwt_text_fn(cwt_cose), codes), "cwtc": (cwt_cose, cose_bytes)})
+        m = measure(cells, iterations)
+        o, c, cc, s = m["ours"], m.get("cwt"), m.get("cwtc"), m["sig"]
         results[label] = (kind, o, c, cc, s)
+        if c is None:
+            print(f"{label:<17} {o['rate']:>6.0f} {o['p50']:>6.1f} {o['p99']:>6.1f} {o['cpu_p99']:>6.1f} | "
+                  f"{'-':>6} {'-':>6} | {s['rate']:>6.0f} {s['p50']:>6.1f} | "
+                  f"{o['p50'] / s['p50']:>7.2f}x {'-':>8} {'-':>7}")
+            continue
         print(f"{label:<17} {o['rate']:>6.0f} {o['p50']:>6.1f} {o['p99']:>6.1f} {o['cpu_p99']:>6.1f} | "
               f"{c['p50']:>6.1f} {cc['p50']:>6.1f} | {s['rate']:>6.0f} {s['p50']:>6.1f} | "
               f"{o['p50'] / s['p50']:>7.2f}x {o['p50'] / c['p50']:>7.2f}x {o['p50'] / cc['p50']:>7.2f}x")
+    if have_sm2:
+        key = new_key("SM2")
+        pub = key.public_key()
+        msgs = [os.urandom(300 + n) for n in range(8)]
+        sigs = [(m_, key.sign(m_)) for m_ in msgs]
+        b = measure({"sm2": (lambda ms: sm2.verify(pub, ms[0], ms[1]), sigs)}, iterations)["sm2"]
+        print(f"{'SM2 verify (bare)':<17} {b['rate']:>6.0f} {b['p50']:>6.1f} {b['p99']:>6.1f} {b['cpu_p99']:>6.1f} | "
+              f"terminal.sm2.verify, 300-byte message, Z_A cached ({sm2.backend_name()})")
     print("""
 cwt: python-cwt from the same QR text (base45 package, zlib, cwt.COSE.decode per layer);
 cwt-c: python-cwt given the COSE bytes already decoded (a lower bound: no text decoding, no claims).
@@ -254,10 +284,11 @@ time per code, which leaves out time descheduled by other processes on this shar
 """)
     failed = 0
     for label, (kind, o, c, cc, s) in results.items():
-        goals = [(f"{label}: faster than python-cwt on the same text", o["p50"] < c["p50"]),
-                 (f"{label}: within 1.5x of the bare signature check{'s' if kind == 'EP1' else ''}",
+        goals = [(f"{label}: within 1.5x of the bare signature check{'s' if kind == 'EP1' else ''}",
                   o["p50"] <= 1.5 * s["p50"])]
-        if kind == "EP1":
+        if c is not None:
+            goals.insert(0, (f"{label}: faster than python-cwt on the same text", o["p50"] < c["p50"]))
+        if kind == "EP1" and c is not None:
             goals.append((f"{label}: p99 under 300 µs (wall {o['p99']:.0f} µs, CPU {o['cpu_p99']:.0f} µs)",
                           min(o["p99"], o["cpu_p99"]) < 300))
         for text, ok in goals:

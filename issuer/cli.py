@@ -7,7 +7,7 @@
     venue-issuer events DIR --json
     venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
     venue-issuer terminal DIR list|revoke ID|chain ID
-    venue-issuer world OUT_DIR --seed S
+    venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
 Every command prints one JSON document on stdout (serve: one line, then runs).
@@ -37,8 +37,13 @@ def _cti(text: str) -> bytes:
 
 
 def cmd_init(a) -> int:
-    plat, created = Platform.init(a.dir, root_kind=a.root_alg, issuer_kind=a.issuer_alg, validity=a.validity,
-                                  now=a.at, token=a.token)
+    # --alg sm2: an SM2 platform (root, issuer keys and the non-Ed25519 holder keys); explicit
+    # --root-alg / --issuer-alg still win.
+    root_alg = a.root_alg or a.alg or "ed25519"
+    issuer_alg = a.issuer_alg or a.alg or "p256"
+    holder_alg = "sm2" if a.alg == "sm2" else "p256"
+    plat, created = Platform.init(a.dir, root_kind=root_alg, issuer_kind=issuer_alg, validity=a.validity,
+                                  now=a.at, token=a.token, holder_kind=holder_alg)
     _out({**plat.info(), "created": created})
     return 0
 
@@ -199,7 +204,7 @@ def cmd_serve(a) -> int:
 
 def cmd_world(a) -> int:
     from .world import build_world
-    summary = build_world(Path(a.out_dir), a.seed)
+    summary = build_world(Path(a.out_dir), a.seed, alg=a.alg, root_alg=a.root_alg)
     _out(summary)
     return 0
 
@@ -211,8 +216,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("init", help="create a platform directory (idempotent)")
     s.add_argument("dir")
-    s.add_argument("--root-alg", choices=("ed25519", "p256"), default="ed25519", help="trust-list signing key")
-    s.add_argument("--issuer-alg", choices=("ed25519", "p256"), default="p256", help="SD-RC and SD-EC keys")
+    s.add_argument("--alg", choices=("ed25519", "p256", "sm2"),
+                   help="one algorithm for the root and issuer keys (sm2: SM2 holder keys too)")
+    s.add_argument("--root-alg", choices=("ed25519", "p256", "sm2"), help="trust-list signing key (default ed25519)")
+    s.add_argument("--issuer-alg", choices=("ed25519", "p256", "sm2"), help="SD-RC and SD-EC keys (default p256)")
     s.add_argument("--validity", type=int, default=DEFAULT_VALIDITY, help="seconds from iat to next (default 7 days)")
     s.add_argument("--token", help="use this enrolment token instead of a random one")
     s.add_argument("--at", type=int, help="pin the clock (Unix seconds)")
@@ -261,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("kid", nargs="?")
     s.add_argument("--iss")
     s.add_argument("--typ")
-    s.add_argument("--alg", choices=("ed25519", "p256"), default="p256")
+    s.add_argument("--alg", choices=("ed25519", "p256", "sm2"), default="p256")
     s.set_defaults(func=cmd_issuer)
 
     s = sub.add_parser("serve", help="run the platform API")
@@ -293,6 +300,11 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("world", help="write a conformance world like shared/spec/vectors")
     s.add_argument("out_dir")
     s.add_argument("--seed", default="public")
+    s.add_argument("--alg", choices=("p256", "sm2"), default="p256",
+                   help="kind of the issuer and holder keys that are P-256 in the default world")
+    s.add_argument("--root-alg", choices=("ed25519", "p256", "sm2"),
+                   help="trust-list key (default: from the seed; sm2 for --alg sm2); mixed worlds: "
+                        "--alg sm2 --root-alg p256, --alg p256 --root-alg sm2")
     s.set_defaults(func=cmd_world)
     return p
 

@@ -16,9 +16,9 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from terminal import cose
+from terminal import cose, sm2
 
-KINDS = ("ed25519", "p256")
+KINDS = ("ed25519", "p256", "sm2")
 _P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
@@ -27,7 +27,9 @@ def generate(kind: str) -> Any:
         return ed25519.Ed25519PrivateKey.generate()
     if kind == "p256":
         return ec.generate_private_key(ec.SECP256R1())
-    raise ValueError(f"unknown key kind {kind!r} (use {' or '.join(KINDS)})")
+    if kind == "sm2":
+        return sm2.PrivateKey.generate()
+    raise ValueError(f"unknown key kind {kind!r} (use {', '.join(KINDS)})")
 
 
 def derive(seed: bytes, label: str, kind: str) -> Any:
@@ -37,6 +39,8 @@ def derive(seed: bytes, label: str, kind: str) -> Any:
         return ed25519.Ed25519PrivateKey.from_private_bytes(material)
     if kind == "p256":
         return ec.derive_private_key(int.from_bytes(material, "big") % (_P256_ORDER - 1) + 1, ec.SECP256R1())
+    if kind == "sm2":
+        return sm2.PrivateKey(int.from_bytes(material, "big") % (sm2.N - 2) + 1)
     raise ValueError(f"unknown key kind {kind!r}")
 
 
@@ -45,12 +49,14 @@ def kind_of(key: Any) -> str:
         return "ed25519"
     if isinstance(key, (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey)):
         return "p256"
+    if isinstance(key, (sm2.PrivateKey, sm2.PublicKey)):
+        return "sm2"
     raise ValueError("unsupported key type")
 
 
 def alg_of(key: Any) -> int:
-    """The COSE algorithm a key signs with: EdDSA for Ed25519, ES256 for P-256."""
-    return cose.EDDSA if kind_of(key) == "ed25519" else cose.ES256
+    """The COSE algorithm a key signs with: EdDSA for Ed25519, ES256 for P-256, SM2 for SM2."""
+    return {"ed25519": cose.EDDSA, "p256": cose.ES256, "sm2": cose.SM2}[kind_of(key)]
 
 
 def public_of(key: Any) -> Any:
@@ -58,10 +64,14 @@ def public_of(key: Any) -> Any:
 
 
 def spki_der(key: Any) -> bytes:
+    if isinstance(key, (sm2.PrivateKey, sm2.PublicKey)):
+        return sm2.spki_der(public_of(key))
     return public_of(key).public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def public_pem(key: Any) -> bytes:
+    if isinstance(key, (sm2.PrivateKey, sm2.PublicKey)):
+        return sm2.spki_pem(public_of(key))
     return public_of(key).public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -71,6 +81,8 @@ def kid_of(key: Any) -> bytes:
 
 
 def private_pem(key: Any) -> bytes:
+    if isinstance(key, sm2.PrivateKey):
+        return key.private_pem()
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
@@ -91,4 +103,9 @@ def write_secret(path: Path, data: bytes) -> None:
 
 
 def read_private_pem(path: Path) -> Any:
-    return serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
+    data = Path(path).read_bytes()
+    if b"-----BEGIN PRIVATE KEY-----" in data:
+        der = sm2.pem_body(data)
+        if sm2.is_sm2_private(der):
+            return sm2.load_private_der(der)
+    return serialization.load_pem_private_key(data, password=None)

@@ -42,6 +42,8 @@ DEFAULT_DELTA_WINDOW = 1000            # deltas are served from at most this man
 CREDENTIAL_LIFETIME = 180 * C.DAY
 KEY_WINDOW = 400 * C.DAY               # issuer keys may sign credentials issued +-400 days from init
 HOLDER_KINDS = ("ed25519", "p256", "ed25519", "p256")
+# Display names published in the trust list (`name`, spec section 4) for the demo issuers.
+ISSUER_NAMES = {"SD-RC": "山东省大数据局", "SD-EC": "山东省市场监督管理局"}
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -188,8 +190,10 @@ class Platform:
     @classmethod
     def init(cls, root: str | Path, *, root_kind: str = "ed25519", issuer_kind: str = "p256",
              validity: int = DEFAULT_VALIDITY, now: int | None = None, token: str | None = None,
-             admin_token: str | None = None) -> tuple["Platform", bool]:
+             admin_token: str | None = None, holder_kind: str = "p256") -> tuple["Platform", bool]:
         """Create a platform in `root`; an already initialised `root` is opened as is.
+
+        Holder keys alternate Ed25519 and `holder_kind` (P-256, or SM2 for an SM2 platform).
 
         Returns (platform, created). Raises PlatformError if `root` holds other files.
         """
@@ -204,7 +208,7 @@ class Platform:
                 leftover.unlink(missing_ok=True)
         if root.exists() and any(root.iterdir()):
             raise PlatformError(f"{root} exists and is not an empty directory or a platform directory")
-        if root_kind not in keys.KINDS or issuer_kind not in keys.KINDS:
+        if root_kind not in keys.KINDS or issuer_kind not in keys.KINDS or holder_kind not in keys.KINDS:
             raise PlatformError(f"key kinds are {', '.join(keys.KINDS)}")
         now = _now(now)
         root.mkdir(parents=True, exist_ok=True)
@@ -226,7 +230,7 @@ class Platform:
             conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             for iss, typ in ((C.ISS_RESIDENT, ["resident"]), (C.ISS_ENTERPRISE, ["enterprise"])):
                 _add_issuer(conn, root, iss, typ, keys.generate(issuer_kind), now - KEY_WINDOW, now + KEY_WINDOW, now)
-            for n, kind in enumerate(HOLDER_KINDS, start=1):
+            for n, kind in enumerate((holder_kind if k == "p256" else k for k in HOLDER_KINDS), start=1):
                 path = root / "keys" / f"holder-{n}.key"
                 keys.write_private_pem(path, keys.generate(kind))
                 conn.execute("INSERT INTO holders VALUES (?, ?, ?)", (n, kind, path.name))
@@ -362,6 +366,9 @@ class Platform:
         rows = c.execute("SELECT kid, iss, alg, spki, nbf, exp, typ, status FROM issuers ORDER BY created, rowid")
         issuers = [{"kid": r[0], "iss": r[1], "alg": r[2], "spki": r[3], "nbf": r[4], "exp": r[5],
                     "typ": json.loads(r[6]), "status": r[7]} for r in rows]
+        for e in issuers:
+            if e["iss"] in ISSUER_NAMES:
+                e["name"] = ISSUER_NAMES[e["iss"]]
         payload = {"v": 1, "seq": seq, "iat": now, "next": now + validity, "issuers": issuers}
         doc = Document("trust", seq, now, now + validity, self._sign_root(payload))
         c.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", (doc.kind, doc.seq, doc.iat, doc.next, doc.cose))

@@ -8,8 +8,14 @@ revocation list, at `at`, with the default policy (skew 300 s, presentations 60 
 30 s ahead). Each case's `reason` is what credential-format.md section 5 demands; cases
 where the spec leaves the answer open are not in the world (see AMBIGUOUS below).
 
-The same seed gives the same keys, clock, names and nonces; ECDSA signatures are randomised,
-so the bytes of ES256-signed cases differ between runs while their verdicts do not.
+The same seed gives the same keys, clock, names and nonces; ECDSA and SM2 signatures are
+randomised, so the bytes of signed cases differ between runs while their verdicts do not.
+
+`alg="sm2"` builds every case with SM2 keys where the default world has P-256 ones (issuers,
+holders, forgers; Ed25519 keys stay), under an SM2 root unless `root_alg` says otherwise:
+`alg="sm2", root_alg="p256"` (SM2 issuers under an ES256 root) and `alg="p256", root_alg="sm2"`
+(the reverse) are the mixed worlds. Case names stay those of the default world (resident_es256_ok
+is SM2-signed in an SM2 world). A world with SM2 anywhere adds the SM2_CASES below.
 """
 from __future__ import annotations
 
@@ -25,7 +31,7 @@ import cbor2
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from terminal import codec, cose
+from terminal import codec, cose, sm2
 from vocab.spec import revocation_key
 
 from . import claims as C
@@ -62,24 +68,41 @@ def _seed_int(seed: str, label: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{label}\x00{seed}".encode()).digest()[:8], "big")
 
 
+SM2_UID = b"SD-PSB@shandong.gov.cn"        # a non-default distinguishing ID for one SM2 issuer entry
+ALGS = ("p256", "sm2")
+ROOT_ALGS = ("ed25519", "p256", "sm2")
+
+
 class _World:
-    def __init__(self, seed: str):
+    def __init__(self, seed: str, alg: str = "p256", root_alg: str | None = None):
+        if alg not in ALGS or (root_alg is not None and root_alg not in ROOT_ALGS):
+            raise ValueError(f"world alg is one of {ALGS}, root alg one of {ROOT_ALGS}")
+        self.alg = alg
         self.seed = seed
         sb = seed.encode()
         self.rng = random.Random(_seed_int(seed, "rng"))
         self.now = 1_780_000_000 + (_seed_int(seed, "now") % 200_000) * 100
         now = self.now
-        root_kind = "ed25519" if _seed_int(seed, "root") % 2 == 0 else "p256"
-        self.root = keys.derive(sb, "root", root_kind)
+        if root_alg is None:
+            root_alg = "sm2" if alg == "sm2" else "ed25519" if _seed_int(seed, "root") % 2 == 0 else "p256"
+        self.root_alg = root_alg
+        self.sm2 = alg == "sm2" or root_alg == "sm2"
+        self.root = keys.derive(sb, "root", root_alg)
+        ec_ = alg                                    # the kind of every key that is P-256 in the default world
         k = {
-            "rc_es": keys.derive(sb, "rc_es", "p256"), "rc_ed": keys.derive(sb, "rc_ed", "ed25519"),
-            "ec_es": keys.derive(sb, "ec_es", "p256"), "rc_old": keys.derive(sb, "rc_old", "p256"),
-            "rc_revoked": keys.derive(sb, "rc_revoked", "p256"), "rc_future": keys.derive(sb, "rc_future", "p256"),
-            "unknown": keys.derive(sb, "unknown", "p256"), "forger": keys.derive(sb, "forger", "p256"),
+            "rc_es": keys.derive(sb, "rc_es", ec_), "rc_ed": keys.derive(sb, "rc_ed", "ed25519"),
+            "ec_es": keys.derive(sb, "ec_es", ec_), "rc_old": keys.derive(sb, "rc_old", ec_),
+            "rc_revoked": keys.derive(sb, "rc_revoked", ec_), "rc_future": keys.derive(sb, "rc_future", ec_),
+            "unknown": keys.derive(sb, "unknown", ec_), "forger": keys.derive(sb, "forger", ec_),
             "forger_ed": keys.derive(sb, "forger_ed", "ed25519"),
-            "h_ed": keys.derive(sb, "h_ed", "ed25519"), "h_p256": keys.derive(sb, "h_p256", "p256"),
-            "h_other": keys.derive(sb, "h_other", "ed25519"), "h_other_p256": keys.derive(sb, "h_other_p256", "p256"),
+            "h_ed": keys.derive(sb, "h_ed", "ed25519"), "h_p256": keys.derive(sb, "h_p256", ec_),
+            "h_other": keys.derive(sb, "h_other", "ed25519"), "h_other_p256": keys.derive(sb, "h_other_p256", ec_),
         }
+        if self.sm2:
+            k.update({"x_sm2": keys.derive(sb, "x_sm2", "sm2"), "x_uid": keys.derive(sb, "x_uid", "sm2"),
+                      "x_p256": keys.derive(sb, "x_p256", "p256"), "x_forger": keys.derive(sb, "x_forger", "sm2"),
+                      "xh_sm2": keys.derive(sb, "xh_sm2", "sm2"), "xh_other": keys.derive(sb, "xh_other", "sm2"),
+                      "xh_p256": keys.derive(sb, "xh_p256", "p256")})
         self.k = k
         self.kid = {name: keys.kid_of(key) for name, key in k.items()}
         span = 400 * DAY
@@ -91,15 +114,29 @@ class _World:
             self._issuer("rc_revoked", "SD-RC", ["resident"], now - span, now + span, "revoked"),
             self._issuer("rc_future", "SD-RC", ["resident"], now + 10 * DAY, now + 2 * span, "active"),
         ]
+        if self.sm2:
+            self.issuers += [
+                self._issuer("x_sm2", "SD-RC", ["resident"], now - span, now + span, "active", name="山东省大数据局"),
+                self._issuer("x_uid", "SD-RC", ["resident"], now - span, now + span, "active", uid=SM2_UID,
+                             name="山东省公安厅"),
+                self._issuer("x_p256", "SD-RC", ["resident"], now - span, now + span, "active"),
+            ]
         self.revoked: list[bytes] = []
         self.cases: list[dict] = []
         self.resident = C.resident_ezc(random.Random(_seed_int(seed, "resident")), now=now, senior=True)
         self.enterprise = C.enterprise_ezc(random.Random(_seed_int(seed, "enterprise")), now=now)
 
-    def _issuer(self, name: str, iss: str, typ: list[str], nbf: int, exp: int, status: str) -> dict:
-        key = self.k[name]
-        return {"kid": self.kid[name], "iss": iss, "alg": keys.alg_of(key), "spki": keys.spki_der(key),
-                "nbf": nbf, "exp": exp, "typ": typ, "status": status}
+    def _issuer(self, label: str, iss: str, typ: list[str], nbf: int, exp: int, status: str, *,
+                uid: bytes | None = None, name: str | None = None) -> dict:
+        """A trust-list entry for key `label`; `uid` (SM2 ID) and `name` (display name) when given."""
+        key = self.k[label]
+        e = {"kid": self.kid[label], "iss": iss, "alg": keys.alg_of(key), "spki": keys.spki_der(key),
+             "nbf": nbf, "exp": exp, "typ": typ, "status": status}
+        if uid is not None:
+            e["uid"] = uid
+        if name is not None:
+            e["name"] = name
+        return e
 
     # ---- building blocks ------------------------------------------------------------------------
 
@@ -118,7 +155,7 @@ class _World:
 
     def sign(self, payload: Any, key: str, *, kid: bytes | None | str = "auto", alg: Any = None,
              prot_extra: dict | None = None, unprot: dict | None = None, kid_unprotected: bool = False,
-             tagged: bool = True, der: bool = False) -> bytes:
+             tagged: bool = True, der: bool = False, sm2_id: bytes = sm2.DEFAULT_ID, sig: bytes | None = None) -> bytes:
         """A COSE_Sign1 with full control over headers; `payload` is a map or raw bytes."""
         pk = self.k[key] if isinstance(key, str) else key
         payload_b = payload if isinstance(payload, bytes) else cbor2.dumps(payload)
@@ -133,16 +170,20 @@ class _World:
         unp.update(unprot or {})
         prot_b = cbor2.dumps(prot)
         tbs = cbor2.dumps(["Signature1", prot_b, b"", payload_b])
-        if der:
+        if sig is not None:
+            pass
+        elif der and isinstance(pk, sm2.PrivateKey):
+            sig = sm2.der_signature(cose.raw_sign(pk, alg, tbs, sm2_id=sm2_id))
+        elif der:
             sig = pk.sign(tbs, ec.ECDSA(hashes.SHA256()))
         else:
-            sig = cose.raw_sign(pk, alg, tbs)
+            sig = cose.raw_sign(pk, alg, tbs, sm2_id=sm2_id)
         arr = [prot_b, unp, payload_b, sig]
         return cbor2.dumps(cbor2.CBORTag(18, arr) if tagged else arr)
 
     def cred(self, key: str = "rc_es", **kw: Any) -> bytes:
-        sign_kw = {k: kw.pop(k) for k in ("kid", "alg", "prot_extra", "unprot", "kid_unprotected", "tagged", "der")
-                   if k in kw}
+        sign_kw = {k: kw.pop(k) for k in ("kid", "alg", "prot_extra", "unprot", "kid_unprotected", "tagged", "der",
+                                          "sm2_id", "sig") if k in kw}
         return self.sign(self.claims(**kw), key, **sign_kw)
 
     def present(self, vc: bytes, holder: str = "h_ed", *, iat: int | None = None, cti: bytes | None = None,
@@ -341,6 +382,60 @@ class _World:
         self.revoke("SD-RC", cti)
         add("presentation_of_revoked_and_stale", ep1(self.present(self.cred(cti=cti), iat=now - 600)), "revoked",
             "step 8 precedes step 9")
+        if self.sm2:
+            self.build_sm2()
+
+    def build_sm2(self) -> None:
+        """SM2 cases (spec sections 1, 4, 8): IDs, alg binding both ways, SM2 holder keys."""
+        now, add = self.now, self.add
+        ez1 = lambda b, z=True: codec.encode_text("EZ1", b, z)     # noqa: E731
+        ep1 = lambda b, z=True: codec.encode_text("EP1", b, z)     # noqa: E731
+        kid = self.kid
+        vc = self.cred("x_sm2", holder="xh_sm2")
+        add("sm2_issuer_ok", ez1(vc), "ok", "SM2 issuer entry, default ID 1234567812345678")
+        add("sm2_uid_issuer_ok", ez1(self.cred("x_uid", sm2_id=SM2_UID)), "ok",
+            "SM2 issuer entry with a uid: Z_A over that ID")
+        add("sm2_uid_issuer_signed_with_default_id", ez1(self.cred("x_uid")), "bad_signature",
+            "the entry has a uid; the signature used the default ID")
+        add("sm2_default_id_issuer_signed_with_uid", ez1(self.cred("x_sm2", sm2_id=SM2_UID)), "bad_signature",
+            "the entry has no uid (default ID); the signature used another ID")
+        add("sm2_signature_under_es256_entry", ez1(self.cred("x_sm2", kid=kid["x_p256"])), "bad_signature",
+            "alg SM2 under a kid whose entry is ES256")
+        add("es256_signature_under_sm2_entry", ez1(self.cred("x_p256", kid=kid["x_sm2"])), "bad_signature",
+            "alg ES256 under a kid whose entry is SM2")
+        add("sm2_header_says_es256", ez1(self.cred("x_sm2", alg=cose.ES256)), "bad_signature",
+            "an SM2 signature labelled ES256 under the SM2 entry")
+        add("es256_issuer_beside_sm2_ok", ez1(self.cred("x_p256")), "ok")
+        add("sm2_forged_same_kid", ez1(self.cred("x_forger", kid=kid["x_sm2"])), "bad_signature",
+            "another SM2 key under the real kid and alg")
+        add("sm2_der_signature", ez1(self.cred("x_sm2", der=True)), "bad_signature",
+            "SM2 signature in DER instead of raw r||s")
+        add("sm2_signature_r_zero", ez1(self.cred("x_sm2", sig=bytes(32) + b"\x01" * 32)), "bad_signature",
+            "r = 0 is outside [1, n-1]")
+        add("sm2_signature_s_is_n", ez1(self.cred("x_sm2", sig=b"\x01" * 32 + sm2.N.to_bytes(32, "big"))),
+            "bad_signature", "s = n is outside [1, n-1]")
+        add("sm2_tampered_payload", ez1(self._tamper(vc)), "bad_signature")
+        add("presentation_sm2_holder_ok", ep1(self.present(vc, "xh_sm2")), "ok", "SM2 issuer, SM2 holder key")
+        add("presentation_sm2_holder_under_es256_issuer_ok",
+            ep1(self.present(self.cred("x_p256", holder="xh_sm2"), "xh_sm2")), "ok")
+        add("presentation_sm2_holder_under_ed25519_issuer_ok",
+            ep1(self.present(self.cred("rc_ed", holder="xh_sm2"), "xh_sm2")), "ok")
+        add("presentation_sm2_wrong_holder", ep1(self.present(vc, "xh_other")), "holder_signature_invalid",
+            "another SM2 key signed the presentation")
+        add("presentation_es256_for_sm2_cnf", ep1(self.present(vc, "xh_p256")), "holder_signature_invalid",
+            "ES256 presentation, the cnf key is SM2")
+        add("presentation_sm2_for_p256_cnf", ep1(self.present(self.cred("x_sm2", holder="xh_p256"), "xh_sm2")),
+            "holder_signature_invalid", "SM2 presentation, the cnf key is P-256")
+        add("presentation_sm2_for_ed25519_cnf", ep1(self.present(self.cred("x_sm2", holder="h_ed"), "xh_sm2")),
+            "holder_signature_invalid", "SM2 presentation, the cnf key is Ed25519")
+        add("presentation_sm2_holder_with_uid", ep1(self.present(vc, "xh_sm2", sm2_id=SM2_UID)),
+            "holder_signature_invalid", "holder keys always use the default ID")
+        bad_point = {1: 2, -1: cose.CRV_SM2, -2: b"\x01" * 32, -3: b"\x02" * 32}
+        off_curve = self.claims(holder=None)
+        off_curve[C.CLAIM_CNF] = {1: bad_point}
+        add("presentation_sm2_cnf_not_on_curve", ep1(self.present(self.sign(off_curve, "x_sm2"), "xh_sm2")),
+            "holder_signature_invalid", "the cnf point is not on sm2p256v1")
+        add("presentation_sm2_inner_tampered", ep1(self.present(self._tamper(vc), "xh_sm2")), "bad_signature")
 
     def _tamper(self, cose_bytes: bytes) -> bytes:
         """Change the holder's name in the signed payload, keeping the signature."""
@@ -384,11 +479,15 @@ class _World:
         return cose.sign1(cbor2.dumps(payload), self.root, kid=keys.kid_of(self.root))
 
 
-def build_world(out_dir: Path, seed: str | int = "public", *, images: bool = True) -> dict:
-    """Write a conformance world into `out_dir` (replacing a previous world there); return a summary."""
+def build_world(out_dir: Path, seed: str | int = "public", *, images: bool = True, alg: str = "p256",
+                root_alg: str | None = None) -> dict:
+    """Write a conformance world into `out_dir` (replacing a previous world there); return a summary.
+
+    alg: "p256" (today's world) or "sm2" (SM2 keys where today's has P-256 ones); root_alg:
+    "ed25519", "p256" or "sm2" (default: chosen by the seed, SM2 for an SM2 world)."""
     seed = str(seed)
     out_dir = Path(out_dir)
-    w = _World(seed)
+    w = _World(seed, alg, root_alg)
     w.build()
     out_dir.mkdir(parents=True, exist_ok=True)
     img = out_dir / "img"
@@ -404,14 +503,17 @@ def build_world(out_dir: Path, seed: str | int = "public", *, images: bool = Tru
     doc = {"spec": "credential-format.md v1", "seed": seed, "now": w.now, "root_pem": "root.pem",
            "trust_list": "trust-list.cose", "revocations": "revocations.cose", "cases": w.cases}
     (out_dir / "cases.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out_dir / "README.md").write_text(_README.format(seed=seed, n=len(w.cases)), encoding="utf-8")
+    (out_dir / "README.md").write_text(_README.format(seed=seed, n=len(w.cases), alg=w.alg, root_alg=w.root_alg),
+                                       encoding="utf-8")
     return {"dir": str(out_dir), "seed": seed, "now": w.now, "cases": len(w.cases),
-            "images": sum(1 for c in w.cases if "image" in c)}
+            "images": sum(1 for c in w.cases if "image" in c), "alg": w.alg, "root_alg": w.root_alg}
 
 
 _README = """# Conformance world (seed {seed!r}, {n} cases)
 
 Built by `venue-issuer world` the same way as shared/spec/vectors: fresh keys from the seed.
+Keys: `{alg}` where the default world has P-256 keys, root `{root_alg}` (an SM2 world keeps the
+default world's case names: `resident_es256_ok` is SM2-signed there, and adds `sm2_*` cases).
 
 - `root.pem`: the platform's trust-list key (pin it).
 - `trust-list.cose`, `revocations.cose`: signed trust data (raw COSE_Sign1 bytes).

@@ -1,4 +1,4 @@
-"""COSE_Sign1 (RFC 9052) parsing, signing and signature checks for ES256, EdDSA and PS256.
+"""COSE_Sign1 (RFC 9052) parsing, signing and signature checks for ES256, EdDSA, SM2 and PS256.
 
     >>> msg = parse_sign1(cose_bytes)          # CodecError(bad_encoding) on any structural fault
     >>> verify_signature(msg, public_key, msg.alg)   # raises SignatureInvalid
@@ -24,12 +24,15 @@ from cryptography.hazmat.primitives.asymmetric.utils import Prehashed, decode_ds
 from vocab import reasons
 
 from . import cbor_strict
+from . import sm2 as _sm2
 from .codec import CodecError
 
 ES256 = -7
 EDDSA = -8
 PS256 = -37
-ALG_NAMES = {ES256: "ES256", EDDSA: "EdDSA", PS256: "PS256"}
+SM2 = -65601           # private-use value fixed by credential-format.md section 8 (SM2 with SM3)
+CRV_SM2 = -65602       # COSE_Key crv for sm2p256v1 (section 8)
+ALG_NAMES = {ES256: "ES256", EDDSA: "EdDSA", PS256: "PS256", SM2: "SM2"}
 
 H_ALG = 1
 H_KID = 4
@@ -63,6 +66,10 @@ def _bstr_head(n: int) -> bytes:
 
 class SignatureInvalid(Exception):
     """The signature does not verify under the given key and algorithm."""
+
+
+class AlgorithmUnavailable(Exception):
+    """The algorithm is known but this machine cannot check it (no SM2 backend)."""
 
 
 # NamedTuple rather than a frozen dataclass: as immutable, and built ~0.6 µs faster per parse.
@@ -175,22 +182,17 @@ def _protected_header(prot_b: bytes) -> Mapping:
     return prot
 
 
-def _ecdsa_der(sig: bytes) -> bytes:
-    """The DER ECDSA-Sig-Value of a raw 64-byte `r || s`, byte for byte what
-    encode_dss_signature(int(r), int(s)) writes (tests/core/test_fastpaths.py), in half its time:
-    each INTEGER is its bytes without leading zeros, with one 0x00 put back when the top bit is set."""
-    r, s = sig[:32].lstrip(b"\0"), sig[32:].lstrip(b"\0")
-    if not r or r[0] & 0x80:
-        r = b"\0" + r
-    if not s or s[0] & 0x80:
-        s = b"\0" + s
-    return b"".join((b"\x30", bytes((len(r) + len(s) + 4, 2, len(r))), r, bytes((2, len(s))), s))
+# The DER ECDSA-Sig-Value of a raw 64-byte r || s, byte for byte what encode_dss_signature writes
+# (tests/core/test_fastpaths.py), in half its time; SM2 uses the same encoding, defined there once.
+_ecdsa_der = _sm2.der_signature
 
 
 def verify_signature(msg: Sign1, key: Any, alg: int) -> None:
     """Check `msg`'s signature with `key` under `alg`; raise SignatureInvalid if it fails.
 
-    The key's type must fit the algorithm (an Ed25519 key never checks an ES256 signature).
+    The key's type must fit the algorithm (an Ed25519 key never checks an ES256 signature, a
+    P-256 key never an SM2 one). SM2 uses the key's own distinguishing ID (sm2.PublicKey.uid).
+    Raises AlgorithmUnavailable for SM2 when no SM2 backend is loaded.
     """
     tbs = msg.to_be_signed()
     sig = msg.signature
@@ -209,6 +211,15 @@ def verify_signature(msg: Sign1, key: Any, alg: int) -> None:
                 _sodium.crypto_sign_open(sig + tbs, key.public_bytes_raw())
             except _sodium_errors.CryptoError:
                 raise SignatureInvalid("signature does not verify") from None
+        elif alg == SM2:
+            if type(key) is not _sm2.PublicKey or len(sig) != 64:
+                raise SignatureInvalid("SM2 needs an SM2 key and a 64-byte signature")
+            try:
+                ok = _sm2.verify(key, tbs, sig)
+            except _sm2.Unavailable as exc:
+                raise AlgorithmUnavailable(str(exc)) from None
+            if not ok:
+                raise SignatureInvalid("signature does not verify")
         elif alg == PS256:
             if not isinstance(key, rsa.RSAPublicKey):
                 raise SignatureInvalid("PS256 needs an RSA key")
@@ -226,7 +237,14 @@ def key_fits_alg(key: Any, alg: int) -> bool:
         return isinstance(key, ed25519.Ed25519PublicKey)
     if alg == PS256:
         return isinstance(key, rsa.RSAPublicKey)
+    if alg == SM2:
+        return type(key) is _sm2.PublicKey
     return False
+
+
+def alg_available(alg: int) -> bool:
+    """False only for an algorithm this machine has no backend for (SM2 without libcrypto SM2)."""
+    return alg != SM2 or _sm2.available()
 
 
 # ---- COSE_Key (RFC 9052 section 7) for `cnf` -------------------------------------------
@@ -234,7 +252,8 @@ def key_fits_alg(key: Any, alg: int) -> bool:
 def cose_key_to_public(ck: Any) -> tuple[Any, int]:
     """(public key, the alg it can verify) from a COSE_Key map; ValueError if unusable.
 
-    Accepts OKP/Ed25519 (kty 1, crv 6, x) and EC2/P-256 (kty 2, crv 1, x, y).
+    Accepts OKP/Ed25519 (kty 1, crv 6, x), EC2/P-256 (kty 2, crv 1, x, y) and EC2/SM2
+    (kty 2, crv -65602, x, y; the default distinguishing ID, section 8).
     """
     if not isinstance(ck, Mapping):
         raise ValueError("COSE_Key is not a map")
@@ -245,7 +264,11 @@ def cose_key_to_public(ck: Any) -> tuple[Any, int]:
         y = ck.get(-3)
         if isinstance(x, bytes) and isinstance(y, bytes) and len(x) == 32 and len(y) == 32:
             return _p256_key(b"\x04" + x + y), ES256
-    raise ValueError("unsupported COSE_Key (need OKP Ed25519 or EC2 P-256)")
+    if kty == 2 and crv == CRV_SM2:
+        y = ck.get(-3)
+        if isinstance(x, bytes) and isinstance(y, bytes) and len(x) == 32 and len(y) == 32:
+            return _sm2_key(bytes(x), bytes(y)), SM2
+    raise ValueError("unsupported COSE_Key (need OKP Ed25519, EC2 P-256 or EC2 SM2)")
 
 
 # A holder presents the same cnf key again and again (every EP1 it shows): keep the loaded
@@ -254,6 +277,12 @@ def cose_key_to_public(ck: Any) -> tuple[Any, int]:
 @functools.lru_cache(maxsize=256)
 def _p256_key(point: bytes) -> ec.EllipticCurvePublicKey:
     return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+
+
+# SM2 holder keys: the cached object also keeps its Z_A (default ID) and its libcrypto handle.
+@functools.lru_cache(maxsize=256)
+def _sm2_key(x: bytes, y: bytes) -> _sm2.PublicKey:
+    return _sm2.PublicKey(x, y)
 
 
 @functools.lru_cache(maxsize=256)
@@ -268,7 +297,11 @@ def public_to_cose_key(key: Any) -> dict:
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         nums = key.public_numbers()
         return {1: 2, -1: 1, -2: nums.x.to_bytes(32, "big"), -3: nums.y.to_bytes(32, "big")}
-    raise ValueError("only Ed25519 and P-256 keys have a COSE_Key form here")
+    if isinstance(key, _sm2.PrivateKey):
+        key = key.public_key()
+    if isinstance(key, _sm2.PublicKey):
+        return {1: 2, -1: CRV_SM2, -2: key.x, -3: key.y}
+    raise ValueError("only Ed25519, P-256 and SM2 keys have a COSE_Key form here")
 
 
 # ---- signing (issuer, tests) ---------------------------------------------------------------
@@ -280,12 +313,15 @@ def alg_for_private(key: Any) -> int:
         return ES256
     if isinstance(key, rsa.RSAPrivateKey):
         return PS256
+    if isinstance(key, _sm2.PrivateKey):
+        return SM2
     raise ValueError("unsupported private key type")
 
 
 def sign1(payload: bytes, key: Any, *, alg: int | None = None, kid: bytes | None = None,
-          kid_protected: bool = True, tagged: bool = True, extra_protected: dict | None = None) -> bytes:
-    """Make a COSE_Sign1; `alg` defaults to the key's natural algorithm."""
+          kid_protected: bool = True, tagged: bool = True, extra_protected: dict | None = None,
+          sm2_id: bytes = _sm2.DEFAULT_ID) -> bytes:
+    """Make a COSE_Sign1; `alg` defaults to the key's natural algorithm (`sm2_id`: an SM2 signer's ID)."""
     alg = alg_for_private(key) if alg is None else alg
     prot: dict = {H_ALG: alg}
     unprot: dict = {}
@@ -295,12 +331,14 @@ def sign1(payload: bytes, key: Any, *, alg: int | None = None, kid: bytes | None
         prot.update(extra_protected)
     prot_b = cbor2.dumps(prot)
     tbs = cbor2.dumps(["Signature1", prot_b, b"", payload])
-    sig = raw_sign(key, alg, tbs)
+    sig = raw_sign(key, alg, tbs, sm2_id=sm2_id)
     body = [prot_b, unprot, payload, sig]
     return cbor2.dumps(cbor2.CBORTag(COSE_SIGN1_TAG, body) if tagged else body)
 
 
-def raw_sign(key: Any, alg: int, tbs: bytes) -> bytes:
+def raw_sign(key: Any, alg: int, tbs: bytes, *, sm2_id: bytes = _sm2.DEFAULT_ID) -> bytes:
+    if isinstance(key, _sm2.PrivateKey):
+        return key.sign(tbs, sm2_id)
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.sign(tbs)
     if isinstance(key, ec.EllipticCurvePrivateKey):

@@ -13,9 +13,9 @@ from vocab import reasons as R
 from . import codec, cose
 from .codec import CodecError
 
-EZ1_ALGS = (cose.ES256, cose.EDDSA)
+EZ1_ALGS = (cose.ES256, cose.EDDSA, cose.SM2)
 # HC1: ES256, PS256, and EdDSA, which spec section 1 allows for every profile; the EU scheme
-# itself signs with ES256 or PS256 only.
+# itself signs with ES256 or PS256 only. HC1 never uses SM2 (section 1).
 HC1_ALGS = (cose.ES256, cose.EDDSA, cose.PS256)
 
 
@@ -83,7 +83,16 @@ def stage_algorithm(msg: cose.Sign1, allowed: tuple[int, ...] = EZ1_ALGS) -> int
     alg = msg.alg
     if type(alg) is not int or alg not in allowed:
         raise Fail(R.UNSUPPORTED_ALGORITHM, f"alg {alg!r}")
+    if alg == cose.SM2:
+        check_available(alg)
     return alg
+
+
+def check_available(alg: int) -> None:
+    """unsupported_algorithm for an algorithm this machine has no backend for (SM2 without one)."""
+    if not cose.alg_available(alg):
+        from . import sm2
+        raise Fail(R.UNSUPPORTED_ALGORITHM, sm2.unavailable_reason())
 
 
 def lookup_kid(msg: cose.Sign1, signers: Mapping, what: str = "kid") -> Any:
@@ -101,6 +110,8 @@ def check_signature(msg: cose.Sign1, key: Any, alg: int, reason: str = R.BAD_SIG
         cose.verify_signature(msg, key, alg)
     except cose.SignatureInvalid as exc:
         raise Fail(reason, str(exc)) from None
+    except cose.AlgorithmUnavailable as exc:
+        raise Fail(R.UNSUPPORTED_ALGORITHM, str(exc)) from None
 
 
 # ---- time claims -------------------------------------------------------------------------------

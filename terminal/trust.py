@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import serialization
 
-from . import cose
+from . import cose, sm2
 from .codec import CodecError
 
 
@@ -38,16 +38,23 @@ class Issuer:
     kid: bytes
     iss: str
     alg: int
-    key: Any                      # a cryptography public key object, loaded once
+    key: Any                      # a cryptography public key object, or an sm2.PublicKey bound to `uid`; loaded once
     spki: bytes
     nbf: int
     exp: int
     typ: frozenset[str]
     status: str
+    uid: bytes | None = None      # SM2 only: the signer's distinguishing ID (None: 1234567812345678)
+    name: str | None = None       # the authority's display name, e.g. 山东省公安厅
 
     def to_row(self) -> dict:
-        return {"kid": self.kid.hex(), "iss": self.iss, "alg": self.alg, "nbf": self.nbf, "exp": self.exp,
-                "typ": sorted(self.typ), "status": self.status}
+        row = {"kid": self.kid.hex(), "iss": self.iss, "alg": self.alg, "nbf": self.nbf, "exp": self.exp,
+               "typ": sorted(self.typ), "status": self.status}
+        if self.name is not None:
+            row["name"] = self.name
+        if self.uid is not None:
+            row["uid"] = self.uid.hex()
+        return row
 
 
 @dataclass(frozen=True)
@@ -87,17 +94,34 @@ class RevocationDelta:
     remove: tuple[bytes, ...]
 
 
+def load_public_spki(der: bytes, uid: bytes | None = None) -> Any:
+    """A public key from DER SPKI: an sm2.PublicKey (with `uid`) for the SM2 curve, else a
+    cryptography key. ValueError when it is neither."""
+    if sm2.is_sm2_spki(der):
+        return sm2.parse_spki(der, sm2.DEFAULT_ID if uid is None else uid)
+    try:
+        return serialization.load_der_public_key(der)
+    except Exception as exc:  # noqa: BLE001 - ValueError, TypeError, UnsupportedAlgorithm (unknown curves)
+        raise ValueError(f"not a usable DER public key ({type(exc).__name__})") from None
+
+
 def load_root_key(data: bytes) -> Any:
-    """The pinned platform key from PEM or DER SubjectPublicKeyInfo."""
+    """The pinned platform key from PEM or DER SubjectPublicKeyInfo (P-256, Ed25519 or SM2)."""
+    sm2_der = sm2.public_pem_der(data)
+    if sm2_der is not None:
+        try:
+            return sm2.parse_spki(sm2_der)
+        except ValueError as exc:
+            raise TrustDataError(f"root key: {exc}") from None
     try:
         if b"-----BEGIN" in data:
             key = serialization.load_pem_public_key(data)
         else:
             key = serialization.load_der_public_key(data)
-    except (ValueError, TypeError):
+    except Exception:  # noqa: BLE001 - ValueError, TypeError, UnsupportedAlgorithm (unknown curves)
         raise TrustDataError("root key is not a PEM/DER public key") from None
     if not (cose.key_fits_alg(key, cose.ES256) or cose.key_fits_alg(key, cose.EDDSA)):
-        raise TrustDataError("root key must be P-256 or Ed25519")
+        raise TrustDataError("root key must be P-256, Ed25519 or SM2")
     return key
 
 
@@ -108,12 +132,14 @@ def verify_signed(raw: bytes, root_key: Any) -> Mapping:
     except CodecError as exc:
         raise TrustDataError(f"not a COSE_Sign1 document ({exc.detail})") from None
     alg = msg.alg
-    if alg not in (cose.ES256, cose.EDDSA) or not cose.key_fits_alg(root_key, alg):
+    if alg not in (cose.ES256, cose.EDDSA, cose.SM2) or not cose.key_fits_alg(root_key, alg):
         raise TrustDataError(f"signature algorithm {alg!r} does not fit the pinned root key")
     try:
         cose.verify_signature(msg, root_key, alg)
     except cose.SignatureInvalid:
         raise TrustDataError("signature does not verify under the pinned root key") from None
+    except cose.AlgorithmUnavailable as exc:
+        raise TrustDataError(f"cannot check the SM2 signature of the trust data: {exc}") from None
     try:
         payload = cose.loads_cbor(msg.payload, "payload")
     except CodecError:
@@ -156,14 +182,19 @@ def parse_trust_list(p: Mapping) -> TrustList:
             raise TrustDataError(f"{what}: bad typ")
         if status not in ("active", "revoked"):
             raise TrustDataError(f"{what}: bad status {status!r}")
+        uid, name = e.get("uid"), e.get("name")
+        if uid is not None and (not isinstance(uid, bytes) or len(uid) * 8 > 0xFFFF):
+            raise TrustDataError(f"{what}: uid is not a byte string of at most 8191 bytes")
+        if name is not None and not isinstance(name, str):
+            raise TrustDataError(f"{what}: name is not text")
         try:
-            key = serialization.load_der_public_key(spki)
-        except (ValueError, TypeError):
-            raise TrustDataError(f"{what}: spki is not a DER public key") from None
+            key = load_public_spki(spki, uid)
+        except ValueError as exc:
+            raise TrustDataError(f"{what}: spki: {exc}") from None
         issuers[kid] = Issuer(kid=kid, iss=iss, alg=alg, key=key, spki=spki,
                               nbf=_uint(e, "nbf", what) if "nbf" in e else 0,
                               exp=_uint(e, "exp", what) if "exp" in e else 2**63,
-                              typ=frozenset(typ), status=status)
+                              typ=frozenset(typ), status=status, uid=uid, name=name)
     return TrustList(seq=seq, iat=iat, next=nxt, issuers=issuers)
 
 

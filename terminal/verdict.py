@@ -44,12 +44,15 @@ class CredentialSummary:
     nbf: int | None = None
     cti: str = ""                 # hex credential id
     dcc: dict[str, Any] | None = None
+    alg: str = ""                 # signing algorithm of the credential: ES256, EdDSA, SM2 (HC1: PS256 too)
+    authority: str = ""           # the issuer's display name from its trust-list entry (`name`), if any
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "typ": self.typ, "name": self.name, "idm": self.idm, "age": list(self.age),
             "certs": [c.to_dict() for c in self.certs], "issuer": self.issuer, "kid": self.kid,
             "exp": self.exp, "iat": self.iat, "nbf": self.nbf, "cti": self.cti,
+            "alg": self.alg or None, "authority": self.authority or None,
         }
         if self.dcc is not None:
             d["dcc"] = self.dcc
@@ -103,10 +106,11 @@ def build_linked_cert(t: str, no: str, exp: int | None, iss: str | None) -> Link
 
 def build_summary(typ: str, name: str, idm: str, age: tuple[int, ...], certs: tuple[LinkedCert, ...],
                   issuer: str, kid: str, exp: int | None, iat: int | None, nbf: int | None, cti: str,
-                  dcc: dict[str, Any] | None) -> CredentialSummary:
+                  dcc: dict[str, Any] | None, alg: str = "", authority: str = "") -> CredentialSummary:
     obj = _new(CredentialSummary)
     _setattr(obj, "__dict__", {"typ": typ, "name": name, "idm": idm, "age": age, "certs": certs, "issuer": issuer,
-                               "kid": kid, "exp": exp, "iat": iat, "nbf": nbf, "cti": cti, "dcc": dcc})
+                               "kid": kid, "exp": exp, "iat": iat, "nbf": nbf, "cti": cti, "dcc": dcc,
+                               "alg": alg, "authority": authority})
     return obj
 
 

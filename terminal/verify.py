@@ -21,8 +21,8 @@ from . import codec, cose
 from .hc1.stages import verify_hc1
 from .outcome import decide
 from .policy import DEFAULT_POLICY, VenuePolicy
-from .stages import (EZ1_ALGS, HC1_ALGS, Fail, check_expiry, check_not_before, check_signature, is_array, is_map,
-                     is_uint, lookup_kid, payload_map, stage_algorithm, stage_cose, stage_decode, stage_prefix)
+from .stages import (EZ1_ALGS, HC1_ALGS, Fail, check_available, check_expiry, check_not_before, check_signature,
+                     is_array, is_map, is_uint, lookup_kid, payload_map, stage_algorithm, stage_cose, stage_decode, stage_prefix)
 from .trust import Issuer, RevocationLookup, TrustList
 from .verdict import CredentialSummary, Verdict, build_linked_cert, build_summary, build_verdict
 
@@ -162,6 +162,7 @@ def stage_holder_signature(outer: cose.Sign1, claims: Claims) -> None:
     alg = outer.alg
     if type(alg) is not int or alg not in EZ1_ALGS or alg != key_alg:
         raise Fail(R.HOLDER_SIGNATURE_INVALID, f"alg {alg!r} does not fit the cnf key")
+    check_available(alg)
     check_signature(outer, key, alg, R.HOLDER_SIGNATURE_INVALID)
 
 
@@ -184,7 +185,8 @@ def summarise(claims: Claims, issuer: Issuer) -> CredentialSummary:
     ezc = claims.ezc
     certs = tuple([build_linked_cert(c["t"], c["no"], c.get("exp"), c.get("iss")) for c in ezc.get("certs", ())])
     return build_summary(ezc["typ"], ezc["name"], ezc["idm"], tuple(ezc.get("age", ())), certs, claims.iss,
-                         issuer.kid.hex(), claims.exp, claims.iat, claims.nbf, claims.cti.hex(), None)
+                         issuer.kid.hex(), claims.exp, claims.iat, claims.nbf, claims.cti.hex(), None,
+                         cose.ALG_NAMES.get(issuer.alg, ""), issuer.name or "")
 
 
 class _Progress:

@@ -21,6 +21,17 @@ from .qt import (QAbstractItemView, QColor, QFileDialog, QFormLayout, QGridLayou
 from .widgets import PreviewWidget, VerdictPanel, font
 
 
+ALG_DISPLAY = {"SM2": "国密 SM2", "ES256": "ECDSA P-256", "EdDSA": "Ed25519", "PS256": "RSA-PSS"}
+
+
+def issuer_line(c) -> str:
+    """The counter's issuer field: the authority's display name (trust list `name`) with the
+    issuer id, and the signing algorithm (国密 SM2 / ECDSA P-256 / Ed25519)."""
+    who = f"{c.authority} ({c.issuer})" if c.authority and c.issuer else (c.authority or c.issuer or "—")
+    alg = ALG_DISPLAY.get(c.alg, c.alg)
+    return f"{who} · {alg}" if alg else who
+
+
 def fmt_date(ts: int | None) -> str:
     if ts is None:
         return "—"
@@ -385,7 +396,7 @@ class CounterView(QWidget):
         self.fields["id"][1].setText(c.idm)
         self.fields["age"][1].setText("  ".join(f"≥{a}" for a in c.age) or "—")
         self.fields["valid_until"][1].setText(fmt_date(c.exp))
-        self.fields["issuer"][1].setText(c.issuer or "—")
+        self.fields["issuer"][1].setText(issuer_line(c))
         now = time.time()
         self.certs.setRowCount(len(c.certs))
         for i, cert in enumerate(c.certs):

@@ -189,7 +189,7 @@ def holder_name(nam: Mapping) -> str:
     return ", ".join(x for x in (fam, given) if x)
 
 
-def summarise(claims: Hc1Claims, dsc: DscEntry) -> CredentialSummary:
+def summarise(claims: Hc1Claims, dsc: DscEntry, alg: int | None = None) -> CredentialSummary:
     nam = claims.hcert.get("nam", {})
     ci = claims.entry.get("ci")
     dcc = {
@@ -201,7 +201,7 @@ def summarise(claims: Hc1Claims, dsc: DscEntry) -> CredentialSummary:
     }
     return CredentialSummary(typ="dcc", name=holder_name(nam), idm=ci if isinstance(ci, str) else "",
                              issuer=claims.country or dsc.country, kid=dsc.kid.hex(), exp=claims.exp,
-                             iat=claims.iat, dcc=dcc)
+                             iat=claims.iat, dcc=dcc, alg=cose.ALG_NAMES.get(alg, ""))
 
 
 # ---- the pipeline ------------------------------------------------------------------------------
@@ -217,7 +217,7 @@ def verify_hc1(outer: cose.Sign1, trust: Mapping | None, now: int, skew: int, *,
     dsc = stage_dsc(outer, trust)
     stage_signature(outer, dsc, alg)
     claims = stage_payload(outer)
-    summary = summarise(claims, dsc)
+    summary = summarise(claims, dsc, alg)
     if seen is not None:
         seen(summary)
     stage_key_usage(claims, dsc)

@@ -23,7 +23,7 @@ from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_link
 CERT = dict(t="id_card", no="3701**********1234", exp=1_900_000_000, iss="CN-37")
 SUMMARY = dict(typ="resident", name="张*", idm="3701**********1234", age=(18, 60), certs=(LinkedCert(**CERT),),
                issuer="CN-37", kid="0a0b", exp=1_900_000_000, iat=1_800_000_000, nbf=None, cti="00ff",
-               dcc={"dob": "1960-01-01"})
+               dcc={"dob": "1960-01-01"}, alg="SM2", authority="山东省大数据局")
 VERDICT = dict(valid=True, reason="ok", profile="EP1", warnings=("trust_stale",),
                credential=CredentialSummary(**{**SUMMARY, "dcc": None}), detail="d", policy_rule="r",
                presentation_cti=b"\x01" * 8, holder_sub="sub-1", decided=Outcome.CHECK)

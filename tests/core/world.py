@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from terminal import codec, cose, trust
+from terminal import codec, cose, sm2, trust
 from terminal.codec import MAX_COSE_BYTES
 from terminal.verify import TrustSnapshot
 from vocab.spec import CLAIM_EZC, CLAIM_VC
@@ -37,6 +37,8 @@ DAY = 86400
 
 
 def spki(key: Any) -> bytes:
+    if isinstance(key, sm2.PrivateKey):
+        return sm2.spki_der(key.public_key())
     return key.public_key().public_bytes(serialization.Encoding.DER,
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
 
@@ -55,6 +57,10 @@ def new_key(alg: str, rng: random.Random | None = None) -> Any:
         if rng is None:
             return ed25519.Ed25519PrivateKey.generate()
         return ed25519.Ed25519PrivateKey.from_private_bytes(rng.randbytes(32))
+    if alg == "SM2":
+        if rng is None:
+            return sm2.PrivateKey.generate()
+        return sm2.PrivateKey(1 + rng.randrange(sm2.N - 2))
     raise ValueError(alg)
 
 
@@ -75,10 +81,12 @@ def sign1(payload: bytes, key: Any, *, alg: int | None = None, kid: bytes | None
 
 
 class World:
-    """Root key, two active issuer keys (ES256 `RC-ES`, EdDSA `RC-ED`), one revoked key."""
+    """Root key, two active issuer keys (ES256 `RC-ES`, EdDSA `RC-ED`), one revoked key; with
+    `with_sm2`, an SM2 issuer key `SM2` too (from its own random stream: the other keys and
+    bytes stay those of the same seed without it)."""
 
     def __init__(self, seed: int = 0, now: int = 1_800_000_000, *, trust_next: int | None = None,
-                 revoked_ctis: tuple[bytes, ...] = ()):
+                 revoked_ctis: tuple[bytes, ...] = (), with_sm2: bool = False):
         self.rng = random.Random(seed)
         self.now = now
         self.root = new_key("ES256", self.rng)
@@ -90,6 +98,10 @@ class World:
             self.issuers[name] = {"key": new_key(alg, self.rng), "kid": self.rng.randbytes(8), "iss": iss,
                                   "alg": cose.ES256 if alg == "ES256" else cose.EDDSA, "status": status,
                                   "typ": ["enterprise"] if name == "enterprise" else ["resident"]}
+        if with_sm2:
+            srng = random.Random(f"sm2-{seed}")
+            self.issuers["SM2"] = {"key": new_key("SM2", srng), "kid": srng.randbytes(8), "iss": "SD-RC",
+                                   "alg": cose.SM2, "status": "active", "typ": ["resident"]}
         self.trust_next = now + 7 * DAY if trust_next is None else trust_next
         self.revoked_ctis = list(revoked_ctis)
 
