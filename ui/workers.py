@@ -1,4 +1,4 @@
-"""Background work: capture + decoding, verification, status polling and sync.
+"""Background work: capture + decoding, verification and status polling.
 
 Threads:
 - `CaptureWorker.run` runs on its own QThread ("capture"): it runs the scan loop
@@ -11,8 +11,7 @@ Threads:
   the scan event durably before returning) and emits the verdict.
 - `StatusWorker` lives on the "status" QThread: a timer polls service.status(), day counts and
   the day's scans, so a slow disk never blocks the GUI thread.
-- `SyncController` lives on the GUI thread but runs each sync as a QRunnable on a QThreadPool
-  (network I/O never touches the GUI thread); results come back as queued signals.
+- Sync rounds run in ui/syncing.py (SyncController: a QRunnable per round on its own pool).
 Every signal crossing threads is delivered queued, so slots on widgets run on the GUI thread.
 """
 from __future__ import annotations
@@ -25,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .qt import QImage, QObject, QRunnable, QThread, QThreadPool, QTimer, Signal, Slot
+from .qt import QImage, QObject, QThread, QTimer, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -198,88 +197,6 @@ class StatusWorker(QObject):
             self.recent.emit(self._svc.recent(50))
         except Exception:  # noqa: BLE001
             log.exception("reading the day's scans failed")
-
-
-class _SyncSignals(QObject):
-    done = Signal(bool, str)           # ok, message
-
-
-class _SyncJob(QRunnable):
-    def __init__(self, run: Callable[[], Any], signals: _SyncSignals):
-        super().__init__()
-        self._run = run
-        self._signals = signals
-        self.setAutoDelete(True)
-
-    def run(self) -> None:   # on a pool thread
-        try:
-            res = self._run()
-            self._signals.done.emit(True, str(res) if res is not None else "")
-        except Exception as exc:  # noqa: BLE001 - sync failure is a status, not a crash
-            log.warning("sync failed: %s", exc)
-            self._signals.done.emit(False, f"{type(exc).__name__}: {exc}")
-
-
-class SyncController(QObject):
-    """Runs `sync_once()` every `interval_s` on a thread pool, one at a time (GUI-thread object).
-
-    sync_once: a callable doing one sync round (terminal.sync) and reloading the service's
-    trust data; it may block on the network for as long as it likes.
-    """
-
-    synced = Signal(bool, str)
-
-    def __init__(self, sync_once: Callable[[], Any] | None, interval_s: float = 30.0, parent: QObject | None = None):
-        super().__init__(parent)
-        self._sync_once = sync_once
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(1)
-        self._busy = False
-        self._again = False
-        self._signals = _SyncSignals()
-        self._signals.done.connect(self._done)
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(50, int(interval_s * 1000)))
-        self._timer.timeout.connect(self.sync_now)
-        self.rounds = 0
-
-    @property
-    def available(self) -> bool:
-        return self._sync_once is not None
-
-    def start(self) -> None:
-        if self._sync_once is None:
-            return
-        self._timer.start()
-        self.sync_now()
-
-    @Slot()
-    def sync_now(self) -> None:
-        if self._sync_once is None or self._busy:
-            return
-        self._busy = True
-        self._pool.start(_SyncJob(self._sync_once, self._signals))
-
-    @Slot()
-    def request_sync(self) -> None:
-        """A round now, or right after the one running (which may have read old settings)."""
-        if self._busy:
-            self._again = True
-        else:
-            self.sync_now()
-
-    @Slot(bool, str)
-    def _done(self, ok: bool, msg: str) -> None:
-        self._busy = False
-        self.rounds += 1
-        self.synced.emit(ok, msg)
-        if self._again and self._timer.isActive():
-            self._again = False
-            self.sync_now()
-
-    def stop(self, wait_ms: int = 3000) -> None:
-        self._timer.stop()
-        self._pool.waitForDone(wait_ms)
 
 
 def start_thread(worker: QObject, name: str, start_slot: Callable | None = None) -> QThread:
