@@ -111,15 +111,13 @@ def check(data: bytes) -> None:
         if stack:
             top = stack[-1]
             left = top[0]
-            if left == 0:                                    # a definite container is complete
-                stack.pop()
-                if not stack:
-                    break
-                continue
-            if left < 0 and pos < end and data[pos] == _BREAK:
+            closed = left == 0                               # a definite container is complete
+            if not closed and left < 0 and pos < end and data[pos] == _BREAK:
                 if top[1] is not None and not top[2]:
                     raise StrictCborError("indefinite map ends after a key without its value")
                 pos += 1
+                closed = True
+            if closed:
                 stack.pop()
                 if not stack:
                     break
@@ -132,9 +130,10 @@ def check(data: bytes) -> None:
                 seen.add(k)
                 top[2] = False
                 continue
-        if pos >= end:
-            raise StrictCborError("truncated")
-        ib = data[pos]
+        try:
+            ib = data[pos]
+        except IndexError:
+            raise StrictCborError("truncated") from None
         major, ai = ib >> 5, ib & 0x1F
         if ai < 24:                                          # the common case, inline
             arg = ai

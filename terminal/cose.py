@@ -116,28 +116,27 @@ def loads_cbor(data: bytes, what: str, walk_first: bool = False) -> Any:
     write-back is cheaper for claim maps, which the walker visits key by key.
     """
     if walk_first:
-        try:
-            cbor_strict.check(data)
-        except cbor_strict.StrictCborError as exc:
-            raise CodecError(reasons.BAD_ENCODING, f"{what}: {exc}") from None
-        try:
-            return cbor2.loads(data)
-        except Exception as exc:  # noqa: BLE001 - as below
-            raise CodecError(reasons.BAD_ENCODING, f"{what}: {type(exc).__name__}") from None
+        _strict(data, what)
     try:
         obj = cbor2.loads(data)
     except Exception as exc:  # noqa: BLE001 - cbor2 raises many types (ValueError, RecursionError, OverflowError...)
         raise CodecError(reasons.BAD_ENCODING, f"{what}: {type(exc).__name__}") from None
+    if walk_first:
+        return obj
     try:
         same = _write_back(obj) == data
     except Exception:  # noqa: BLE001 - e.g. a value cbor2 decodes but cannot write back
         same = False
     if not same or not _keys_ok(obj, 0):
-        try:
-            cbor_strict.check(data)
-        except cbor_strict.StrictCborError as exc:
-            raise CodecError(reasons.BAD_ENCODING, f"{what}: {exc}") from None
+        _strict(data, what)
     return obj
+
+
+def _strict(data: bytes, what: str) -> None:
+    try:
+        cbor_strict.check(data)
+    except cbor_strict.StrictCborError as exc:
+        raise CodecError(reasons.BAD_ENCODING, f"{what}: {exc}") from None
 
 
 _local = threading.local()
@@ -344,15 +343,14 @@ def public_to_cose_key(key: Any) -> dict:
 
 # ---- signing (issuer, tests) ---------------------------------------------------------------
 
+_PRIVATE_KEY_ALGS = ((ed25519.Ed25519PrivateKey, EDDSA), (ec.EllipticCurvePrivateKey, ES256),
+                     (rsa.RSAPrivateKey, PS256), (_sm2.PrivateKey, SM2))
+
+
 def alg_for_private(key: Any) -> int:
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return EDDSA
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return ES256
-    if isinstance(key, rsa.RSAPrivateKey):
-        return PS256
-    if isinstance(key, _sm2.PrivateKey):
-        return SM2
+    for kind, alg in _PRIVATE_KEY_ALGS:
+        if isinstance(key, kind):
+            return alg
     raise ValueError("unsupported private key type")
 
 

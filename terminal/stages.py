@@ -5,7 +5,7 @@ these; each stage returns the next stage's input or raises `Fail(reason)`. Pure.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from vocab import reasons as R
@@ -56,25 +56,28 @@ def payload_map(msg: cose.Sign1, what: str) -> Mapping:
 
 # ---- stages 1-2: text to COSE ----------------------------------------------------------------
 
-def stage_prefix(text: str) -> tuple[str, str]:
+def _codec_stage(step: Callable[[Any], Any], arg: Any) -> Any:
+    """Run a codec step; its CodecError becomes the stage's Fail with the same reason."""
     try:
-        return codec.split_prefix(text)
+        return step(arg)
     except CodecError as exc:
         raise Fail(exc.reason, exc.detail) from None
+
+
+def _b45_inflate(body: str) -> bytes:
+    return codec.inflate_bounded(codec.b45decode(body))
+
+
+def stage_prefix(text: str) -> tuple[str, str]:
+    return _codec_stage(codec.split_prefix, text)
 
 
 def stage_decode(body: str) -> bytes:
-    try:
-        return codec.inflate_bounded(codec.b45decode(body))
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
+    return _codec_stage(_b45_inflate, body)
 
 
 def stage_cose(data: bytes) -> cose.Sign1:
-    try:
-        return cose.parse_sign1(data)
-    except CodecError as exc:
-        raise Fail(exc.reason, exc.detail) from None
+    return _codec_stage(cose.parse_sign1, data)
 
 
 # ---- the signer --------------------------------------------------------------------------------

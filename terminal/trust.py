@@ -58,30 +58,31 @@ class Issuer:
 
 
 @dataclass(frozen=True)
-class TrustList:
+class _Issued:
+    """What every piece of signed trust data carries: its sequence number, when it was issued and
+    when the next one is due (after which it is stale)."""
+
     seq: int
     iat: int
     next: int
-    issuers: Mapping[bytes, Issuer]
 
     def stale(self, now: int) -> bool:
         return now > self.next
 
 
 @dataclass(frozen=True)
-class RevocationList:
+class TrustList(_Issued):
+    issuers: Mapping[bytes, Issuer]
+
+
+@dataclass(frozen=True)
+class RevocationList(_Issued):
     """A full revocation list held in memory (a delta is applied by the store)."""
 
-    seq: int
-    iat: int
-    next: int
     entries: frozenset[bytes] = field(default_factory=frozenset)
 
     def is_revoked(self, key: bytes) -> bool:
         return key in self.entries
-
-    def stale(self, now: int) -> bool:
-        return now > self.next
 
 
 @dataclass(frozen=True)

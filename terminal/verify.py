@@ -88,11 +88,8 @@ def stage_claims(msg: cose.Sign1) -> Claims:
         if not isinstance(ezc.get(k), str):
             raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
     age = ezc.get("age", ())
-    if not is_array(age):
+    if not is_array(age) or not all(type(a) is int and a >= 0 for a in age):
         raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
-    for a in age:
-        if type(a) is not int or a < 0:
-            raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     certs = ezc.get("certs", ())
     if not is_array(certs):
         raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")
