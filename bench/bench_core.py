@@ -22,7 +22,8 @@ Columns, on the same codes:
   loaded keys (one for EZ1, two for EP1): the floor for any verifier in Python.
 
 The process is pinned to one CPU, so the numbers are one core's. Goals (issue 2): ours faster
-than cwt; EZ1 within 1.5x of its bare signature check, EP1 within 1.5x of its two; EP1 p99
+than cwt; EZ1 within 1.5x of its bare signature check, EP1 within 1.5x of its two (SM2 rows:
+1.2x, issue 13); EP1 p99
 under 300 µs.
 """
 from __future__ import annotations
@@ -284,8 +285,11 @@ time per code, which leaves out time descheduled by other processes on this shar
 """)
     failed = 0
     for label, (kind, o, c, cc, s) in results.items():
-        goals = [(f"{label}: within 1.5x of the bare signature check{'s' if kind == 'EP1' else ''}",
-                  o["p50"] <= 1.5 * s["p50"])]
+        # Issue 13: an SM2 row within 1.2x of its bare SM2 verify(s) with the same library (the
+        # SM2 check is ~0.25 ms, so the rest of the pipeline must stay a small part of it).
+        limit = 1.2 if "SM2" in label else 1.5
+        goals = [(f"{label}: within {limit}x of the bare signature check{'s' if kind == 'EP1' else ''}",
+                  o["p50"] <= limit * s["p50"])]
         if c is not None:
             goals.insert(0, (f"{label}: faster than python-cwt on the same text", o["p50"] < c["p50"]))
         if kind == "EP1" and c is not None:

@@ -7,7 +7,8 @@
 
 Inputs come from a hand-rolled mutator (random.Random, seeded per chunk of 5,000, so every
 finding can be replayed) over a pool of valid codes minted in a from-scratch world
-(tests/core/world.py; HC1 from tests/dcc/hc1kit.py with a DCC trust list):
+(tests/core/world.py, SM2 codes included when the SM2 backend is there; HC1 from
+tests/dcc/hc1kit.py with a DCC trust list):
 
   bitflip      1-8 bit flips in the COSE bytes, re-encoded (zlib or not)
   bytes_edit   byte insertions, deletions and replacements in the COSE bytes
@@ -55,7 +56,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import base45  # noqa: E402
 import cbor2  # noqa: E402
 
-from terminal import codec, cose  # noqa: E402
+from terminal import codec, cose, sm2  # noqa: E402
 from vocab import reasons as R  # noqa: E402
 from terminal.verify import verify  # noqa: E402
 from vocab.spec import CLAIM_EZC, CLAIM_VC  # noqa: E402
@@ -82,7 +83,7 @@ class Target:
     """The snapshot, the pool of valid codes and what their signatures cover."""
 
     def __init__(self, seed: int):
-        self.world = w = World(seed=seed, now=1_700_000_000)
+        self.world = w = World(seed=seed, now=1_700_000_000, with_sm2=sm2.available())
         snap = w.snapshot()
         self.now = w.now
         pool: list[str] = [
@@ -95,6 +96,8 @@ class Target:
             w.ep1("ES256", "EdDSA"),
             w.ep1("EdDSA", "ES256", age=[60]),
         ]
+        if sm2.available():                   # SM2 (issue 13): an SM2 credential, SM2 holders under both issuers
+            pool += [w.ez1("SM2", age=[18, 60]), w.ep1("SM2", "SM2"), w.ep1("ES256", "SM2")]
         self.holder = new_key("EdDSA", w.rng)
         try:                                  # HC1 with a DCC trust list, when the DCC kit is there
             from terminal import hc1
@@ -102,9 +105,9 @@ class Target:
             dsc_key = new_key("EdDSA", w.rng)  # Ed25519: the DSC and its codes are the same bytes every run
             der = K.make_dsc(dsc_key, eku=())
             for member, compress in (("v", True), ("t", False)):
-                hc1 = sign1(cbor2.dumps(K.claims(member, iat=w.now - 3600, exp=w.now + 86400)), dsc_key,
-                            kid=hc1.dsc_kid(der))
-                pool.append(codec.encode_text("HC1", hc1, compress=compress))
+                signed = sign1(cbor2.dumps(K.claims(member, iat=w.now - 3600, exp=w.now + 86400)), dsc_key,
+                               kid=hc1.dsc_kid(der))
+                pool.append(codec.encode_text("HC1", signed, compress=compress))
             snap = dataclasses.replace(snap, dcc=K.trust_of(der))
         except ImportError:
             pass
@@ -116,7 +119,7 @@ class Target:
         # presentation (the fuzzer's splices do that) it is validly signed, so it counts too.
         for cb in self.cose:
             msg = cose.parse_sign1(cb)
-            if msg.alg == cose.EDDSA or msg.alg == cose.ES256:
+            if msg.alg in (cose.EDDSA, cose.ES256, cose.SM2):
                 p = cbor2.loads(msg.payload)
                 if isinstance(p, dict) and CLAIM_VC in p:
                     vc = cose.parse_sign1(p[CLAIM_VC])
@@ -350,7 +353,7 @@ class Mutator:
                 p[CLAIM_EZC] = ezc
             else:
                 p[key] = rng.choice(odd)
-        issuer = rng.choice(("ES256", "EdDSA", "revoked", "enterprise"))
+        issuer = rng.choice(("ES256", "EdDSA", "revoked", "enterprise") + (("SM2",) if "SM2" in w.issuers else ()))
         i = w.issuers[issuer]
         try:
             cred = cose.sign1(cbor2.dumps(p), i["key"], kid=i["kid"])

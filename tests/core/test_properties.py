@@ -22,7 +22,7 @@ from terminal.verify import verify
 
 from .world import World, signed_parts
 
-WORLD = World(seed=5)
+WORLD = World(seed=5, with_sm2=True)
 SNAP = WORLD.snapshot()
 NOW = WORLD.now
 VALID = {
@@ -32,6 +32,9 @@ VALID = {
     "ez1-uncompressed": WORLD.ez1("EdDSA", compress=False),
     "ep1-eddsa-holder": WORLD.ep1("ES256", "EdDSA"),
     "ep1-es256-holder": WORLD.ep1("EdDSA", "ES256"),
+    "ez1-sm2": WORLD.ez1("SM2", age=[18, 60]),                  # issue 13: SM2 codes in every property
+    "ep1-sm2-holder-sm2-issuer": WORLD.ep1("SM2", "SM2"),
+    "ep1-sm2-holder-es256-issuer": WORLD.ep1("ES256", "SM2"),
 }
 COSE = {k: codec.decode_text(v)[1] for k, v in VALID.items()}
 B45_ALPHABET = codec.B45_ALPHABET
