@@ -151,7 +151,8 @@ def test_hostile_answers_are_refused_within_the_limits(platform, tmp_path, mode)
     home = tmp_path / "home"
     assert enrol(platform, home) == 0
     platform.set_faults(trust_list_mode=mode)
-    code = ("import resource, sys, time\n"
+    code = ("import sys, time\n"
+            "from bench._common import peak_rss_mb\n"
             "from terminal.sync import Syncer\n"
             "from terminal import transport\n"
             "transport.MAX_ANSWER_SECONDS = 4.0\n"
@@ -159,7 +160,7 @@ def test_hostile_answers_are_refused_within_the_limits(platform, tmp_path, mode)
             "with Syncer(sys.argv[1], retries=0) as s:\n"
             "    r = s.run_once()\n"
             "print(r.trust, r.ok, round(time.monotonic() - t, 1),\n"
-            "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)\n")
+            "      int(peak_rss_mb()), flush=True)\n")  # VmHWM: ru_maxrss would carry pytest's own peak across exec
     proc = subprocess.run([sys.executable, "-c", code, str(home)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=str(REPO))
     platform.clear_faults()
