@@ -70,9 +70,10 @@ def stage_decode(body: str) -> bytes:
         raise Fail(exc.reason, exc.detail) from None
 
 
-def stage_cose(data: bytes) -> cose.Sign1:
+def stage_cose(data: bytes, *, cwt_tag: bool = False) -> cose.Sign1:
+    """The COSE_Sign1; `cwt_tag` (HC1 only) also accepts it inside a CWT tag 61."""
     try:
-        return cose.parse_sign1(data)
+        return cose.parse_sign1(data, cwt_tag=cwt_tag)
     except CodecError as exc:
         raise Fail(exc.reason, exc.detail) from None
 

@@ -220,7 +220,7 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
     prefix, body = stage_prefix(text)
     prog.profile = prefix
     data = stage_decode(body)
-    outer = stage_cose(data)
+    outer = stage_cose(data, cwt_tag=prefix == "HC1")
     extra: tuple[str, ...] = ()
     if prefix == "EZ1":
         claims = stage_claims(outer)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .der import EKU_OIDS, EKU_UNREADABLE, DscEntry, DscError, dsc_kid, parse_dsc
 from .stages import (CLAIM_EXP, CLAIM_HCERT, CLAIM_IAT, CLAIM_ISS, KINDS, Hc1Claims, decode_hc1, holder_name,
-                     json_safe, stage_dsc, stage_dsc_validity, stage_key_usage, stage_payload, stage_signature,
+                     is_country_code, json_safe, stage_dsc, stage_dsc_validity, stage_issuer_country, stage_key_usage, stage_payload, stage_signature,
                      stage_times, summarise, verify_hc1)
 from .trust import DccTrust, certificates_from_bytes, parse_trust_json, trust_from_certificates
 
@@ -19,6 +19,7 @@ __all__ = [
     "CLAIM_EXP", "CLAIM_HCERT", "CLAIM_IAT", "CLAIM_ISS", "EKU_OIDS", "EKU_UNREADABLE", "KINDS",
     "DccTrust", "DscEntry", "DscError", "Hc1Claims",
     "certificates_from_bytes", "decode_hc1", "dsc_kid", "holder_name", "json_safe", "parse_dsc",
-    "parse_trust_json", "stage_dsc", "stage_dsc_validity", "stage_key_usage", "stage_payload",
+    "is_country_code", "parse_trust_json", "stage_dsc", "stage_dsc_validity", "stage_issuer_country",
+    "stage_key_usage", "stage_payload",
     "stage_signature", "stage_times", "summarise", "trust_from_certificates", "verify_hc1",
 ]
