@@ -269,3 +269,15 @@ def test_an_unusable_certificate_is_left_out_not_the_list():
     assert list(parsed.trust) == [hc1.dsc_kid(DE)] and len(parsed.trust.skipped) == 1
     assert "IT" in parsed.trust.skipped[0]
     assert os.sep not in parsed.trust.skipped[0]
+
+
+def test_the_endpoint_needs_a_token_and_honours_if_none_match(server):
+    import requests
+    url = server.url + "/v1/dcc-trust"
+    assert requests.get(url, timeout=10).status_code == 401
+    assert requests.get(url, headers={"Authorization": "Bearer wrong"}, timeout=10).status_code == 401
+    r = requests.get(url, headers=server.auth, timeout=10)
+    assert r.status_code == 200 and r.headers["Content-Type"] == COSE_TYPE and r.headers.get("ETag")
+    assert payload_of(server.platform, r.content)["seq"] == platform_dcc.current(server.platform).seq
+    again = requests.get(url, headers={**server.auth, "If-None-Match": r.headers["ETag"]}, timeout=10)
+    assert again.status_code == 304 and not again.content
