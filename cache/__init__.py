@@ -64,6 +64,7 @@ class Store:
         self.home = home
         self.path = home / "terminal.db"
         self.trust = TrustStore(conn)
+        self.dcc_trust = TrustStore(conn, "dcc_trust")
         self.revocations = RevocationStore(conn)
         self.replay = ReplayCache(conn)
         self.outbox = Outbox(conn)

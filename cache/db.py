@@ -82,11 +82,9 @@ def _m1_initial(conn: sqlite3.Connection) -> None:
         conn.execute(sql)
 
 
-_V1_SQL = (
-    # Trust list: one row holding the signed bytes as received plus the list's metadata;
-    # issuers are parsed rows in list order (pos) so the core can look a kid up without
-    # parsing CBOR again. No uniqueness on kid: deciding about duplicates is the core's job.
-    """CREATE TABLE trust_list (
+# One signed list exactly as received, plus the header fields that refuse a rollback
+# (cache.trust_store.TrustStore): the trust list, and the DCC trust list (version 4).
+_SIGNED_LIST = """(
         id          INTEGER PRIMARY KEY CHECK (id = 1),
         raw         BLOB    NOT NULL,
         seq         INTEGER NOT NULL,
@@ -94,7 +92,13 @@ _V1_SQL = (
         iat         INTEGER,
         etag        TEXT,
         received_at INTEGER NOT NULL
-    )""",
+    )"""
+
+_V1_SQL = (
+    # Trust list: one row holding the signed bytes as received plus the list's metadata;
+    # issuers are parsed rows in list order (pos) so the core can look a kid up without
+    # parsing CBOR again. No uniqueness on kid: deciding about duplicates is the core's job.
+    "CREATE TABLE trust_list " + _SIGNED_LIST,
     """CREATE TABLE trust_issuers (
         pos    INTEGER PRIMARY KEY,
         kid    BLOB    NOT NULL,
@@ -182,7 +186,14 @@ def _m3_quarantine(conn: sqlite3.Connection) -> None:
     ) WITHOUT ROWID""")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers, _m3_quarantine]
+def _m4_dcc_trust(conn: sqlite3.Connection) -> None:
+    # Spec v2 section 6: the DCC trust list from GET /v1/dcc-trust, kept like the trust list
+    # (the signed bytes as received and the header that refuses a rollback).
+    conn.execute("CREATE TABLE dcc_trust " + _SIGNED_LIST)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers, _m3_quarantine,
+                                                          _m4_dcc_trust]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -112,7 +112,9 @@ class SyncStateStore:
             return _from_json(data)
         if self._conn.execute(f"SELECT 1 FROM state WHERE key IN ({','.join('?' * len(LEGACY_KEYS))}) LIMIT 1",
                               tuple(LEGACY_KEYS)).fetchone() is None:
-            return SyncState()
+            # no legacy keys: none ever, or another connection converted them since the first read
+            found, data = self._get(KEY)
+            return _from_json(data) if found else SyncState()
         return self._migrate()
 
     def _migrate(self) -> SyncState:

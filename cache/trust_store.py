@@ -6,6 +6,7 @@
     held = store.trust.load_trust_list()          # None before the first sync
     if held:
         raw, meta = held                          # bytes, TrustListMeta (seq, next, iat, etag, received_at)
+    store.dcc_trust                               # the same for the DCC trust list (spec section 6)
 
 This store does NOT verify or parse signatures or issuers: the terminal core
 (`terminal.trust`) verifies `raw` against the pinned platform key and parses it, on every
@@ -49,15 +50,24 @@ def _int(value: object, field: str, optional: bool = False) -> int | None:
     return value
 
 
-class TrustStore:
-    """The held trust list (at most one). Obtain it as `Store.trust`."""
+# The tables a TrustStore may keep a signed list in (the same columns; see cache.db).
+TABLES = {"trust_list": "trust list", "dcc_trust": "DCC trust list"}
 
-    def __init__(self, conn: sqlite3.Connection):
+
+class TrustStore:
+    """The held trust list (at most one). Obtain it as `Store.trust`; `Store.dcc_trust` keeps
+    the DCC trust list (GET /v1/dcc-trust) the same way, in its own table."""
+
+    def __init__(self, conn: sqlite3.Connection, table: str = "trust_list"):
+        if table not in TABLES:
+            raise ValueError(f"no trust table {table!r}")
         self._conn = conn
+        self._table = table                # one of TABLES only: never text from outside
+        self.what = TABLES[table]
 
     def held_seq(self) -> int | None:
         """The seq of the held list, or None."""
-        row = self._conn.execute("SELECT seq FROM trust_list WHERE id = 1").fetchone()
+        row = self._conn.execute(f"SELECT seq FROM {self._table} WHERE id = 1").fetchone()
         return row[0] if row else None
 
     def save_trust_list(self, raw: bytes, parsed: Mapping, etag: str | None, *,
@@ -82,16 +92,16 @@ class TrustStore:
         with transaction(self._conn):
             held = self.held_seq()
             if held is not None and seq < held:
-                raise RollbackRefused("trust list", held, seq)
+                raise RollbackRefused(self.what, held, seq)
             self._conn.execute(
-                "INSERT OR REPLACE INTO trust_list (id, raw, seq, next, iat, etag, received_at)"
+                f"INSERT OR REPLACE INTO {self._table} (id, raw, seq, next, iat, etag, received_at)"
                 " VALUES (1, ?, ?, ?, ?, ?, ?)", (bytes(raw), meta.seq, meta.next, meta.iat, etag, meta.received_at))
         return meta
 
     def load_trust_list(self) -> tuple[bytes, TrustListMeta] | None:
         """`(raw, meta)` for the held list, or None if none was ever saved."""
         row = self._conn.execute(
-            "SELECT raw, seq, next, iat, etag, received_at FROM trust_list WHERE id = 1").fetchone()
+            f"SELECT raw, seq, next, iat, etag, received_at FROM {self._table} WHERE id = 1").fetchone()
         if row is None:
             return None
         raw, seq, nxt, iat, etag, received_at = row
@@ -100,4 +110,4 @@ class TrustStore:
     def clear(self) -> None:
         """Forget the held trust list (re-enrolment with another platform)."""
         with transaction(self._conn):
-            self._conn.execute("DELETE FROM trust_list")
+            self._conn.execute(f"DELETE FROM {self._table}")

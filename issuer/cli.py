@@ -8,6 +8,8 @@
     venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
     venue-issuer terminal DIR list|revoke ID|chain ID
     venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
+    venue-issuer dcc DIR add CERT --country DE  -> [{"kid", "country", ...}] (EU DCC trust list, GET /v1/dcc-trust)
+    venue-issuer dcc DIR list|remove KID|refresh
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
 Every command prints one JSON document on stdout (serve: one line, then runs).
@@ -154,6 +156,31 @@ def cmd_terminal(a) -> int:
     return 0
 
 
+def cmd_dcc(a) -> int:
+    """The EU DCC trust list (spec v2 section 6): DSCs by country, signed like the trust list."""
+    from . import dcc
+    plat = Platform(a.dir)
+    if a.action == "add":
+        if not a.arg or not a.country:
+            raise PlatformError("dcc add needs CERT (PEM/DER/base64) and --country XX")
+        try:
+            data = Path(a.arg).read_bytes()
+        except OSError as exc:
+            raise PlatformError(f"cannot read {a.arg}: {exc.strerror or exc}") from None
+        rows = dcc.add_dsc(plat, data, a.country)
+        _out({"added": rows, "dcc_trust_seq": dcc.current(plat).seq})
+    elif a.action == "remove":
+        if not a.arg:
+            raise PlatformError("dcc remove needs the DSC's KID (hex or base64)")
+        dcc.remove_dsc(plat, a.arg)
+        _out({"removed": a.arg, "dcc_trust_seq": dcc.current(plat).seq})
+    elif a.action == "refresh":
+        _out({"dcc_trust_seq": dcc.refresh(plat).seq})
+    else:
+        _out({"dscs": dcc.dscs(plat), "dcc_trust_seq": dcc.current(plat).seq})
+    return 0
+
+
 def cmd_serve(a) -> int:
     import socket
 
@@ -291,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--venue", help="venue of the new terminal (add)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_terminal)
+
+    s = sub.add_parser("dcc", help="the EU DCC trust list: add, list or remove document signer certificates")
+    s.add_argument("dir")
+    s.add_argument("action", choices=("add", "list", "remove", "refresh"))
+    s.add_argument("arg", nargs="?", metavar="CERT|KID", help="certificate file (add) or kid (remove)")
+    s.add_argument("--country", help="ISO 3166-1 alpha-2 code of the DSC's state (add)")
+    s.set_defaults(func=cmd_dcc)
 
     s = sub.add_parser("events", help="the scan events received")
     s.add_argument("dir")

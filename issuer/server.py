@@ -5,6 +5,8 @@
 
 Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
   GET  /v1/trust-list                 application/cose, ETag, 304 on If-None-Match
+  GET  /v1/dcc-trust                  application/cose: the EU DCC trust list (DSCs by country, signed by
+                                      the trust-list key; issuer.dcc), ETag, 304 on If-None-Match
   GET  /v1/revocations?since=SEQ      application/cose: delta from SEQ, the full list when SEQ is
                                       0/absent/too old/ahead of us, an empty delta when SEQ is current
   POST /v1/enrol  (no token)          {"code", "terminal"} -> {"terminal", "venue", "token"}; 400 for an
@@ -39,6 +41,7 @@ import cbor2
 
 from terminal import cose
 
+from . import dcc
 from .platform import EventError, Platform, PlatformError, validate_batch
 
 COSE_TYPE = "application/cose"
@@ -57,6 +60,7 @@ FAULT_KEYS: dict[str, str] = {
                        "gzip_bomb (2 MB of gzip that inflates to 2 GB, Content-Encoding: gzip) | oversized (a "
                        "70 MiB body) | slow_drip (the real bytes, one every 0.5 s)",
     "revocations_mode": "the same modes for GET /v1/revocations (rollback: a full list with seq-1)",
+    "dcc_trust_mode": "the same modes for GET /v1/dcc-trust",
     "clock_offset": "seconds added to the Date header (clock-skew detection)",
     "upload_body_limit": "bytes: answer 413 to a scan-event upload with a larger body (batch halving)",
 }
@@ -97,7 +101,7 @@ def check_faults(update: Any) -> dict[str, Any]:
             raise FaultError("delay_seconds must be >= 0")
         if k == "upload_body_limit" and not (isinstance(v, int) and not isinstance(v, bool) and v > 0):
             raise FaultError("upload_body_limit must be a positive number of bytes")
-        if k in ("trust_list_mode", "revocations_mode") and v not in FAULT_MODES:
+        if k in ("trust_list_mode", "revocations_mode", "dcc_trust_mode") and v not in FAULT_MODES:
             raise FaultError(f"{k} must be one of {', '.join(FAULT_MODES)}")
     return update
 
@@ -321,6 +325,13 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             plat.refresh_if_due()
         doc = plat.document("trust")
         return _serve_document(request, state, doc.cose, state.faults.get("trust_list_mode"), _etag(doc.cose, doc.seq))
+
+    @app.get("/v1/dcc-trust")
+    async def dcc_trust(request: Request) -> Response:
+        if not authorised(request):
+            return _unauthorised()
+        doc = dcc.current(plat, refresh=state.opts.auto_refresh)
+        return _serve_document(request, state, doc.cose, state.faults.get("dcc_trust_mode"), _etag(doc.cose, doc.seq))
 
     @app.get("/v1/revocations")
     async def revocations(request: Request) -> Response:

@@ -110,7 +110,9 @@ def inflate_bounded(data: bytes, limit: int = MAX_COSE_BYTES) -> bytes:
     if not data:
         raise CodecError(reasons.BAD_ENCODING, "empty body")
     first = data[0]
-    if first in (0xD2, 0x84):           # tagged or untagged COSE_Sign1, not compressed
+    if first in (0xD2, 0x84) or data[:2] == b"\xd8\x3d":
+        # tagged or untagged COSE_Sign1, or one in a CWT tag 61 (HC1), not compressed; no zlib
+        # stream starts with these bytes (0xD8 would be CINFO 13, which RFC 1950 forbids)
         if len(data) > limit:
             raise CodecError(reasons.TOO_LARGE, f"uncompressed body of {len(data)} bytes")
         return data

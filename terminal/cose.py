@@ -39,6 +39,7 @@ ALG_NAMES = {ES256: "ES256", EDDSA: "EdDSA", PS256: "PS256", SM2: "SM2"}
 H_ALG = 1
 H_KID = 4
 COSE_SIGN1_TAG = 18
+CWT_TAG = 61           # RFC 8392 section 6: some HC1 issuers wrap their COSE_Sign1 in it
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 # The ES256 check hashes the Sig_structure with hashlib and passes the digest as Prehashed: the
@@ -178,9 +179,13 @@ def _keys_ok(obj: Any, depth: int) -> bool:
     return depth < cbor_strict.MAX_DEPTH
 
 
-def parse_sign1(data: bytes) -> Sign1:
+def parse_sign1(data: bytes, *, cwt_tag: bool = False) -> Sign1:
+    """The COSE_Sign1 in `data` (tag 18 or untagged). With `cwt_tag` (HC1 only, as EU DCC
+    verifiers do) a CWT tag 61 around it is accepted too; our own profiles stay strict."""
     obj = loads_cbor(data, "COSE", walk_first=True)
     tagged = False
+    if cwt_tag and isinstance(obj, cbor2.CBORTag) and obj.tag == CWT_TAG:
+        obj = obj.value
     if isinstance(obj, cbor2.CBORTag):
         if obj.tag != COSE_SIGN1_TAG:
             raise CodecError(reasons.BAD_ENCODING, f"CBOR tag {obj.tag} is not COSE_Sign1")

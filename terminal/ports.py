@@ -79,6 +79,7 @@ class StorePort(Protocol):
 
     home: Path
     trust: TrustPort
+    dcc_trust: TrustPort                  # the DCC trust list (GET /v1/dcc-trust), kept like the trust list
     revocations: RevocationPort
     replay: ReplayPort
     outbox: OutboxPort
@@ -102,6 +103,11 @@ class SyncNetworkError(SyncError):
 
 class SyncTooLarge(SyncError):
     """The platform answered 413 to an upload: the caller halves the batch."""
+
+
+class SyncNotPublished(SyncError):
+    """The platform publishes no such document (404, e.g. a platform without a DCC trust list):
+    nothing to fetch, not a failure of the round."""
 
 
 class SyncTimeout(SyncNetworkError):
@@ -171,3 +177,7 @@ class Remote(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # Optional (a Remote without it syncs no DCC trust; terminal.transport.HttpRemote has it):
+    #   fetch_dcc_trust(etag: str | None) -> Signed | None
+    #       GET /v1/dcc-trust (If-None-Match: etag); None means 304; SyncNotPublished for 404.

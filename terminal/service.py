@@ -68,6 +68,10 @@ class Status:
     clock_suspect: bool
     clock_skew_bound_s: float = DEFAULT_CLOCK_SKEW_BOUND
     events_quarantined: int = 0          # rejected by the platform: kept, shown, never sent again
+    dcc_seq: int | None = None           # the synced DCC trust list (spec section 6), if one is held
+    dcc_next: int | None = None
+    dcc_stale: bool = False
+    dcc_count: int = 0                   # DSCs the HC1 path uses (synced and from files)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -205,6 +209,13 @@ class TerminalService:
                 raise ConfigError(str(exc)) from None
             if "clock_skew_bound_s" in keys:
                 clock_skew_bound = settings.clock_skew_bound_s
+            if dcc is None and settings.dcc_trust:
+                from .trust_files import load_dcc_file
+                try:
+                    dcc = load_dcc_file(settings.dcc_trust)
+                except ConfigError:
+                    store.close()
+                    raise
         svc = cls(snapshot=TrustSnapshot(None, RevocationList(0, 0, 2**63), dcc=dcc), policy=_policy(policy),
                   mode=mode, store=store, clock=clock, home=Path(home) if home else None, root_key=root, dcc=dcc,
                   clock_skew_bound=clock_skew_bound)
@@ -226,8 +237,38 @@ class TerminalService:
                 except TrustDataError as exc:   # the store only holds verified data; say so loudly if not
                     log.error("held trust list does not verify: %s", exc)
             rmeta = self._store.revocations.meta()
+            dcc, dcc_next = self._held_dcc()
             self._snapshot = TrustSnapshot(trust_list=tl, revocations=self._store.revocations,
-                                           revocations_next=rmeta.next if rmeta else None, dcc=self._dcc)
+                                           revocations_next=rmeta.next if rmeta else None, dcc=dcc,
+                                           dcc_next=dcc_next)
+
+    def _held_dcc(self) -> tuple[Any, int | None]:
+        """The HC1 path's DSCs: the synced DCC trust list (verified again under the pinned key),
+        then the ones from files (a kid in both: the platform's entry is used); and the synced
+        list's `next` (its staleness). (file DSCs or None, None) when no list is held."""
+        held = self._store.dcc_trust.load_trust_list() if self._store is not None else None
+        if held is None:
+            return self._dcc, None
+        from .hc1.trust import parse_dcc_trust_list
+        try:
+            synced = parse_dcc_trust_list(verify_signed(held[0], self._root_key))
+        except TrustDataError as exc:          # the store only holds verified data; say so loudly if not
+            log.error("held DCC trust list does not verify: %s", exc)
+            return self._dcc, None
+        for line in synced.trust.skipped:
+            log.warning("DCC trust list: left out %s", line)
+        trust = synced.trust if self._dcc is None else synced.trust.merged(self._dcc)
+        return trust, synced.next
+
+    def set_dcc(self, dcc: Any) -> None:
+        """Use these DCC trust entries from files (terminal.hc1.DccTrust, or None) from the next
+        scan on, beside the synced DCC trust list (the Settings dialog's dcc_trust file)."""
+        with self._lock:
+            self._dcc = dcc
+            if self._store is not None:
+                self.reload_trust()
+            else:
+                self._snapshot = replace(self._snapshot, dcc=dcc)
 
     @property
     def snapshot(self) -> TrustSnapshot:
@@ -409,7 +450,15 @@ class TerminalService:
                 revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
                 events_quarantined=quarantined, last_sync=last_sync, last_sync_error=last_err or None,
                 online=online, clock_skew_s=skew,
-                clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
+                clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound(),
+                **self._dcc_status(int(now)))
+
+    def _dcc_status(self, now: int) -> dict[str, Any]:
+        snap = self._snapshot
+        held = self._store.dcc_trust.load_trust_list() if self._store is not None else None
+        return {"dcc_seq": held[1].seq if held else None, "dcc_next": snap.dcc_next,
+                "dcc_stale": snap.dcc_next is not None and now > snap.dcc_next,
+                "dcc_count": len(snap.dcc) if snap.dcc is not None else 0}
 
     def close(self) -> None:
         with self._lock:

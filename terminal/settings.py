@@ -98,6 +98,11 @@ def _check_scanner(spec: str) -> None:
     parse_scanner_spec(spec)
 
 
+def _check_dcc_trust(path: str) -> None:
+    from .trust_files import load_dcc_file      # the file must be usable now, not at the first HC1 scan
+    load_dcc_file(path)
+
+
 def _check_policy(spec: str) -> None:
     if spec:
         from .config import load_policy          # the policy must load now, not at the first scan
@@ -114,6 +119,9 @@ class Settings:
     decoder: str = _setting("cascade", choices=DECODERS, help="QR decoder")
     policy: str = _setting("", check=_check_policy,
                            help="venue policy TOML file or a name from assets/policies (\"\" = the default policy)")
+    dcc_trust: str = _setting("", check=_check_dcc_trust,
+                              help="EU DCC (HC1) trust from a file, beside the list sync brings: a trust JSON "
+                                   "([{kid, country, certificate}]) or DSC certificates (PEM/DER) (\"\" = none)")
     language: str = _setting("zh", choices=("zh", "en"), help="screen language")
     verdict_seconds: float = _setting(2.0, range=(0.2, 30), help="how long a verdict fills the screen")
     kiosk_idle_seconds: float = _setting(30.0, range=(5, 600), help="kiosk: back to the idle guide after this long")

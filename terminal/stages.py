@@ -5,6 +5,7 @@ these; each stage returns the next stage's input or raises `Fail(reason)`. Pure.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -76,8 +77,9 @@ def stage_decode(body: str) -> bytes:
     return _codec_stage(_b45_inflate, body)
 
 
-def stage_cose(data: bytes) -> cose.Sign1:
-    return _codec_stage(cose.parse_sign1, data)
+def stage_cose(data: bytes, *, cwt_tag: bool = False) -> cose.Sign1:
+    """The COSE_Sign1; `cwt_tag` (HC1 only) also accepts it inside a CWT tag 61."""
+    return _codec_stage(functools.partial(cose.parse_sign1, cwt_tag=cwt_tag), data)
 
 
 # ---- the signer --------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""Platform sync (spec section 6), the round's logic: what to fetch, what to accept and store,
+"""Platform sync (spec section 6), the round's logic: what to fetch (trust list, revocations, the
+DCC trust list), what to accept and store,
 what to upload, how to treat rejections. The platform is a terminal.ports.Remote: over HTTP
 terminal.transport.HttpRemote (the default), in tests an in-memory fake.
 
     from terminal.sync import Syncer
     with Syncer(home) as syncer:                 # or Syncer(store) to share an open cache.Store
-        report = syncer.run_once()               # trust list, revocations, upload; never raises
+        report = syncer.run_once()               # trust list, revocations, DCC trust, upload; never raises
         print(report.ok, report.error)
     # or, in a background thread:  syncer.run_forever(interval=60, stop_event=threading.Event())
     Syncer(store, remote=FakeRemote(...))        # any ports.Remote
@@ -53,7 +54,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .ports import (Remote, Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError,
+from .hc1.trust import parse_dcc_trust_list
+from .ports import (Remote, Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncNotPublished,
                     SyncProtocolError, SyncRefused, SyncTimeout, SyncTooLarge, UploadAnswer)
 from .transport import (DEFAULT_BACKOFF, DEFAULT_MAX_BACKOFF, DEFAULT_MAX_RETRY_TIME, DEFAULT_RETRIES,
                         DEFAULT_TIMEOUT, one_line as _one_line)
@@ -88,6 +90,8 @@ class SyncReport:
     revocations: str = "skipped"        # full / delta / up_to_date / refused / failed / skipped
     revocation_seq: int | None = None
     revocation_count: int | None = None
+    dcc: str = "skipped"                # DCC trust list: updated / not_modified / not_published / refused / failed / skipped
+    dcc_seq: int | None = None
     upload: str = "skipped"             # done / failed / skipped
     uploaded: int = 0                   # events the platform accepted now
     duplicates: int = 0                 # events it already had (a re-sent batch)
@@ -102,7 +106,7 @@ class SyncReport:
 
     @property
     def trust_changed(self) -> bool:
-        return self.trust == "updated" or self.revocations in ("full", "delta")
+        return self.trust == "updated" or self.revocations in ("full", "delta") or self.dcc == "updated"
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -232,27 +236,41 @@ class Syncer:
         except TrustDataError as exc:
             raise SyncRefused(f"{what} refused: {exc}") from exc
 
-    # ------------------------------------------------------------------ trust list
+    # ------------------------------------------------------------------ trust list, DCC trust list
     def sync_trust(self) -> tuple[str, int | None]:
         """Fetch the trust list (If-None-Match); verify and save a new one.
 
         Returns ("updated" | "not_modified", held seq). Raises SyncRefused (nothing saved)
         for a wrong content type, a bad signature or structure, or a lower seq (rollback);
         the network errors of `request`."""
-        held = self.store.trust.load_trust_list()
-        got = self.remote.fetch_trust_list(held[1].etag if held and held[1].etag else None)
+        return self._sync_list(self.store.trust, self.remote.fetch_trust_list, "trust list", "/v1/trust-list",
+                               parse_trust_list)
+
+    def sync_dcc_trust(self) -> tuple[str, int | None]:
+        """Fetch the DCC trust list (GET /v1/dcc-trust, spec section 6): signed by the trust-list
+        key, kept like the trust list, with the same rollback rule. ("skipped", None) for a
+        Remote that has no such call; SyncNotPublished when the platform has none (404)."""
+        fetch = getattr(self.remote, "fetch_dcc_trust", None)
+        if fetch is None:
+            return "skipped", None
+        return self._sync_list(self.store.dcc_trust, fetch, "DCC trust list", "/v1/dcc-trust", parse_dcc_trust_list)
+
+    def _sync_list(self, store: Any, fetch: Callable[[str | None], Signed | None], what: str, path: str,
+                   parse: Callable[[Any], Any]) -> tuple[str, int | None]:
+        held = store.load_trust_list()
+        got = fetch(held[1].etag if held and held[1].etag else None)
         if got is None:
             if held is None:
-                raise SyncProtocolError("GET /v1/trust-list: 304 Not Modified but no trust list is held")
+                raise SyncProtocolError(f"GET {path}: 304 Not Modified but no {what} is held")
             return "not_modified", held[1].seq
         raw = got.body
-        payload = self._signed_payload(got, "trust list")
+        payload = self._signed_payload(got, what)
         try:
-            parsed = parse_trust_list(payload)
+            parsed = parse(payload)
         except TrustDataError as exc:
-            raise SyncRefused(f"trust list refused: {exc}") from exc
+            raise SyncRefused(f"{what} refused: {exc}") from exc
         if held is not None and parsed.seq < held[1].seq:
-            raise SyncRefused(f"trust list refused: seq {parsed.seq} is lower than the held seq "
+            raise SyncRefused(f"{what} refused: seq {parsed.seq} is lower than the held seq "
                               f"{held[1].seq} (rollback)")
         if held is not None and parsed.seq == held[1].seq and raw != held[0]:
             # seq is strictly increasing (spec section 4): other content under the held seq is
@@ -262,14 +280,14 @@ class Syncer:
             except TrustDataError:
                 same = False
             if not same:
-                raise SyncRefused(f"trust list refused: different content under the held seq {parsed.seq}")
+                raise SyncRefused(f"{what} refused: different content under the held seq {parsed.seq}")
         from cache import RollbackRefused, StoreError
         try:
-            self.store.trust.save_trust_list(raw, payload, got.etag, received_at=int(self.clock()))
+            store.save_trust_list(raw, payload, got.etag, received_at=int(self.clock()))
         except RollbackRefused as exc:       # another process saved a newer list meanwhile
-            raise SyncRefused(f"trust list refused: {exc} (rollback)") from exc
+            raise SyncRefused(f"{what} refused: {exc} (rollback)") from exc
         except StoreError as exc:
-            raise SyncRefused(f"trust list refused: {exc}") from exc
+            raise SyncRefused(f"{what} refused: {exc}") from exc
         return "updated", parsed.seq
 
     # ------------------------------------------------------------------ revocations
@@ -409,12 +427,17 @@ class Syncer:
             except SyncConfigError as exc:
                 fail("trust", exc)
                 return rep
-            for step in ("trust", "revocations", "upload"):
+            for step in ("trust", "revocations", "dcc", "upload"):
                 try:
                     if step == "trust":
                         rep.trust, rep.trust_seq = self.sync_trust()
                     elif step == "revocations":
                         rep.revocations, rep.revocation_seq = self.sync_revocations()
+                    elif step == "dcc":
+                        try:
+                            rep.dcc, rep.dcc_seq = self.sync_dcc_trust()
+                        except SyncNotPublished:
+                            rep.dcc = "not_published"
                     else:
                         up = self.upload_events()
                         rep.upload = "done"
@@ -432,6 +455,7 @@ class Syncer:
     def _record(self, rep: SyncReport) -> None:
         held = self.store.trust.held_seq()
         rep.trust_seq = held if rep.trust_seq is None else rep.trust_seq
+        rep.dcc_seq = self.store.dcc_trust.held_seq() if rep.dcc_seq is None else rep.dcc_seq
         rep.revocation_seq = self.store.revocations.seq()
         rep.revocation_count = self.store.revocations.count()
         rep.pending = self.store.outbox.counts().pending

@@ -40,7 +40,7 @@ import requests
 import urllib3
 
 from .ports import (Signed, SyncAuthError, SyncConfigError, SyncError, SyncNetworkError, SyncProtocolError,
-                    SyncTimeout, SyncTooLarge, UploadAnswer)
+                    SyncNotPublished, SyncTimeout, SyncTooLarge, UploadAnswer)
 
 if TYPE_CHECKING:
     from cache import Identity
@@ -181,6 +181,17 @@ class HttpRemote:
         resp = self.request("GET", "/v1/trust-list", ok=(200, 304), headers=headers)
         if resp.status_code == 304:
             return None
+        return Signed(resp.content, _content_type(resp), resp.headers.get("ETag"))
+
+    def fetch_dcc_trust(self, etag: str | None) -> Signed | None:
+        """GET /v1/dcc-trust (spec section 6: at most 1 MiB, like the trust list); None for 304;
+        SyncNotPublished when the platform has no DCC trust list (404)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        resp = self.request("GET", "/v1/dcc-trust", ok=(200, 304, 404), headers=headers, limit=MAX_ANSWER)
+        if resp.status_code == 304:
+            return None
+        if resp.status_code == 404:
+            raise SyncNotPublished("GET /v1/dcc-trust: the platform publishes no DCC trust list (404)")
         return Signed(resp.content, _content_type(resp), resp.headers.get("ETag"))
 
     def fetch_revocations(self, since: int) -> Signed:

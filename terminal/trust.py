@@ -157,14 +157,15 @@ def _uint(m: Mapping, k: str, what: str) -> int:
     return v
 
 
-def _header(p: Mapping, what: str) -> tuple[int, int, int]:
+def trust_header(p: Mapping, what: str) -> tuple[int, int, int]:
+    """(seq, iat, next) of a trust-data payload of version 1 (trust list, revocations, DCC trust list)."""
     if p.get("v") != 1:
         raise TrustDataError(f"{what}: unsupported version {p.get('v')!r}")
     return _uint(p, "seq", what), _uint(p, "iat", what), _uint(p, "next", what)
 
 
 def parse_trust_list(p: Mapping) -> TrustList:
-    seq, iat, nxt = _header(p, "trust list")
+    seq, iat, nxt = trust_header(p, "trust list")
     raw_issuers = p.get("issuers")
     if not isinstance(raw_issuers, Sequence) or isinstance(raw_issuers, (str, bytes)):
         raise TrustDataError("trust list: 'issuers' is not an array")
@@ -209,7 +210,7 @@ def _keys(v: Any, what: str) -> tuple[bytes, ...]:
 
 
 def parse_revocations(p: Mapping) -> RevocationList | RevocationDelta:
-    seq, iat, nxt = _header(p, "revocation list")
+    seq, iat, nxt = trust_header(p, "revocation list")
     if "entries" in p:
         return RevocationList(seq=seq, iat=iat, next=nxt, entries=frozenset(_keys(p["entries"], "entries")))
     if "from" in p:

@@ -38,3 +38,16 @@ def load_dcc_trust(cert_paths: Sequence[str] = (), trust_file_paths: Sequence[st
             raise ConfigError(f"DCC trust file {p}: no usable certificate ({part.skipped[0]})")
         trust = trust.merged(part)
     return trust
+
+
+def load_dcc_file(path: str) -> DccTrust:
+    """One DCC trust file of either kind, told apart by its content: a trust JSON (`[{kid, country,
+    certificate}]` or `{"certificates": [...]}`) or DSC certificates (PEM, DER or base64 DER).
+    For the `dcc_trust` setting. Raises ConfigError (one line naming the file)."""
+    try:
+        head = Path(path).read_bytes()[:4096].lstrip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read DCC trust file {path}: {exc.strerror or exc}") from None
+    if head[:1] in (b"[", b"{"):
+        return load_dcc_trust((), (path,))
+    return load_dcc_trust((path,), ())

@@ -36,8 +36,14 @@ class TrustSnapshot:
     revocations: RevocationLookup
     revocations_next: int | None = None
     dcc: Any = None                      # DCC trust (terminal.hc1.DccTrust) for HC1, when configured
+    dcc_next: int | None = None          # the synced DCC trust list's `next` (None: files only, never stale)
 
-    def stale(self, now: int) -> bool:
+    def stale(self, now: int, profile: str = "") -> bool:
+        """Whether a verdict on a code of `profile` carries trust_stale: a stale trust list or
+        revocation list marks every verdict (spec section 4); a stale synced DCC trust list
+        (section 6: the same staleness rules) marks HC1 verdicts too, and only those."""
+        if profile == "HC1" and self.dcc_next is not None and now > self.dcc_next:
+            return True
         if self.trust_list is not None and self.trust_list.stale(now):
             return True
         return self.revocations_next is not None and now > self.revocations_next
@@ -217,7 +223,7 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
     prefix, body = stage_prefix(text)
     prog.profile = prefix
     data = stage_decode(body)
-    outer = stage_cose(data)
+    outer = stage_cose(data, cwt_tag=prefix == "HC1")
     extra: tuple[str, ...] = ()
     if prefix == "EZ1":
         claims = stage_claims(outer)
@@ -238,7 +244,7 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
             raise Fail(R.UNKNOWN_ISSUER, "no EU DCC trust list configured")
         prog.credential = verify_hc1(outer, snap.dcc, now, policy.skew_seconds,
                                      seen=lambda summary: setattr(prog, "credential", summary))
-    if snap.stale(now) and policy.stale_trust == "reject":
+    if snap.stale(now, prefix) and policy.stale_trust == "reject":
         raise Fail(R.TRUST_LIST_EXPIRED, "trust data stale and the venue rejects on stale data")
     assert prog.credential is not None
     rule = policy.check(prefix, prog.credential, now)
@@ -250,21 +256,22 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
 def verify(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy = DEFAULT_POLICY, *,
            replay_seen: Callable[[bytes], bool] | None = None, clock_suspect: bool = False) -> Verdict:
     """Verify one scanned code as of `now` (Unix seconds). Never raises."""
-    warnings: list[str] = []
-    if snap.stale(now):
-        warnings.append(R.TRUST_STALE)
-    if clock_suspect:
-        warnings.append(R.CLOCK_SUSPECT)
     prog = _Progress()
     policy_rule = ""
+    extra: tuple[str, ...] = ()
     try:
         extra = _pipeline(text, snap, now, policy, replay_seen, prog)
         valid, reason, detail = True, R.OK, ""
-        warnings.extend(extra)
     except Fail as f:
         valid, reason, detail = False, f.reason, f.detail
         if f.reason == R.POLICY_DENIED:
             policy_rule = f.detail
+    warnings: list[str] = []
+    if snap.stale(now, prog.profile):
+        warnings.append(R.TRUST_STALE)
+    if clock_suspect:
+        warnings.append(R.CLOCK_SUSPECT)
+    warnings.extend(extra)
     warnings_t = tuple(warnings)
     return build_verdict(valid, reason, prog.profile, warnings_t, prog.credential, detail, policy_rule,
                          prog.pres_cti, prog.sub, decide(valid, reason, warnings_t, policy.warning_outcomes))

@@ -37,6 +37,8 @@ class AppOptions:
     root_key: str | None = None         # an unenrolled terminal: trust data from files
     trust_list: str | None = None
     revocations: str | None = None
+    dcc_cert: tuple[str, ...] = ()     # EU DCC: DSC certificate files (--dcc-cert), beside settings.dcc_trust
+    dcc_trust: tuple[str, ...] = ()    # EU DCC: trust JSON files (--dcc-trust)
     decoder: str | None = None
     language: str | None = None
     settings_path: str | Path | None = None
@@ -82,7 +84,17 @@ def make_service(opts: AppOptions, settings):
     from terminal.service import open_service
     return open_service(home=opts.home, root_key=opts.root_key, trust_list=opts.trust_list,
                         revocations=opts.revocations, mode=settings.mode, policy=settings.policy or None,
-                        clock=opts.clock, allow_unenrolled=True)
+                        dcc=dcc_from_files(opts, settings), clock=opts.clock, allow_unenrolled=True)
+
+
+def dcc_from_files(opts: AppOptions, settings):
+    """EU DCC trust from files: the dcc_trust setting and --dcc-cert/--dcc-trust (None: none given;
+    the synced DCC trust list of an enrolled home is added by the service). ConfigError for a bad file."""
+    from terminal.trust_files import load_dcc_file, load_dcc_trust
+    if not (settings.dcc_trust or opts.dcc_cert or opts.dcc_trust):
+        return None
+    trust = load_dcc_trust(opts.dcc_cert, opts.dcc_trust)
+    return trust.merged(load_dcc_file(settings.dcc_trust)) if settings.dcc_trust else trust
 
 
 class Runtime(QObject):
@@ -224,6 +236,11 @@ class Runtime(QObject):
         if s.scanner != old.scanner:
             self.stop_serial()
             self.start_serial()
+        if s.dcc_trust != old.dcc_trust:
+            try:
+                self.service.set_dcc(dcc_from_files(self.opts, s))
+            except Exception as exc:  # noqa: BLE001 - the dialog checked the file; if it changed since, say so
+                log.error("EU DCC trust not changed: %s", exc)
 
     @Slot(str)
     def apply_platform_url(self, url: str) -> bool:

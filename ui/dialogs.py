@@ -118,7 +118,7 @@ def camera_choices() -> list[tuple[str, str]]:
 
 
 # Rows the dialog lays out itself; the rest come from the declaration in terminal/settings.py.
-_OWN_ROWS = frozenset({"source", "decoder", "mode", "policy", "language", "scanner", "pin_hash"})
+_OWN_ROWS = frozenset({"source", "decoder", "mode", "policy", "language", "scanner", "pin_hash", "dcc_trust"})
 _LABELS = {
     "verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Verdict hold time (s)"),
     "kiosk_idle_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk idle after (s)"),
@@ -183,6 +183,16 @@ class SettingsDialog(QDialog):
         prow = QHBoxLayout()
         prow.addWidget(self.policy, 1)
         prow.addWidget(browse)
+        self.dcc_trust = QLineEdit(settings.dcc_trust)
+        self.dcc_trust.setAccessibleName("EU DCC trust file")
+        self.dcc_trust.setPlaceholderText(self.tr("none: the platform's DCC trust list only"))
+        self.dcc_trust.setToolTip(self.tr("EU DCC (HC1) document signer certificates from a file, beside the "
+                                          "list the platform syncs: a trust JSON file or PEM/DER certificates"))
+        dcc_browse = QPushButton(self.tr("Browse…"))
+        dcc_browse.clicked.connect(self._browse_dcc)
+        drow = QHBoxLayout()
+        drow.addWidget(self.dcc_trust, 1)
+        drow.addWidget(dcc_browse)
         self.platform_url = QLineEdit(platform_url or "")
         self.platform_url.setAccessibleName("platform URL")
         if platform_url is None:
@@ -209,6 +219,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Decoder"), self.decoder)
         form.addRow(self.tr("Mode"), self.mode)
         form.addRow(self.tr("Venue policy file"), prow)
+        form.addRow(self.tr("EU DCC trust file"), drow)
         form.addRow(self.tr("Platform URL"), self.platform_url)
         form.addRow(self.tr("Language"), self.language)
         # Every other declared setting (terminal/settings.py) gets its row from the declaration.
@@ -263,6 +274,13 @@ class SettingsDialog(QDialog):
         if path:
             self.policy.setText(path)
 
+    def _browse_dcc(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("EU DCC trust file"), "",
+                                              "JSON, PEM, DER (*.json *.pem *.crt *.cer *.der);;* (*)",
+                                              options=QFileDialog.Option.DontUseNativeDialog)
+        if path:
+            self.dcc_trust.setText(path)
+
     def _quit(self) -> None:
         self.quit_requested = True
         self.reject()
@@ -304,7 +322,7 @@ class SettingsDialog(QDialog):
             s = self._settings.with_(source=source,
                                      decoder=self.decoder.currentText(), mode=self.mode.currentData(),
                                      policy=self.policy.text().strip(), language=self.language.currentData(),
-                                     **extra)
+                                     dcc_trust=self.dcc_trust.text().strip(), **extra)
             if self.new_pin.text() or self.new_pin2.text():
                 if self.new_pin.text() != self.new_pin2.text():
                     raise SettingsError(self.tr("The two new PINs differ"))

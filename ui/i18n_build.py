@@ -32,6 +32,10 @@ FIRST_FILL = {
     "Clock difference allowed (s)": "允许的时钟偏差（秒）", "Keep uploaded scans (days)": "已上传记录保留（天）",
     "Platform timeout (s)": "平台超时（秒）", "Full screen": "全屏", "At the kiosk only": "仅自助机", "On": "开",
     "Off": "关",
+    "EU DCC trust file": "欧盟数字新冠证书（DCC）信任文件",
+    "none: the platform's DCC trust list only": "无：仅用平台同步的 DCC 信任列表",
+    "EU DCC (HC1) document signer certificates from a file, beside the list the platform syncs: a trust JSON file "
+    "or PEM/DER certificates": "来自文件的欧盟 DCC（HC1）签发证书，与平台同步的列表一并使用：信任 JSON 文件或 PEM/DER 证书",
     "%1 d": "%1 天", "%1 h": "%1 小时", "%1 min": "%1 分钟",
     "Academic degree certificate": "学历学位证", "Administrator PIN": "管理员密码", "Admitted": "通过",
     "Admitted today: %1": "今日通过：%1", "Age thresholds met": "年龄条件", "Browse…": "浏览…",

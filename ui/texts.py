@@ -81,15 +81,22 @@ DCC_FIELD = {
     "entry.is": QT_TRANSLATE_NOOP("Dcc", "Certificate issuer"),
     "entry.ci": QT_TRANSLATE_NOOP("Dcc", "Certificate id"),
 }
-DCC_KIND = {
-    "v": QT_TRANSLATE_NOOP("Dcc", "Vaccination"),
-    "t": QT_TRANSLATE_NOOP("Dcc", "Test"),
-    "r": QT_TRANSLATE_NOOP("Dcc", "Recovery"),
+DCC_KIND = {            # CredentialSummary.dcc["kind"] (terminal.hc1.KINDS values)
+    "vaccination": QT_TRANSLATE_NOOP("Dcc", "Vaccination"),
+    "test": QT_TRANSLATE_NOOP("Dcc", "Test"),
+    "recovery": QT_TRANSLATE_NOOP("Dcc", "Recovery"),
 }
 
 
-def dcc_rows(dcc: dict) -> list[tuple[str, str]]:
-    """(label, value) rows for an EU DCC summary; the holder's name is shown elsewhere."""
+def dcc_field_label(key: str) -> str:
+    return lookup("Dcc", DCC_FIELD[key]) if key in DCC_FIELD else key
+
+
+def dcc_rows(dcc: dict, chinese: bool = True) -> list[tuple[str, str]]:
+    """(label, value) rows for an EU DCC summary; the holder's name is shown elsewhere. Codes
+    from the EU value sets (disease, vaccine, product, manufacturer, test type and result) are
+    shown by name (ui.dcc_values); a code no shipped value set knows is shown as it is."""
+    from .dcc_values import name_for
     rows = []
 
     def flat(d, prefix=""):
@@ -102,9 +109,11 @@ def dcc_rows(dcc: dict) -> list[tuple[str, str]]:
     for key, val in flat(dcc):
         if key.startswith("name."):
             continue
-        label = lookup("Dcc", DCC_FIELD[key]) if key in DCC_FIELD else key
+        label = dcc_field_label(key)
         if key == "kind" and val in DCC_KIND:
             val = lookup("Dcc", DCC_KIND[val])
+        else:
+            val = name_for(key, val, chinese_first=chinese) or val
         rows.append((label, "" if val is None else str(val)))
     return rows
 

@@ -390,7 +390,8 @@ class CounterView(QWidget):
         c = v.credential
         ent = c.typ == "enterprise"
         self.fields["name"][0].setText(self.tr("Enterprise") if ent else self.tr("Name"))
-        self.fields["id"][0].setText(self.tr("Credit code") if ent else self.tr("ID number"))
+        self.fields["id"][0].setText(self.tr("Credit code") if ent else T.dcc_field_label("entry.ci")
+                                     if c.typ == "dcc" else self.tr("ID number"))   # a DCC's uvci, not a person's id
         self.fields["type"][1].setText(f"{T.code_type_name(c.typ)} ({v.profile})")
         self.fields["name"][1].setText(c.name)
         self.fields["id"][1].setText(c.idm)
@@ -409,7 +410,7 @@ class CounterView(QWidget):
                     item.setForeground(QColor("#c62828"))
                 self.certs.setItem(i, j, item)
         if c.typ == "dcc" and c.dcc:
-            for label, val in T.dcc_rows(c.dcc):
+            for label, val in T.dcc_rows(c.dcc, self._lang.chinese):
                 self.dcc_form.addRow(QLabel(label), QLabel(val))
             self.dcc_box.show()
 

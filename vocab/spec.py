@@ -43,6 +43,18 @@ def revocation_key(iss: str, cti: bytes) -> bytes:
     """The 16-byte revocation key of a credential: SHA-256(iss || 0x00 || cti)[:16]."""
     return hashlib.sha256(iss.encode("utf-8") + b"\x00" + bytes(cti)).digest()[:REVOCATION_KEY_LEN]
 
+
+# Section 6: the DCC trust list (GET /v1/dcc-trust). A DSC's country is ISO 3166-1 alpha-2; its
+# kid is the first 8 bytes of SHA-256 over the certificate's DER (the EU DCC rule, as codes carry it).
+DCC_COUNTRY = re.compile(r"[A-Z]{2}")
+DCC_KID_LEN = 8
+
+
+def dcc_kid(der: bytes) -> bytes:
+    """The EU DCC kid of a document signer certificate: SHA-256(DER certificate)[:8]."""
+    return hashlib.sha256(bytes(der)).digest()[:DCC_KID_LEN]
+
+
 # Section 2: the first batch of linked certificate types `t` (extendable: unknown values are
 # shown raw, never rejected). The words for them live in the UI and the issuer's data.
 CERT_TYPES = ("id_card", "household", "social_security", "driving_licence", "marriage", "senior", "disability",

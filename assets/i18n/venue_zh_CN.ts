@@ -454,6 +454,14 @@
       <translation>浏览…</translation>
     </message>
     <message>
+      <source>none: the platform's DCC trust list only</source>
+      <translation>无：仅用平台同步的 DCC 信任列表</translation>
+    </message>
+    <message>
+      <source>EU DCC (HC1) document signer certificates from a file, beside the list the platform syncs: a trust JSON file or PEM/DER certificates</source>
+      <translation>来自文件的欧盟 DCC（HC1）签发证书，与平台同步的列表一并使用：信任 JSON 文件或 PEM/DER 证书</translation>
+    </message>
+    <message>
       <source>not enrolled</source>
       <translation>未注册</translation>
     </message>
@@ -484,6 +492,10 @@
     <message>
       <source>Venue policy file</source>
       <translation>场所规则文件</translation>
+    </message>
+    <message>
+      <source>EU DCC trust file</source>
+      <translation>欧盟数字新冠证书（DCC）信任文件</translation>
     </message>
     <message>
       <source>Platform URL</source>

@@ -3,6 +3,7 @@
     venue-terminal --home DIR gui [--mode gate|kiosk|counter] [--source camera:0|video:PATH|images:DIR]
         [--scanner serial:PORT[@BAUD]]
         [--policy FILE] [--root-key PEM --trust-list FILE [--revocations FILE]]
+        [--dcc-cert FILE ... --dcc-trust FILE ...]       (EU DCC, beside the synced DCC trust list)
         [--screenshot PATH --exit-after SECONDS]
 
 An enrolled home gives trust data, the scan log and background sync; an unenrolled terminal
@@ -29,6 +30,11 @@ def register(sub) -> None:
     p.add_argument("--root-key", metavar="PEM", help="unenrolled terminal: the pinned platform key")
     p.add_argument("--trust-list", metavar="FILE", help="unenrolled terminal: signed trust list")
     p.add_argument("--revocations", metavar="FILE", help="unenrolled terminal: signed revocation list")
+    p.add_argument("--dcc-cert", metavar="FILE", action="append", default=[],
+                   help="EU DCC (HC1): a document signer certificate file (PEM, DER or base64; repeatable), "
+                        "beside the DCC trust list an enrolled home syncs and the dcc_trust setting")
+    p.add_argument("--dcc-trust", metavar="FILE", action="append", default=[],
+                   help="EU DCC (HC1): a trust JSON file [{kid, country, certificate}] (repeatable)")
     p.add_argument("--decoder", choices=("cascade", "zxing", "zbar", "opencv"), help="QR decoder (default cascade)")
     p.add_argument("--language", choices=("zh", "en"), help="screen language (default zh)")
     p.add_argument("--windowed", action="store_true", help="do not go full screen in gate/kiosk mode")
@@ -54,7 +60,7 @@ def run(args) -> int:
     from ..settings import SettingsError
     opts = AppOptions(mode=args.mode, source=args.source, scanner=args.scanner, home=args.home, policy=args.policy,
                       root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
-                      decoder=args.decoder, language=args.language,
+                      dcc_cert=tuple(args.dcc_cert), dcc_trust=tuple(args.dcc_trust), decoder=args.decoder, language=args.language,
                       fullscreen=False if args.windowed else None, screenshot=args.screenshot,
                       exit_after=args.exit_after, loop_media=args.loop, overrides=tuple(args.set))
     try:

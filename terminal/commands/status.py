@@ -74,6 +74,9 @@ def run(args) -> int:
                             if st.trust_seq is not None else "none held (sync first)"),
         f"revocations  " + (f"seq {st.revocation_seq}, {st.revocation_count} entries"
                             if st.revocation_seq is not None else "none held"),
+        f"EU DCC trust " + (f"seq {st.dcc_seq}, {st.dcc_count} DSCs, {'STALE' if st.dcc_stale else 'fresh'} "
+                            f"(next update due {_when(st.dcc_next)})" if st.dcc_seq is not None
+                            else f"{st.dcc_count} DSCs from files" if st.dcc_count else "none held"),
         f"scan log     {st.events_pending} pending, {st.events_uploaded} uploaded, {checkpoint.pruned} pruned",
         f"last sync    {_when(st.last_sync)}"
         + (f" ({_age(now - st.last_sync)} ago)" if st.last_sync else "")

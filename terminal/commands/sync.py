@@ -36,7 +36,8 @@ def describe(r) -> str:
     when = datetime.fromtimestamp(r.finished_at).strftime("%H:%M:%S") if r.finished_at else "-"
     head = "sync ok" if r.ok else "sync FAILED"
     line = (f"{when} {head}: trust {r.trust} (seq {r.trust_seq}), revocations {r.revocations} "
-            f"(seq {r.revocation_seq}, {r.revocation_count} entries), uploaded {r.uploaded}"
+            f"(seq {r.revocation_seq}, {r.revocation_count} entries), DCC trust {r.dcc} (seq {r.dcc_seq}), "
+            f"uploaded {r.uploaded}"
             f"{f' (+{r.duplicates} already there)' if r.duplicates else ''}, pending {r.pending}")
     if r.pruned:
         line += f", pruned {r.pruned}"

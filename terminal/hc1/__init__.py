@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from .der import EKU_OIDS, EKU_UNREADABLE, DscEntry, DscError, dsc_kid, parse_dsc
 from .stages import (CLAIM_EXP, CLAIM_HCERT, CLAIM_IAT, CLAIM_ISS, KINDS, Hc1Claims, decode_hc1, holder_name,
-                     json_safe, stage_dsc, stage_dsc_validity, stage_key_usage, stage_payload, stage_signature,
+                     is_country_code, json_safe, stage_dsc, stage_dsc_validity, stage_issuer_country, stage_key_usage, stage_payload, stage_signature,
                      stage_times, summarise, verify_hc1)
-from .trust import DccTrust, certificates_from_bytes, parse_trust_json, trust_from_certificates
+from .trust import (DccTrust, DccTrustList, certificates_from_bytes, parse_dcc_trust_list, parse_trust_json,
+                    trust_from_certificates)
 
 __all__ = [
     "CLAIM_EXP", "CLAIM_HCERT", "CLAIM_IAT", "CLAIM_ISS", "EKU_OIDS", "EKU_UNREADABLE", "KINDS",
-    "DccTrust", "DscEntry", "DscError", "Hc1Claims",
-    "certificates_from_bytes", "decode_hc1", "dsc_kid", "holder_name", "json_safe", "parse_dsc",
-    "parse_trust_json", "stage_dsc", "stage_dsc_validity", "stage_key_usage", "stage_payload",
+    "DccTrust", "DccTrustList", "DscEntry", "DscError", "Hc1Claims",
+    "certificates_from_bytes", "decode_hc1", "dsc_kid", "holder_name", "json_safe", "parse_dcc_trust_list", "parse_dsc",
+    "is_country_code", "parse_trust_json", "stage_dsc", "stage_dsc_validity", "stage_issuer_country",
+    "stage_key_usage", "stage_payload",
     "stage_signature", "stage_times", "summarise", "trust_from_certificates", "verify_hc1",
 ]

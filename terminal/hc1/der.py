@@ -13,12 +13,13 @@ certificate (the national backend / the EU gateway checks the CSCA chain), not f
 from __future__ import annotations
 
 import calendar
-import hashlib
 import re
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from vocab.spec import dcc_kid
 
 # DSC extended-key-usage OIDs (hcert spec): both the registered arc and the ".0." variant in use.
 EKU_OIDS = {
@@ -51,7 +52,7 @@ class DscEntry:
 
 def dsc_kid(der: bytes) -> bytes:
     """The DCC kid of a certificate: the first 8 bytes of SHA-256 over its DER encoding."""
-    return hashlib.sha256(der).digest()[:8]
+    return dcc_kid(der)
 
 
 def parse_dsc(der: bytes, *, country: str = "", kid: bytes | None = None) -> DscEntry:

@@ -11,7 +11,9 @@ with the spec's reason code, in this order:
    section 1 allows for every profile ..................................... unsupported_algorithm
 2. DSC looked up by `kid` (protected header first; an unprotected kid is used only when the
    protected header has none) ................................................. unknown_issuer
-3. the COSE signature under the DSC's key ...................................... bad_signature
+3. the COSE signature under the DSC's key; an RSA DSC needs >= 2048 bits and e = 65537 (spec
+   section 1); ES256 under a P-384/P-521 DSC is checked on that curve with SHA-256, as EU
+   verifiers do (one member state's test codes are signed so) ................. bad_signature
 4. payload: CWT claims 1 (issuer country, optional), 4 (exp), 6 (iat) and -260 `{1: hcert}`;
    the hcert holds exactly one of `v`/`t`/`r` (null members count as absent, as in the
    BG test data), a one-entry array, and `nam` .................................. bad_encoding
@@ -21,7 +23,10 @@ with the spec's reason code, in this order:
    ............................................................................ wrong_key_usage
 6. the DSC's validity window: it must not have expired before the code was issued
    (iat <= notAfter) and must be in force now (notBefore <= now + skew) ...... issuer_key_expired
-7. iat not in the future beyond the skew ....................................... not_yet_valid
+7. the issuer claim, when it is a two-letter country code, is the DSC's country (spec
+   section 1; a trust file's or the DCC trust list's `country`, else the certificate's
+   subject C) .............................................................. issuer_not_authorised
+8. iat not in the future beyond the skew ....................................... not_yet_valid
    exp: now - skew <= exp (a clock exactly at expiry is still valid) ................. expired
 
 Why the DSC window is checked this way: EU verifiers (hcert spec; hcert-kotlin) want the DSC
@@ -45,6 +50,10 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from vocab import reasons as R
 from vocab.spec import CLAIM_EXP, CLAIM_HCERT, CLAIM_IAT, CLAIM_ISS
@@ -121,8 +130,38 @@ def stage_dsc(msg: cose.Sign1, trust: Mapping | None) -> DscEntry:
     return lookup_kid(msg, trust, "no DSC with kid")
 
 
+RSA_MIN_BITS = 2048
+RSA_EXPONENT = 65537
+# ES256 under a DSC on another NIST curve (one member state's test codes sign with P-384):
+# EU verifiers check it as ECDSA with SHA-256 on the key's curve, r || s each the curve's size.
+_OTHER_EC_CURVES = (ec.SECP384R1, ec.SECP521R1)
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
+
+
 def stage_signature(msg: cose.Sign1, dsc: DscEntry, alg: int) -> None:
-    check_signature(msg, dsc.key, alg)
+    key = dsc.key
+    if isinstance(key, rsa.RSAPublicKey):
+        # spec section 1: RSA under 2048 bits or with an exponent other than 65537 is bad_signature
+        e = key.public_numbers().e
+        if key.key_size < RSA_MIN_BITS or e != RSA_EXPONENT:
+            raise Fail(R.BAD_SIGNATURE, f"RSA DSC of {key.key_size} bits, e = {e} (needs >= {RSA_MIN_BITS}, "
+                                        f"e = {RSA_EXPONENT})")
+    if alg == cose.ES256 and isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, _OTHER_EC_CURVES):
+        _check_es256_other_curve(msg, key)
+        return
+    check_signature(msg, key, alg)
+
+
+def _check_es256_other_curve(msg: cose.Sign1, key: ec.EllipticCurvePublicKey) -> None:
+    size = (key.curve.key_size + 7) // 8
+    sig = msg.signature
+    if len(sig) != 2 * size:
+        raise Fail(R.BAD_SIGNATURE, f"ES256 on {key.curve.name} needs a {2 * size}-byte signature")
+    der = encode_dss_signature(int.from_bytes(sig[:size], "big"), int.from_bytes(sig[size:], "big"))
+    try:
+        key.verify(der, msg.to_be_signed(), _ECDSA_SHA256)
+    except InvalidSignature:
+        raise Fail(R.BAD_SIGNATURE, "signature does not verify") from None
 
 
 def stage_key_usage(claims: Hc1Claims, dsc: DscEntry) -> None:
@@ -135,6 +174,19 @@ def stage_dsc_validity(claims: Hc1Claims, dsc: DscEntry, now: int, skew: int) ->
         raise Fail(R.ISSUER_KEY_EXPIRED, "issued after the DSC expired")
     if dsc.not_before is not None and now + skew < dsc.not_before:
         raise Fail(R.ISSUER_KEY_EXPIRED, "DSC not yet valid")
+
+
+def is_country_code(text: str) -> bool:
+    """A two-letter (ISO 3166-1 alpha-2 shaped) code, as HC1 claim 1 usually holds."""
+    return len(text) == 2 and text.isascii() and text.isalpha()
+
+
+def stage_issuer_country(claims: Hc1Claims, dsc: DscEntry) -> None:
+    """Spec section 1: when the issuer claim is a country code it MUST be the DSC's country.
+    (Some states put an authority's name there instead: then the DSC's country is shown.)"""
+    if is_country_code(claims.country) and claims.country.upper() != dsc.country.upper():
+        raise Fail(R.ISSUER_NOT_AUTHORISED,
+                   f"issuer claim {claims.country.upper()} but the DSC is of {dsc.country.upper() or 'no country'}")
 
 
 def stage_times(claims: Hc1Claims, now: int, skew: int) -> None:
@@ -199,9 +251,14 @@ def summarise(claims: Hc1Claims, dsc: DscEntry, alg: int | None = None) -> Crede
         "kind": claims.kind,
         "entry": json_safe(claims.entry),
     }
+    # The country shown is the claim's when it is a country code (then it equals the DSC's once
+    # stage_issuer_country has passed), else the DSC's, with the claim as the authority's name.
+    named = claims.country and not is_country_code(claims.country)
+    issuer = dsc.country.upper() if named or not claims.country else claims.country.upper()
     return CredentialSummary(typ="dcc", name=holder_name(nam), idm=ci if isinstance(ci, str) else "",
-                             issuer=claims.country or dsc.country, kid=dsc.kid.hex(), exp=claims.exp,
-                             iat=claims.iat, dcc=dcc, alg=cose.ALG_NAMES.get(alg, ""))
+                             issuer=issuer, kid=dsc.kid.hex(), exp=claims.exp,
+                             iat=claims.iat, dcc=dcc, alg=cose.ALG_NAMES.get(alg, ""),
+                             authority=claims.country if named else "")
 
 
 # ---- the pipeline ------------------------------------------------------------------------------
@@ -222,6 +279,7 @@ def verify_hc1(outer: cose.Sign1, trust: Mapping | None, now: int, skew: int, *,
         seen(summary)
     stage_key_usage(claims, dsc)
     stage_dsc_validity(claims, dsc, now, skew)
+    stage_issuer_country(claims, dsc)
     stage_times(claims, now, skew)
     return summary
 
@@ -231,5 +289,5 @@ def decode_hc1(text: str) -> tuple[cose.Sign1, Hc1Claims]:
     prefix, body = stage_prefix(text)
     if prefix != "HC1":
         raise Fail(R.UNKNOWN_FORMAT, f"{prefix} is not HC1")
-    msg = stage_cose(stage_decode(body))
+    msg = stage_cose(stage_decode(body), cwt_tag=True)
     return msg, stage_payload(msg)

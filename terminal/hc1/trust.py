@@ -1,6 +1,7 @@
 """HC1 trust data from bytes: `DccTrust` (kid -> DscEntry) from X.509 certificates (PEM,
-DER, or base64 DER text) or from a trust file's content. Pure: the files named on the
-command line are read at the edge (terminal.trust_files).
+DER, or base64 DER text), from a trust file's content, or from the platform's signed DCC trust
+list (`parse_dcc_trust_list`, spec section 6). Pure: the files named on the command line are
+read at the edge (terminal.trust_files), the synced list is fetched by terminal.sync.
 
 Trust file format (`--dcc-trust FILE`, EU gateway style), UTF-8 JSON:
 
@@ -18,9 +19,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from vocab.spec import DCC_COUNTRY
+
+from ..trust import TrustDataError, trust_header
 from .der import DscEntry, DscError, parse_dsc
 
 
@@ -125,3 +130,46 @@ def _b64(value: Any, what: str) -> bytes:
         return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
     except (binascii.Error, ValueError):
         raise DscError(f"{what} is not valid base64") from None
+
+
+# ---- the platform's DCC trust list (spec section 6, GET /v1/dcc-trust) -----------------------------
+
+@dataclass(frozen=True)
+class DccTrustList:
+    """The verified payload of a DCC trust list: `{v, seq, iat, next, dscs: [{kid, country, cert}]}`,
+    signed by the trust-list key (terminal.trust.verify_signed checks that; this only parses)."""
+
+    seq: int
+    iat: int
+    next: int
+    trust: DccTrust
+
+    def stale(self, now: int) -> bool:
+        return now > self.next
+
+
+def parse_dcc_trust_list(p: Mapping) -> DccTrustList:
+    """A DccTrustList from a verified payload. Raises terminal.trust.TrustDataError for a list
+    that is not of the spec's form (the terminal then keeps the one it holds); a certificate no
+    reader can use is left out and named in `trust.skipped` (it does not stop the others)."""
+    seq, iat, nxt = trust_header(p, "DCC trust list")
+    dscs = p.get("dscs")
+    if not isinstance(dscs, Sequence) or isinstance(dscs, (str, bytes)):
+        raise TrustDataError("DCC trust list: 'dscs' is not an array")
+    entries, skipped = [], []
+    for n, e in enumerate(dscs):
+        what = f"DCC trust list entry #{n}"
+        if not isinstance(e, Mapping):
+            raise TrustDataError(f"{what}: not a map")
+        kid, country, cert = e.get("kid"), e.get("country"), e.get("cert")
+        if not isinstance(kid, bytes) or not 1 <= len(kid) <= 64:
+            raise TrustDataError(f"{what}: kid is not a byte string of 1-64 bytes")
+        if not isinstance(country, str) or not DCC_COUNTRY.fullmatch(country):
+            raise TrustDataError(f"{what}: country is not an ISO 3166-1 alpha-2 code")
+        if not isinstance(cert, bytes) or not cert:
+            raise TrustDataError(f"{what}: cert is not a DER certificate")
+        try:
+            entries.append(parse_dsc(cert, country=country, kid=kid))
+        except DscError as exc:
+            skipped.append(f"entry {n} ({country}, kid {kid.hex()}): {exc}")
+    return DccTrustList(seq=seq, iat=iat, next=nxt, trust=DccTrust(entries, skipped))

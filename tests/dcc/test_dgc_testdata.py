@@ -57,7 +57,7 @@ def signature_step(case: DgcCase):
     """Stages 1-2 and the HC1 alg, DSC and signature stages; returns (msg, dsc) or raises Fail."""
     prefix, body = stage_prefix(case.prefix)
     assert prefix == "HC1"
-    msg = stage_cose(stage_decode(body))
+    msg = stage_cose(stage_decode(body), cwt_tag=True)
     alg = stages.stage_algorithm(msg, stages.HC1_ALGS)
     dsc = hc1.stage_dsc(msg, case.trust)
     hc1.stage_signature(msg, dsc, alg)

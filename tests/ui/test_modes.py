@@ -123,7 +123,7 @@ def test_counter_shows_details_and_certificate_names(qtbot, make_app, service, c
 
 def test_counter_shows_dcc_details(qtbot, make_app):
     from terminal.verdict import CredentialSummary, Verdict
-    dcc = {"ver": "1.3.0", "dob": "1964-08-12", "name": {"fn": "Mustermann", "gn": "Erika"}, "kind": "v",
+    dcc = {"ver": "1.3.0", "dob": "1964-08-12", "name": {"fn": "Mustermann", "gn": "Erika"}, "kind": "vaccination",
            "entry": {"tg": "840539006", "dn": 2, "sd": 2, "dt": "2021-05-29", "co": "AT", "ci": "URN:UVCI:01:AT:X"}}
     v = Verdict(valid=True, reason=R.OK, profile="HC1",
                 credential=CredentialSummary(typ="dcc", name="Mustermann, Erika", idm="URN:UVCI:01:AT:X",
