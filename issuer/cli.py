@@ -3,7 +3,10 @@
     venue-issuer init DIR                      -> {"dir", "root_key", "token", "admin_token", ...}
     venue-issuer mint DIR --type resident --senior --count 3 --out codes.txt [--png imgdir]
     venue-issuer revoke DIR CTI_HEX [--iss SD-RC]      (and unrevoke)
-    venue-issuer serve DIR --port 0            -> first stdout line {"url": "http://127.0.0.1:PORT"}
+    venue-issuer init DIR --db postgresql://u@h:p/db --db-password-file F   (state in PostgreSQL)
+    venue-issuer migrate DIR                   -> {"from": 2, "to": 3, ...} (SQLite or PostgreSQL)
+    venue-issuer serve DIR --port 0 [--workers N] [--test-faults]
+                                               -> first stdout line {"url": "http://127.0.0.1:PORT"}
     venue-issuer events DIR --json
     venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
     venue-issuer terminal DIR list|revoke ID|chain ID
@@ -20,6 +23,7 @@ import sys
 from pathlib import Path
 
 from .platform import DEFAULT_VALIDITY, Platform, PlatformError
+from .store import StoreError, check_pg_url
 
 
 def _out(obj) -> None:
@@ -43,7 +47,7 @@ def cmd_init(a) -> int:
     issuer_alg = a.issuer_alg or a.alg or "p256"
     holder_alg = "sm2" if a.alg == "sm2" else "p256"
     plat, created = Platform.init(a.dir, root_kind=root_alg, issuer_kind=issuer_alg, validity=a.validity,
-                                  now=a.at, token=a.token, holder_kind=holder_alg)
+                                  now=a.at, token=a.token, holder_kind=holder_alg, **_db_args(a))
     _out({**plat.info(), "created": created})
     return 0
 
@@ -154,16 +158,46 @@ def cmd_terminal(a) -> int:
     return 0
 
 
+def _db_args(a) -> dict:
+    """Platform(...) keyword arguments from --db / --db-password-file (refused: a password in the URL)."""
+    if getattr(a, "db", None):
+        try:
+            check_pg_url(a.db)
+        except StoreError as exc:
+            raise PlatformError(str(exc)) from None
+    return {"db": getattr(a, "db", None), "password_file": getattr(a, "db_password_file", None)}
+
+
+def cmd_migrate(a) -> int:
+    """Bring the platform's schema (SQLite file or PostgreSQL database) to this version's."""
+    from .platform import migrate
+    from .store import open_store
+    kw = _db_args(a)
+    try:
+        store = open_store(Path(a.dir), kw["db"], kw["password_file"])
+        if store is None:
+            raise PlatformError(f"{a.dir} is not an initialised platform directory (run venue-issuer init)")
+        before, after = migrate(store)
+    except StoreError as exc:
+        raise PlatformError(str(exc)) from None
+    _out({"db": store.describe(), "backend": store.kind, "from": before, "to": after, "changed": before != after})
+    return 0
+
+
 def cmd_serve(a) -> int:
+    import os
     import socket
 
     import uvicorn
 
-    from .server import ServerOptions, check_faults, create_app
+    from .server import SERVE_ENV, check_faults
 
-    plat = Platform(a.dir)
+    kw = _db_args(a)
+    plat = Platform(a.dir, **kw)
     if bool(a.tls_cert) != bool(a.tls_key):
         raise PlatformError("--tls-cert and --tls-key go together")
+    if a.workers < 1:
+        raise PlatformError("--workers must be at least 1")
     faults = {}
     for item in a.fault or ():
         key, sep, value = item.partition("=")
@@ -173,11 +207,14 @@ def cmd_serve(a) -> int:
             faults[key] = json.loads(value)
         except ValueError:
             faults[key] = value
+    if faults and not a.test_faults:
+        raise PlatformError("--fault needs --test-faults (fault injection is for tests only)")
     try:
         check_faults(faults)
     except ValueError as exc:
         raise PlatformError(str(exc)) from None
-    app = create_app(plat, ServerOptions(clock_offset=a.clock_offset, auto_refresh=a.auto_refresh, faults=faults))
+    if a.test_faults:
+        plat.set_faults(faults, replace=True)     # once, here: the workers share them through the database
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -189,16 +226,23 @@ def cmd_serve(a) -> int:
     except OSError as exc:
         print(f"venue-issuer: cannot listen on {a.host}:{a.port}: {exc.strerror}", file=sys.stderr)
         return 1
-    sock.listen(128)          # connections queue from now on, before uvicorn starts accepting
+    sock.listen(1024)         # connections queue from now on, before uvicorn starts accepting
     port = sock.getsockname()[1]
     host = f"[{a.host}]" if family == socket.AF_INET6 else a.host
     scheme = "https" if a.tls_cert else "http"
-    _out({"url": f"{scheme}://{host}:{port}", "pid": __import__("os").getpid(), "dir": str(plat.root.resolve())})
+    os.environ[SERVE_ENV] = json.dumps({"dir": str(plat.root.resolve()), **kw, "clock_offset": a.clock_offset,
+                                        "auto_refresh": a.auto_refresh, "test_faults": a.test_faults})
+    _out({"url": f"{scheme}://{host}:{port}", "pid": os.getpid(), "dir": str(plat.root.resolve()),
+          "db": plat.store.describe(), "workers": a.workers})
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level=a.log_level, access_log=a.access_log, date_header=False,
-                            lifespan="off", timeout_graceful_shutdown=2, ssl_certfile=a.tls_cert,
-                            ssl_keyfile=a.tls_key)
-    uvicorn.Server(config).run(sockets=[sock])
+    config = uvicorn.Config("issuer.server:app_from_env", factory=True, workers=a.workers, log_level=a.log_level,
+                            access_log=a.access_log, date_header=False, lifespan="off", timeout_graceful_shutdown=2,
+                            ssl_certfile=a.tls_cert, ssl_keyfile=a.tls_key)
+    if a.workers == 1:
+        uvicorn.Server(config).run(sockets=[sock])
+    else:
+        from uvicorn.supervisors import Multiprocess
+        Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
@@ -207,6 +251,13 @@ def cmd_world(a) -> int:
     summary = build_world(Path(a.out_dir), a.seed, alg=a.alg, root_alg=a.root_alg)
     _out(summary)
     return 0
+
+
+def _db_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--db", metavar="URL", help="postgresql://user@host:port/dbname (no password in it); default: "
+                   "DIR/database.json if init made one, else DIR/platform.db (SQLite)")
+    s.add_argument("--db-password-file", metavar="FILE",
+                   help="the database password, first line (or VENUE_ISSUER_DB_PASSWORD; never on the command line)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,7 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--validity", type=int, default=DEFAULT_VALIDITY, help="seconds from iat to next (default 7 days)")
     s.add_argument("--token", help="use this enrolment token instead of a random one")
     s.add_argument("--at", type=int, help="pin the clock (Unix seconds)")
+    _db_options(s)
     s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("migrate", help="bring the platform's database (SQLite or PostgreSQL) to this version's schema")
+    s.add_argument("dir")
+    _db_options(s)
+    s.set_defaults(func=cmd_migrate)
 
     s = sub.add_parser("mint", help="issue codes, one per line")
     s.add_argument("dir")
@@ -276,7 +333,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8443)
     s.add_argument("--clock-offset", type=float, default=0.0, help="shift the Date header by this many seconds")
-    s.add_argument("--fault", action="append", metavar="KEY=JSON", help="start with a fault set (see /_admin/faults)")
+    _db_options(s)
+    s.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (all state is in the database)")
+    s.add_argument("--test-faults", action="store_true",
+                   help="tests only: serve /_admin/faults and honour injected faults (never in production)")
+    s.add_argument("--fault", action="append", metavar="KEY=JSON",
+                   help="start with a fault set (see /_admin/faults; needs --test-faults)")
     s.add_argument("--auto-refresh", action="store_true", help="re-issue trust data past half its validity")
     s.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
     s.add_argument("--tls-key", metavar="PEM", help="... and this private key")
@@ -313,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except PlatformError as exc:
+    except (PlatformError, StoreError) as exc:
         print(f"venue-issuer: {exc}", file=sys.stderr)
         return 2
 

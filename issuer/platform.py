@@ -44,6 +44,7 @@ DEFAULT_VALIDITY = 7 * C.DAY           # trust data `next` = iat + 7 days
 DEFAULT_DELTA_WINDOW = 1000            # deltas are served from at most this many seqs back
 CREDENTIAL_LIFETIME = 180 * C.DAY
 KEY_WINDOW = 400 * C.DAY               # issuer keys may sign credentials issued +-400 days from init
+STALE_AFTER = 24 * 3600                # fleet view: a terminal silent this long is flagged
 HOLDER_KINDS = ("ed25519", "p256", "ed25519", "p256")
 # Display names published in the trust list (`name`, spec section 4) for the demo issuers.
 ISSUER_NAMES = {"SD-RC": "山东省大数据局", "SD-EC": "山东省市场监督管理局"}
@@ -177,11 +178,26 @@ class TerminalRow:
     events: int
     rejected: int
     breaks: int
+    trust_seq: int | None = None
+    revocations_seq: int | None = None
 
-    def to_json(self) -> dict:
-        return {"terminal": self.id, "venue": self.venue, "enrolled": self.enrolled, "revoked": self.revoked,
-                "last_seen": self.last_seen, "events": self.events, "rejected": self.rejected,
-                "chain_breaks": self.breaks, "chain": "intact" if not self.breaks else "broken"}
+    def to_json(self, *, now: int | None = None, stale_after: int | None = None, trust_seq: int | None = None,
+                revocations_seq: int | None = None) -> dict:
+        """`quarantined`: events the platform refused (the terminal quarantines them). With `now`
+        and `stale_after`: `stale` and `since_seen`; with the platform's seqs: how far behind."""
+        out = {"terminal": self.id, "venue": self.venue, "enrolled": self.enrolled, "revoked": self.revoked,
+               "last_seen": self.last_seen, "events": self.events, "rejected": self.rejected,
+               "quarantined": self.rejected, "trust_seq": self.trust_seq, "revocations_seq": self.revocations_seq,
+               "chain_breaks": self.breaks, "chain": "intact" if not self.breaks else "broken"}
+        if now is not None and stale_after is not None:
+            since = now - (self.last_seen if self.last_seen is not None else self.enrolled)
+            out["since_seen"] = since
+            out["stale"] = self.revoked is None and since > stale_after
+        if trust_seq is not None:
+            out["trust_behind"] = None if self.trust_seq is None else trust_seq - self.trust_seq
+        if revocations_seq is not None:
+            out["revocations_behind"] = None if self.revocations_seq is None else revocations_seq - self.revocations_seq
+        return out
 
 
 @dataclass(frozen=True)
@@ -356,6 +372,65 @@ class Platform:
         with self._tx() as c:
             c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                       (key, str(value)))
+
+    # ---- fault injection state (serve --test-faults): in the database, so every worker sees it --
+
+    def faults(self) -> dict:
+        rows = self._read("SELECT value FROM meta WHERE key = 'faults'")
+        return json.loads(rows[0][0]) if rows else {}
+
+    def _fault_tx(self, change) -> Any:
+        """Run change(faults, state) -> result on the stored faults under a row lock; store them back."""
+        with self._tx() as c:
+            for key in ("faults", "fault_state"):
+                c.execute("INSERT INTO meta VALUES (?, '{}') ON CONFLICT (key) DO NOTHING", (key,))
+            c.execute("UPDATE meta SET value = value WHERE key = 'faults'")        # the row lock, both engines
+            faults = json.loads(c.execute("SELECT value FROM meta WHERE key = 'faults'").fetchone()[0])
+            state = json.loads(c.execute("SELECT value FROM meta WHERE key = 'fault_state'").fetchone()[0])
+            result = change(faults, state)
+            c.execute("UPDATE meta SET value = ? WHERE key = 'faults'", (json.dumps(faults),))
+            c.execute("UPDATE meta SET value = ? WHERE key = 'fault_state'", (json.dumps(state),))
+        return result
+
+    def set_faults(self, update: Mapping, *, replace: bool = False) -> dict:
+        """Merge `update` into the faults (a None value clears that one); replace: start from none."""
+        def change(faults, state):
+            if replace:
+                faults.clear()
+                state.clear()
+            for k, v in update.items():
+                if v is None:
+                    faults.pop(k, None)
+                else:
+                    faults[k] = v
+            if replace or any(k.startswith("fail_") for k in update):
+                state["uploads_passed"] = 0
+            return dict(faults)
+        return self._fault_tx(change)
+
+    def take_upload_fault(self) -> int | None:
+        """The HTTP status this upload is to fail with (fail_next_upload_with and its counters),
+        or None; counts the upload against the faults atomically across workers."""
+        def change(faults, state):
+            status = faults.get("fail_next_upload_with")
+            if not status:
+                return None
+            if state.get("uploads_passed", 0) < int(faults.get("fail_upload_after") or 0):
+                state["uploads_passed"] = state.get("uploads_passed", 0) + 1
+                return None
+            times = int(faults.get("fail_upload_times", 1) or 1) - 1
+            if times <= 0:
+                for k in ("fail_next_upload_with", "fail_upload_after", "fail_upload_times"):
+                    faults.pop(k, None)
+                state["uploads_passed"] = 0
+            else:
+                faults["fail_upload_times"] = times
+            return int(status)
+        return self._fault_tx(change)
+
+    def take_fault(self, key: str) -> Any:
+        """Pop a one-shot fault (after_commit_drop_connection)."""
+        return self._fault_tx(lambda faults, state: faults.pop(key, None))
 
     @property
     def token(self) -> str:
@@ -683,15 +758,31 @@ class Platform:
                          (_now(now), terminal)).rowcount != 1:
                 raise PlatformError(f"no enrolled, unrevoked terminal {terminal}")
 
-    def seen(self, terminal: str, now: int | None = None) -> None:
+    def seen(self, terminal: str, now: int | None = None, *, trust_seq: int | None = None,
+             revocations_seq: int | None = None) -> None:
+        """A terminal synced: its last-seen time, and the trust data seq just delivered to it."""
         with self._tx() as c:
-            c.execute("UPDATE terminals SET last_seen = ? WHERE id = ?", (_now(now), terminal))
+            c.execute("UPDATE terminals SET last_seen = ?, trust_seq = COALESCE(?, trust_seq), "
+                      "revocations_seq = COALESCE(?, revocations_seq) WHERE id = ?",
+                      (_now(now), trust_seq, revocations_seq, terminal))
 
     def terminals(self) -> list[TerminalRow]:
         rows = self._read("SELECT t.id, t.venue, t.enrolled, t.revoked, t.last_seen, t.chain_head, t.events, "
-                          "t.rejected, (SELECT count(*) FROM chain_breaks b WHERE b.terminal = t.id) "
-                          "FROM terminals t ORDER BY t.venue, t.enrolled, t.id")
+                          "t.rejected, (SELECT count(*) FROM chain_breaks b WHERE b.terminal = t.id), "
+                          "t.trust_seq, t.revocations_seq FROM terminals t ORDER BY t.venue, t.enrolled, t.id")
         return [TerminalRow(*r) for r in rows]
+
+    def fleet(self, now: int | None = None, stale_after: int = STALE_AFTER) -> dict:
+        """The fleet view: every terminal with its sync state, and the platform's current seqs.
+        A terminal not revoked whose last sync is older than `stale_after` seconds (or that never
+        synced since enrolment that long ago) is flagged `stale`."""
+        now = _now(now)
+        trust_seq, rev_seq = self.document("trust").seq, self.document("revocations").seq
+        rows = [t.to_json(now=now, stale_after=stale_after, trust_seq=trust_seq, revocations_seq=rev_seq)
+                for t in self.terminals()]
+        return {"now": now, "stale_after": stale_after, "trust_list_seq": trust_seq, "revocations_seq": rev_seq,
+                "terminals": rows, "stale": sum(r["stale"] for r in rows),
+                "broken_chains": sum(r["chain"] == "broken" for r in rows)}
 
     def chain_breaks(self, terminal: str) -> list[dict]:
         return [{"event": e, "kind": k, "detail": d, "found": f} for e, k, d, f in self._read(

@@ -47,9 +47,16 @@ def backend(request):
     return {"db": url, "password_file": pwfile}
 
 
-@pytest.fixture(scope="module")
-def platform_server(tmp_path_factory):
-    handle = start_server(tmp_path_factory.mktemp("platform") / "plat")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql-2-workers"])
+def platform_server(request, tmp_path_factory):
+    """One `venue-issuer serve` per module and backend: SQLite with one worker, and PostgreSQL
+    with `--workers 2` (every request may land on either process: the state, faults included,
+    must be in the database)."""
+    init, workers = {}, 1
+    if request.param != "sqlite":
+        cluster = request.getfixturevalue("pg_cluster")
+        init, workers = {"db": cluster.new_schema(), "password_file": cluster.password_file}, 2
+    handle = start_server(tmp_path_factory.mktemp("platform") / "plat", init=init, workers=workers)
     yield handle
     handle.stop()
 
