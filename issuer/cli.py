@@ -9,7 +9,9 @@
                                                -> first stdout line {"url": "http://127.0.0.1:PORT"}
     venue-issuer events DIR --json
     venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
-    venue-issuer terminal DIR list|revoke ID|chain ID
+    venue-issuer terminal DIR list [--stale-after 6h] [--json]   -> the fleet: last seen, seqs delivered,
+                                               events, quarantined, chain state, stale flag
+    venue-issuer terminal DIR revoke ID|chain ID
     venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
@@ -22,12 +24,21 @@ import json
 import sys
 from pathlib import Path
 
-from .platform import DEFAULT_VALIDITY, Platform, PlatformError
+from .platform import DEFAULT_VALIDITY, STALE_AFTER, Platform, PlatformError
 from .store import StoreError, check_pg_url
 
 
 def _out(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+def _duration(text: str) -> int:
+    """Seconds from 90, 90s, 30m, 6h or 2d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    num, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not (num.isascii() and num.isdigit()) or len(num) > 9:
+        raise argparse.ArgumentTypeError("a duration is a whole number with s, m, h or d (e.g. 6h)")
+    return int(num) * units[unit]
 
 
 def _cti(text: str) -> bytes:
@@ -136,13 +147,11 @@ def cmd_terminal(a) -> int:
         code = plat.add_terminal_code(a.venue)
         _out({"venue": a.venue, "code": code, "valid_hours": 24})
     elif a.action == "list":
-        rows = [t.to_json() for t in plat.terminals()]
+        fleet = plat.fleet(now=a.at, stale_after=a.stale_after)
         if a.json:
-            _out(rows)
+            _out(fleet)
         else:
-            for t in rows:
-                print(f"{t['terminal']}  {t['venue']:<16} {'REVOKED' if t['revoked'] else 'active':<8} "
-                      f"events {t['events']:<8} rejected {t['rejected']:<6} chain {t['chain']}")
+            print(_fleet_table(fleet))
     elif a.action in ("revoke", "chain"):
         if not a.id:
             raise PlatformError(f"terminal {a.action} needs the terminal ID")
@@ -182,6 +191,32 @@ def cmd_migrate(a) -> int:
         raise PlatformError(str(exc)) from None
     _out({"db": store.describe(), "backend": store.kind, "from": before, "to": after, "changed": before != after})
     return 0
+
+
+def _ago(seconds: int | None) -> str:
+    if seconds is None:
+        return "never"
+    for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= n:
+            return f"{seconds // n}{unit} ago"
+    return f"{max(seconds, 0)}s ago"
+
+
+def _fleet_table(fleet: dict) -> str:
+    """The fleet as a table for people (terminal list without --json)."""
+    head = (f"{'terminal':<36}  {'venue':<14} {'state':<8} {'last seen':<10} {'trust':>5} {'revoc':>5} "
+            f"{'events':>8} {'quar.':>6}  chain")
+    lines = [f"trust list seq {fleet['trust_list_seq']}, revocations seq {fleet['revocations_seq']}; "
+             f"stale after {_ago(fleet['stale_after']).replace(' ago', '')} without a sync", head]
+    for t in fleet["terminals"]:
+        state = "REVOKED" if t["revoked"] else "STALE" if t["stale"] else "ok"
+        seen = _ago(t["since_seen"]) if t["last_seen"] is not None else "never"
+        seq = lambda v: "-" if v is None else str(v)  # noqa: E731
+        lines.append(f"{t['terminal']:<36}  {t['venue'][:14]:<14} {state:<8} {seen:<10} {seq(t['trust_seq']):>5} "
+                     f"{seq(t['revocations_seq']):>5} {t['events']:>8} {t['quarantined']:>6}  {t['chain']}"
+                     + (f" ({t['chain_breaks']} breaks)" if t["chain_breaks"] else ""))
+    lines.append(f"{len(fleet['terminals'])} terminals, {fleet['stale']} stale, {fleet['broken_chains']} with chain breaks")
+    return "\n".join(lines)
 
 
 def cmd_serve(a) -> int:
@@ -351,6 +386,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=("add", "list", "revoke", "chain"))
     s.add_argument("id", nargs="?", help="terminal id (revoke, chain)")
     s.add_argument("--venue", help="venue of the new terminal (add)")
+    s.add_argument("--stale-after", type=_duration, default=STALE_AFTER, metavar="DURATION",
+                   help="list: flag a terminal without a sync for this long (e.g. 30m, 6h, 2d; default 24h)")
+    s.add_argument("--at", type=int, help="list: pin the clock (Unix seconds)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_terminal)
 
