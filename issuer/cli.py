@@ -12,6 +12,7 @@
     venue-issuer terminal DIR list [--stale-after 6h] [--json]   -> the fleet: last seen, seqs delivered,
                                                events, quarantined, chain state, stale flag
     venue-issuer terminal DIR revoke ID|chain ID
+    venue-issuer report DIR --from 2026-12-01 --to 2026-12-07 [--venue V] [--tz Z] [--json|--csv]
     venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
 
 Exit codes: 0 ok, 1 the operation failed, 2 usage or state error (message on stderr).
@@ -190,6 +191,30 @@ def cmd_migrate(a) -> int:
     except StoreError as exc:
         raise PlatformError(str(exc)) from None
     _out({"db": store.describe(), "backend": store.kind, "from": before, "to": after, "changed": before != after})
+    return 0
+
+
+def _date(text: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date is YYYY-MM-DD") from None
+
+
+def cmd_report(a) -> int:
+    """Counts for the province: scans, manual checks, the substitution rate, disputes."""
+    from .report import build_report, to_csv, to_text
+    from vocab.spec import is_ident
+    if a.venue is not None and not is_ident(a.venue):
+        raise PlatformError("--venue must be an identifier (1-64 of A-Z a-z 0-9 _ . : -)")
+    rep = build_report(Platform(a.dir), a.date_from, a.date_to, venue=a.venue, tz=a.tz)
+    if a.json:
+        _out(rep)
+    elif a.csv:
+        sys.stdout.write(to_csv(rep))
+    else:
+        print(to_text(rep))
     return 0
 
 
@@ -391,6 +416,19 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--at", type=int, help="list: pin the clock (Unix seconds)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_terminal)
+
+    s = sub.add_parser("report", help="counts by day, venue, mode, code type, outcome, reason; manual checks, "
+                       "the substitution rate (电子证照替代率), disputes")
+    s.add_argument("dir")
+    s.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD",
+                   help="last day included")
+    s.add_argument("--venue", help="one venue only")
+    s.add_argument("--tz", default="Asia/Shanghai", help="whose calendar days (IANA zone; default Asia/Shanghai)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--csv", action="store_true", help="one long table: section, day, venue, ..., count, rate")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("events", help="the scan events received")
     s.add_argument("dir")

@@ -100,6 +100,7 @@ ALTER TABLE events ADD COLUMN valid INTEGER;
 ALTER TABLE events ADD COLUMN reason TEXT;
 ALTER TABLE events ADD COLUMN cert TEXT;
 ALTER TABLE events ADD COLUMN code TEXT;
+ALTER TABLE events ADD COLUMN ref TEXT;
 ALTER TABLE terminals ADD COLUMN trust_seq INTEGER;
 ALTER TABLE terminals ADD COLUMN revocations_seq INTEGER;
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);
@@ -112,7 +113,7 @@ def _event_row(terminal: str, received: int, ev: dict) -> tuple:
     valid = ev.get("valid")
     return (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False), ev.get("hash"), event_kind(ev),
             ts_to_ms(ev["ts"]), ev.get("venue"), ev.get("mode"), ev.get("profile"), ev.get("typ"),
-            None if valid is None else int(bool(valid)), ev.get("reason"), ev.get("cert"), ev.get("code"))
+            None if valid is None else int(bool(valid)), ev.get("reason"), ev.get("cert"), ev.get("code"), ev.get("ref"))
 
 
 def _backfill_3(c: Conn) -> None:
@@ -120,7 +121,7 @@ def _backfill_3(c: Conn) -> None:
         ev = json.loads(body)
         row = _event_row(ev.get("terminal", ""), 0, ev)
         c.execute("UPDATE events SET kind = ?, ts_ms = ?, venue = ?, mode = ?, profile = ?, typ = ?, valid = ?, "
-                  "reason = ?, cert = ?, code = ? WHERE n = ?", (*row[5:], n))
+                  "reason = ?, cert = ?, code = ?, ref = ? WHERE n = ?", (*row[5:], n))
 
 
 def create_schema(c: Conn, kind: str) -> None:

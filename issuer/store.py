@@ -41,7 +41,7 @@ DB_POINTER = "database.json"
 PASSWORD_ENV = "VENUE_ISSUER_DB_PASSWORD"
 # The columns an uploaded event is stored with, in the order insert_events receives them.
 EVENT_COLUMNS = ("id", "terminal", "received", "body", "hash", "kind", "ts_ms", "venue", "mode", "profile", "typ",
-                 "valid", "reason", "cert", "code")
+                 "valid", "reason", "cert", "code", "ref")
 
 
 class StoreError(Exception):
@@ -229,13 +229,17 @@ class PostgresStore(Store):
                     import psycopg
                     from psycopg_pool import ConnectionPool
                     kwargs = {"password": self._password} if self._password else {}
+                    # one plain connection first: a refused one fails at once with libpq's
+                    # reason (the pool would retry until its timeout and say only that)
                     try:
-                        pool = ConnectionPool(self.url, kwargs=kwargs, min_size=1,
-                                              max_size=int(os.environ.get("VENUE_ISSUER_DB_POOL", "8")),
-                                              open=False, timeout=30)
-                        pool.open(wait=True, timeout=10)
-                    except (psycopg.Error, Exception) as exc:     # PoolTimeout says only "timed out"
-                        raise StoreError(f"cannot connect to {redact(self.url)}: {_pg_reason(self.url, kwargs) or exc}") from None
+                        psycopg.connect(self.url, connect_timeout=10, **kwargs).close()
+                    except psycopg.Error as exc:
+                        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
+                        raise StoreError(f"cannot connect to {redact(self.url)}: {reason}") from None
+                    pool = ConnectionPool(self.url, kwargs=kwargs, min_size=1,
+                                          max_size=int(os.environ.get("VENUE_ISSUER_DB_POOL", "8")),
+                                          open=False, timeout=30)
+                    pool.open(wait=False)
                     self._pool = pool
                     atexit.register(self.close)
         return self._pool
@@ -258,7 +262,7 @@ class PostgresStore(Store):
         raw = c.raw
         raw.execute("CREATE TEMP TABLE IF NOT EXISTS upload (ord INT, id TEXT, terminal TEXT, received BIGINT, "
                     "body TEXT, hash TEXT, kind TEXT, ts_ms BIGINT, venue TEXT, mode TEXT, profile TEXT, typ TEXT, "
-                    "valid BIGINT, reason TEXT, cert TEXT, code TEXT) ON COMMIT DELETE ROWS")
+                    "valid BIGINT, reason TEXT, cert TEXT, code TEXT, ref TEXT) ON COMMIT DELETE ROWS")
         cols = ", ".join(EVENT_COLUMNS)
         with raw.cursor() as cur:
             with cur.copy(f"COPY upload (ord, {cols}) FROM STDIN") as cp:
@@ -296,16 +300,6 @@ class PostgresStore(Store):
         if self._pool is not None:
             pool, self._pool = self._pool, None
             pool.close()
-
-
-def _pg_reason(url: str, kwargs: dict) -> str | None:
-    """libpq's own one-line reason for a failed connection (the pool only says it timed out)."""
-    import psycopg
-    try:
-        psycopg.connect(url, connect_timeout=5, **kwargs).close()
-    except psycopg.Error as exc:
-        return str(exc).strip().splitlines()[-1][:300] if str(exc).strip() else type(exc).__name__
-    return None
 
 
 # ---- opening ----------------------------------------------------------------------------------

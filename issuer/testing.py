@@ -367,3 +367,54 @@ class PgCluster:
                 pass
             self.pid = None
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- generated scan-event workloads (report tests, the platform bench) ------------------------
+
+def chained_events(terminal: str, venue: str, ts_ms: list[int], *, rng: "random.Random | None" = None,
+                   prev: str | None = None, mix: bool = True) -> list[dict]:
+    """One correctly chained event per time in `ts_ms` (Unix ms) for `terminal` at `venue`.
+
+    mix=True draws every kind (scans with each profile, typ and many reasons, unreadable ones
+    without a profile, manual checks of several certificate types, disputes of earlier scans of
+    this terminal, sessions, alerts) from `rng`; mix=False gives only valid EZ1 scans. Only the
+    spec's fields: a pseudonymous holder_ref, never a name or an ID number.
+    """
+    import random
+    import uuid as _uuid
+
+    from vocab.events import DISPUTE_CODES, GENESIS, event_hash, ms_to_ts
+    from vocab.spec import CERT_TYPES, MODES, PREFIXES
+    rng = rng or random.Random(0)
+    prev = prev or GENESIS
+    reasons = ("ok", "ok", "ok", "ok", "expired", "revoked", "bad_signature", "stale_presentation", "policy_denied",
+               "unknown_issuer", "trust_list_expired")
+    out: list[dict] = []
+    scans: list[str] = []
+    for t in ts_ms:
+        ev: dict = {"id": str(_uuid.UUID(int=rng.getrandbits(128), version=4)), "ts": ms_to_ts(t),
+                    "terminal": terminal, "venue": venue, "mode": rng.choice(MODES) if mix else "gate"}
+        roll = rng.random() if mix else 0.0
+        if roll < 0.70:
+            unreadable = mix and rng.random() < 0.08
+            reason = "unreadable" if unreadable else rng.choice(reasons) if mix else "ok"
+            profile = None if unreadable else rng.choice(PREFIXES) if mix else "EZ1"
+            typ = None if unreadable else "dcc" if profile == "HC1" else rng.choice(("resident", "enterprise"))
+            ev.update(kind="scan", profile=profile, typ=typ, valid=reason == "ok", reason=reason,
+                      issuer=None if unreadable else "%016x" % rng.getrandbits(64),
+                      holder_ref=None if unreadable else "%032x" % rng.getrandbits(128), policy="default",
+                      operator="staff-07")
+            scans.append(ev["id"])
+        elif roll < 0.85:
+            ev.update(kind="manual", cert=rng.choice(CERT_TYPES[:4]), valid=rng.random() < 0.9, operator="staff-07")
+        elif roll < 0.92 and scans:
+            ev.update(kind="dispute", ref=rng.choice(scans), code=rng.choice(DISPUTE_CODES))
+        elif roll < 0.97:
+            ev.update(kind="session", action=rng.choice(("sign_in", "sign_out")), operator="staff-07")
+        else:
+            ev.update(kind="alert", code="double_use", ref=rng.choice(scans) if scans else None)
+        ev = {k: v for k, v in ev.items() if v is not None}
+        ev["prev"] = prev
+        ev["hash"] = prev = event_hash(ev)
+        out.append(ev)
+    return out

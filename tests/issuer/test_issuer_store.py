@@ -103,7 +103,7 @@ def _downgrade_to_2(plat: Platform) -> None:
     """Make the database look like one written by schema 2 (before the report columns)."""
     with plat.store.tx() as c:
         c.execute("DROP INDEX events_ts")
-        for col in ("kind", "ts_ms", "venue", "mode", "profile", "typ", "valid", "reason", "cert", "code"):
+        for col in ("kind", "ts_ms", "venue", "mode", "profile", "typ", "valid", "reason", "cert", "code", "ref"):
             c.execute(f"ALTER TABLE events DROP COLUMN {col}")
         for col in ("trust_seq", "revocations_seq"):
             c.execute(f"ALTER TABLE terminals DROP COLUMN {col}")
