@@ -210,14 +210,14 @@ def _wait_answering(url: str, admin_token: str | None, timeout: float) -> None:
 
 def prepare_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
                    auto_refresh: bool = False, init: dict | None = None, tls: tuple[Path, Path] | None = None,
-                   timeout: float = 10.0, workers: int = 1) -> ServerHandle:
+                   timeout: float = 10.0, workers: int = 1, test_faults: bool = True) -> ServerHandle:
     """A handle for `venue-issuer serve DIR` on 127.0.0.1, DIR initialised if needed, not started
     yet (mint first, or pass extra serve options to start()). Options as start_server."""
     dir = Path(dir)
     plat, _ = Platform.init(dir, **(init or {}))
     # the harness is for tests and the demo: fault injection on (it never is by default)
     args = ["serve", str(dir), "--host", "127.0.0.1", "--port", str(port), "--clock-offset", str(clock_offset),
-            "--test-faults", "--workers", str(workers)]
+            "--workers", str(workers)] + (["--test-faults"] if test_faults else [])
     for k, v in (faults or {}).items():
         args += ["--fault", f"{k}={json.dumps(v)}"]
     if auto_refresh:
@@ -231,18 +231,19 @@ def prepare_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0,
 
 def start_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
                  auto_refresh: bool = False, init: dict | None = None, tls: tuple[Path, Path] | None = None,
-                 timeout: float = 10.0, workers: int = 1) -> ServerHandle:
+                 timeout: float = 10.0, workers: int = 1, test_faults: bool = True) -> ServerHandle:
     """Start `venue-issuer serve DIR` on 127.0.0.1 (initialising DIR first if needed).
 
     port: 0 (default) lets the OS pick a free port.
     init: keyword arguments for Platform.init (root_kind, issuer_kind, validity, now, token; db and
     password_file for a PostgreSQL platform).
     workers: `serve --workers N` (uvicorn processes sharing the database).
+    test_faults: serve with --test-faults (the fault API; on for tests, off for benchmarks).
     faults: the starting faults (as POST /_admin/faults would set them).
     tls: (certificate chain PEM, private key PEM) to serve HTTPS; the URL is then https://.
     """
     h = prepare_server(dir, port=port, clock_offset=clock_offset, faults=faults, auto_refresh=auto_refresh,
-                       init=init, tls=tls, timeout=timeout, workers=workers)
+                       init=init, tls=tls, timeout=timeout, workers=workers, test_faults=test_faults)
     h.start()
     return h
 

@@ -156,8 +156,7 @@ def test_database_url_and_password_rules(tmp_path, pg_cluster):
 
 
 def test_fault_injection_needs_the_test_flag(tmp_path):
-    h = prepare_server(tmp_path / "plat")
-    h.args.remove("--test-faults")
+    h = prepare_server(tmp_path / "plat", test_faults=False)
     h.start()
     try:
         r = requests.get(h.url + "/_admin/faults", headers={"Authorization": f"Bearer {h.admin_token}"}, timeout=10)
