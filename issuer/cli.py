@@ -258,6 +258,8 @@ def cmd_serve(a) -> int:
         raise PlatformError("--tls-cert and --tls-key go together")
     if a.workers < 1:
         raise PlatformError("--workers must be at least 1")
+    from .report import zone
+    zone(a.tz)
     faults = {}
     for item in a.fault or ():
         key, sep, value = item.partition("=")
@@ -291,7 +293,7 @@ def cmd_serve(a) -> int:
     host = f"[{a.host}]" if family == socket.AF_INET6 else a.host
     scheme = "https" if a.tls_cert else "http"
     os.environ[SERVE_ENV] = json.dumps({"dir": str(plat.root.resolve()), **kw, "clock_offset": a.clock_offset,
-                                        "auto_refresh": a.auto_refresh, "test_faults": a.test_faults})
+                                        "auto_refresh": a.auto_refresh, "test_faults": a.test_faults, "tz": a.tz})
     _out({"url": f"{scheme}://{host}:{port}", "pid": os.getpid(), "dir": str(plat.root.resolve()),
           "db": plat.store.describe(), "workers": a.workers})
     sys.stdout.flush()
@@ -400,6 +402,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fault", action="append", metavar="KEY=JSON",
                    help="start with a fault set (see /_admin/faults; needs --test-faults)")
     s.add_argument("--auto-refresh", action="store_true", help="re-issue trust data past half its validity")
+    s.add_argument("--tz", default="Asia/Shanghai", help="the dashboard's calendar days (IANA zone)")
     s.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
     s.add_argument("--tls-key", metavar="PEM", help="... and this private key")
     s.add_argument("--log-level", default="warning")

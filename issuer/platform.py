@@ -789,6 +789,11 @@ class Platform:
         return [{"event": e, "kind": k, "detail": d, "found": f} for e, k, d, f in self._read(
             "SELECT event, kind, detail, found FROM chain_breaks WHERE terminal = ? ORDER BY n", (terminal,))]
 
+    def recent_chain_breaks(self, limit: int = 50) -> list[dict]:
+        """The newest chain breaks of the whole fleet, newest first."""
+        return [{"terminal": t, "event": e, "kind": k, "detail": d, "found": f} for t, e, k, d, f in self._read(
+            "SELECT terminal, event, kind, detail, found FROM chain_breaks ORDER BY n DESC LIMIT ?", (int(limit),))]
+
     # ---- scan events -------------------------------------------------------------------------
 
     def store_events(self, terminal: str, events: list, now: int | None = None) -> UploadAnswer:

@@ -4,6 +4,8 @@
     >>> uvicorn.Server(uvicorn.Config(app, date_header=False)).run(sockets=[sock])
 
 Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
+  GET  /dashboard, /dashboard/data    the operator's read-only dashboard (issuer/dashboard.py); the
+                                      data behind the admin token
   GET  /v1/trust-list                 application/cose, ETag, 304 on If-None-Match
   GET  /v1/revocations?since=SEQ      application/cose: delta from SEQ, the full list when SEQ is
                                       0/absent/too old/ahead of us, an empty delta when SEQ is current
@@ -75,6 +77,7 @@ class ServerOptions:
     auto_refresh: bool = False
     faults: dict[str, Any] = field(default_factory=dict)    # starting faults (needs test_faults)
     test_faults: bool = False                               # serve /_admin/faults and honour faults
+    tz: str = "Asia/Shanghai"                               # the dashboard's calendar days
 
 
 class FaultError(ValueError):
@@ -397,6 +400,33 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             request.scope["vt_flags"].drop_body = True
         return JSONResponse(answer.to_json())
 
+    @app.get("/dashboard")
+    async def dashboard_page(request: Request) -> Response:
+        from .dashboard import PAGE
+        return Response(PAGE, media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                 "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
+                                                            "style-src 'unsafe-inline'; img-src 'self' data:"})
+
+    @app.get("/dashboard/data")
+    async def dashboard_data(request: Request) -> Response:
+        from datetime import date
+
+        from .dashboard import dashboard_data as build
+        if not admin(request):
+            return _unauthorised()
+        day_raw = request.query_params.get("day")
+        day = None
+        if day_raw is not None:
+            try:
+                day = date.fromisoformat(day_raw) if len(day_raw) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                return JSONResponse({"error": "day must be YYYY-MM-DD"}, status_code=400)
+        data = await run_in_threadpool(lambda: build(plat, day, tz=state.opts.tz))
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
     if not state.opts.test_faults:
         return _Outer(app, state)
 
@@ -438,4 +468,5 @@ def app_from_env() -> Any:
     plat = Platform(cfg["dir"], cfg.get("db"), cfg.get("password_file"))
     return create_app(plat, ServerOptions(clock_offset=cfg.get("clock_offset", 0.0),
                                           auto_refresh=cfg.get("auto_refresh", False),
-                                          test_faults=cfg.get("test_faults", False)))
+                                          test_faults=cfg.get("test_faults", False),
+                                          tz=cfg.get("tz", "Asia/Shanghai")))
