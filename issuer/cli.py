@@ -277,6 +277,7 @@ def cmd_serve(a) -> int:
         raise PlatformError(str(exc)) from None
     if a.test_faults:
         plat.set_faults(faults, replace=True)     # once, here: the workers share them through the database
+    plat.store.close()                            # each worker opens its own connections
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

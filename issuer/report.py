@@ -52,8 +52,12 @@ def zone(name: str) -> ZoneInfo:
 
 
 def _bounds(d_from: date, d_to: date, tz: ZoneInfo) -> tuple[int, int]:
-    start = datetime.combine(d_from, time(0), tz).astimezone(timezone.utc)
-    end = datetime.combine(d_to + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
+    """[start, end) of local days d_from..d_to in Unix ms; PlatformError at the calendar's ends."""
+    try:
+        start = datetime.combine(d_from, time(0), tz).astimezone(timezone.utc)
+        end = datetime.combine(d_to + timedelta(days=1), time(0), tz).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise PlatformError("dates must lie between 0001-01-02 and 9999-12-30") from None
     return int(start.timestamp() * 1000), int(end.timestamp() * 1000)
 
 

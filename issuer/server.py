@@ -424,7 +424,10 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
                 day = None
             if day is None:
                 return JSONResponse({"error": "day must be YYYY-MM-DD"}, status_code=400)
-        data = await run_in_threadpool(lambda: build(plat, day, tz=state.opts.tz))
+        try:
+            data = await run_in_threadpool(lambda: build(plat, day, tz=state.opts.tz))
+        except PlatformError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(data, headers={"Cache-Control": "no-store"})
 
     if not state.opts.test_faults:

@@ -109,3 +109,20 @@ def test_report_cli_forms_carry_no_personal_data(plat):
     assert proc.returncode == 2 and "before" in proc.stderr
     proc = issuer_cli(*base, "--tz", "Mars/Olympus", check=False)
     assert proc.returncode == 2 and "time zone" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_hostile_report_requests_get_one_line_or_a_4xx(plat, platform_server):
+    for args in (("--from", "9999-12-31", "--to", "9999-12-31"), ("--from", "0001-01-01", "--to", "0001-01-01"),
+                 ("--from", "2026-02-30", "--to", "2026-03-01"), ("--from", "2026-12-01", "--to", "2026-12-02",
+                                                                   "--venue", "张三的店")):
+        proc = issuer_cli("report", str(plat.root), *args, check=False)
+        last = proc.stderr.strip().splitlines()[-1]        # argparse puts its usage lines above
+        assert proc.returncode == 2 and last.startswith("venue-issuer") and "Traceback" not in proc.stderr, proc.stderr
+    import requests
+    admin = {"Authorization": f"Bearer {platform_server.admin_token}"}
+    for day in ("9999-12-31", "0001-01-01", "2026-13-01", "x" * 5000, "2026-12-01T00:00"):
+        r = requests.get(platform_server.url + "/dashboard/data", params={"day": day}, headers=admin, timeout=10)
+        assert r.status_code == 400, (day, r.status_code)
+    assert requests.get(platform_server.url + "/dashboard/data", headers=platform_server.auth, timeout=10).status_code == 401
+    r = requests.get(platform_server.url + "/dashboard/data", params={"day": "2026-12-02"}, headers=admin, timeout=10)
+    assert r.status_code == 200 and len(r.json()["hourly"]) == 24
