@@ -199,6 +199,14 @@ def pg_ddl(sqlite_ddl: str) -> str:
     return re.sub(r"\bINTEGER\b", "BIGINT", ddl)
 
 
+def _configure(conn) -> None:
+    """Once per pooled connection: the temporary table uploads are copied into (emptied at commit)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS upload (ord INT, id TEXT, terminal TEXT, received BIGINT, "
+                 "body TEXT, hash TEXT, kind TEXT, ts_ms BIGINT, venue TEXT, mode TEXT, profile TEXT, typ TEXT, "
+                 "valid BIGINT, reason TEXT, cert TEXT, code TEXT, ref TEXT) ON COMMIT DELETE ROWS")
+    conn.commit()
+
+
 def _qmark_to_pyformat(sql: str) -> str:
     # our SQL has no literal '?' or '%' inside strings; psycopg wants %s
     return sql.replace("%", "%%").replace("?", "%s")
@@ -236,7 +244,7 @@ class PostgresStore(Store):
                     except psycopg.Error as exc:
                         reason = (str(exc).strip().splitlines() or [type(exc).__name__])[-1][:300]
                         raise StoreError(f"cannot connect to {redact(self.url)}: {reason}") from None
-                    pool = ConnectionPool(self.url, kwargs=kwargs, min_size=1,
+                    pool = ConnectionPool(self.url, kwargs=kwargs, min_size=1, configure=_configure,
                                           max_size=int(os.environ.get("VENUE_ISSUER_DB_POOL", "8")),
                                           open=False, timeout=30)
                     pool.open(wait=False)
@@ -259,10 +267,7 @@ class PostgresStore(Store):
     def insert_events(self, c: Conn, rows: Sequence[tuple]) -> dict[str, str | None]:
         if not rows:
             return {}
-        raw = c.raw
-        raw.execute("CREATE TEMP TABLE IF NOT EXISTS upload (ord INT, id TEXT, terminal TEXT, received BIGINT, "
-                    "body TEXT, hash TEXT, kind TEXT, ts_ms BIGINT, venue TEXT, mode TEXT, profile TEXT, typ TEXT, "
-                    "valid BIGINT, reason TEXT, cert TEXT, code TEXT, ref TEXT) ON COMMIT DELETE ROWS")
+        raw = c.raw          # the temporary table `upload` is made per connection (_configure)
         cols = ", ".join(EVENT_COLUMNS)
         with raw.cursor() as cur:
             with cur.copy(f"COPY upload (ord, {cols}) FROM STDIN") as cp:

@@ -151,7 +151,10 @@ def test_hostile_answers_are_refused_within_the_limits(platform, tmp_path, mode)
     home = tmp_path / "home"
     assert enrol(platform, home) == 0
     platform.set_faults(trust_list_mode=mode)
-    code = ("import resource, sys, time\n"
+    # peak RSS from VmHWM, which exec resets: getrusage's ru_maxrss carries the parent's (pytest's) peak
+    # across fork+exec, so it measured the test runner rather than the terminal
+    code = ("import sys, time\n"
+            "from pathlib import Path\n"
             "from terminal.sync import Syncer\n"
             "from terminal import transport\n"
             "transport.MAX_ANSWER_SECONDS = 4.0\n"
@@ -159,7 +162,8 @@ def test_hostile_answers_are_refused_within_the_limits(platform, tmp_path, mode)
             "with Syncer(sys.argv[1], retries=0) as s:\n"
             "    r = s.run_once()\n"
             "print(r.trust, r.ok, round(time.monotonic() - t, 1),\n"
-            "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, flush=True)\n")
+            "      next(int(x.split()[1]) for x in Path('/proc/self/status').read_text().splitlines()\n"
+            "           if x.startswith('VmHWM:')) // 1024, flush=True)\n")
     proc = subprocess.run([sys.executable, "-c", code, str(home)], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=str(REPO))
     platform.clear_faults()
