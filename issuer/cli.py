@@ -3,10 +3,16 @@
     venue-issuer init DIR                      -> {"dir", "root_key", "token", "admin_token", ...}
     venue-issuer mint DIR --type resident --senior --count 3 --out codes.txt [--png imgdir]
     venue-issuer revoke DIR CTI_HEX [--iss SD-RC]      (and unrevoke)
-    venue-issuer serve DIR --port 0            -> first stdout line {"url": "http://127.0.0.1:PORT"}
+    venue-issuer init DIR --db postgresql://u@h:p/db --db-password-file F   (state in PostgreSQL)
+    venue-issuer migrate DIR                   -> {"from": 2, "to": 3, ...} (SQLite or PostgreSQL)
+    venue-issuer serve DIR --port 0 [--workers N] [--test-faults]
+                                               -> first stdout line {"url": "http://127.0.0.1:PORT"}
     venue-issuer events DIR --json
     venue-issuer terminal DIR add --venue V    -> {"code": "..."} (one-time, 24 h)
-    venue-issuer terminal DIR list|revoke ID|chain ID
+    venue-issuer terminal DIR list [--stale-after 6h] [--json]   -> the fleet: last seen, seqs delivered,
+                                               events, quarantined, chain state, stale flag
+    venue-issuer terminal DIR revoke ID|chain ID
+    venue-issuer report DIR --from 2026-12-01 --to 2026-12-07 [--venue V] [--tz Z] [--json|--csv]
     venue-issuer world OUT_DIR --seed S [--alg sm2] [--root-alg p256|sm2|ed25519]
     venue-issuer dcc DIR add CERT --country DE  -> [{"kid", "country", ...}] (EU DCC trust list, GET /v1/dcc-trust)
     venue-issuer dcc DIR list|remove KID|refresh
@@ -21,11 +27,21 @@ import json
 import sys
 from pathlib import Path
 
-from .platform import DEFAULT_VALIDITY, Platform, PlatformError
+from .platform import DEFAULT_VALIDITY, STALE_AFTER, Platform, PlatformError
+from .store import StoreError, check_pg_url
 
 
 def _out(obj) -> None:
     print(json.dumps(obj, ensure_ascii=False, indent=None))
+
+
+def _duration(text: str) -> int:
+    """Seconds from 90, 90s, 30m, 6h or 2d."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    num, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    if not (num.isascii() and num.isdigit()) or len(num) > 9:
+        raise argparse.ArgumentTypeError("a duration is a whole number with s, m, h or d (e.g. 6h)")
+    return int(num) * units[unit]
 
 
 def _cti(text: str) -> bytes:
@@ -45,7 +61,7 @@ def cmd_init(a) -> int:
     issuer_alg = a.issuer_alg or a.alg or "p256"
     holder_alg = "sm2" if a.alg == "sm2" else "p256"
     plat, created = Platform.init(a.dir, root_kind=root_alg, issuer_kind=issuer_alg, validity=a.validity,
-                                  now=a.at, token=a.token, holder_kind=holder_alg)
+                                  now=a.at, token=a.token, holder_kind=holder_alg, **_db_args(a))
     _out({**plat.info(), "created": created})
     return 0
 
@@ -134,13 +150,11 @@ def cmd_terminal(a) -> int:
         code = plat.add_terminal_code(a.venue)
         _out({"venue": a.venue, "code": code, "valid_hours": 24})
     elif a.action == "list":
-        rows = [t.to_json() for t in plat.terminals()]
+        fleet = plat.fleet(now=a.at, stale_after=a.stale_after)
         if a.json:
-            _out(rows)
+            _out(fleet)
         else:
-            for t in rows:
-                print(f"{t['terminal']}  {t['venue']:<16} {'REVOKED' if t['revoked'] else 'active':<8} "
-                      f"events {t['events']:<8} rejected {t['rejected']:<6} chain {t['chain']}")
+            print(_fleet_table(fleet))
     elif a.action in ("revoke", "chain"):
         if not a.id:
             raise PlatformError(f"terminal {a.action} needs the terminal ID")
@@ -181,16 +195,98 @@ def cmd_dcc(a) -> int:
     return 0
 
 
+def _db_args(a) -> dict:
+    """Platform(...) keyword arguments from --db / --db-password-file (refused: a password in the URL)."""
+    if getattr(a, "db", None):
+        try:
+            check_pg_url(a.db)
+        except StoreError as exc:
+            raise PlatformError(str(exc)) from None
+    return {"db": getattr(a, "db", None), "password_file": getattr(a, "db_password_file", None)}
+
+
+def cmd_migrate(a) -> int:
+    """Bring the platform's schema (SQLite file or PostgreSQL database) to this version's."""
+    from .platform import migrate
+    from .store import open_store
+    kw = _db_args(a)
+    try:
+        store = open_store(Path(a.dir), kw["db"], kw["password_file"])
+        if store is None:
+            raise PlatformError(f"{a.dir} is not an initialised platform directory (run venue-issuer init)")
+        before, after = migrate(store)
+    except StoreError as exc:
+        raise PlatformError(str(exc)) from None
+    _out({"db": store.describe(), "backend": store.kind, "from": before, "to": after, "changed": before != after})
+    return 0
+
+
+def _date(text: str):
+    from datetime import date
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("a date is YYYY-MM-DD") from None
+
+
+def cmd_report(a) -> int:
+    """Counts for the province: scans, manual checks, the substitution rate, disputes."""
+    from .report import build_report, to_csv, to_text
+    from vocab.spec import is_ident
+    if a.venue is not None and not is_ident(a.venue):
+        raise PlatformError("--venue must be an identifier (1-64 of A-Z a-z 0-9 _ . : -)")
+    rep = build_report(Platform(a.dir), a.date_from, a.date_to, venue=a.venue, tz=a.tz)
+    if a.json:
+        _out(rep)
+    elif a.csv:
+        sys.stdout.write(to_csv(rep))
+    else:
+        print(to_text(rep))
+    return 0
+
+
+def _ago(seconds: int | None) -> str:
+    if seconds is None:
+        return "never"
+    for unit, n in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= n:
+            return f"{seconds // n}{unit} ago"
+    return f"{max(seconds, 0)}s ago"
+
+
+def _fleet_table(fleet: dict) -> str:
+    """The fleet as a table for people (terminal list without --json)."""
+    head = (f"{'terminal':<36}  {'venue':<14} {'state':<8} {'last seen':<10} {'trust':>5} {'revoc':>5} "
+            f"{'events':>8} {'quar.':>6}  chain")
+    lines = [f"trust list seq {fleet['trust_list_seq']}, revocations seq {fleet['revocations_seq']}; "
+             f"stale after {_ago(fleet['stale_after']).replace(' ago', '')} without a sync", head]
+    for t in fleet["terminals"]:
+        state = "REVOKED" if t["revoked"] else "STALE" if t["stale"] else "ok"
+        seen = _ago(t["since_seen"]) if t["last_seen"] is not None else "never"
+        seq = lambda v: "-" if v is None else str(v)  # noqa: E731
+        lines.append(f"{t['terminal']:<36}  {t['venue'][:14]:<14} {state:<8} {seen:<10} {seq(t['trust_seq']):>5} "
+                     f"{seq(t['revocations_seq']):>5} {t['events']:>8} {t['quarantined']:>6}  {t['chain']}"
+                     + (f" ({t['chain_breaks']} breaks)" if t["chain_breaks"] else ""))
+    lines.append(f"{len(fleet['terminals'])} terminals, {fleet['stale']} stale, {fleet['broken_chains']} with chain breaks")
+    return "\n".join(lines)
+
+
 def cmd_serve(a) -> int:
+    import os
     import socket
 
     import uvicorn
 
-    from .server import ServerOptions, check_faults, create_app
+    from .server import SERVE_ENV, check_faults
 
-    plat = Platform(a.dir)
+    kw = _db_args(a)
+    plat = Platform(a.dir, **kw)
     if bool(a.tls_cert) != bool(a.tls_key):
         raise PlatformError("--tls-cert and --tls-key go together")
+    if a.workers < 1:
+        raise PlatformError("--workers must be at least 1")
+    from .report import zone
+    zone(a.tz)
     faults = {}
     for item in a.fault or ():
         key, sep, value = item.partition("=")
@@ -200,11 +296,15 @@ def cmd_serve(a) -> int:
             faults[key] = json.loads(value)
         except ValueError:
             faults[key] = value
+    if faults and not a.test_faults:
+        raise PlatformError("--fault needs --test-faults (fault injection is for tests only)")
     try:
         check_faults(faults)
     except ValueError as exc:
         raise PlatformError(str(exc)) from None
-    app = create_app(plat, ServerOptions(clock_offset=a.clock_offset, auto_refresh=a.auto_refresh, faults=faults))
+    if a.test_faults:
+        plat.set_faults(faults, replace=True)     # once, here: the workers share them through the database
+    plat.store.close()                            # each worker opens its own connections
     family = socket.AF_INET6 if ":" in a.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -216,16 +316,23 @@ def cmd_serve(a) -> int:
     except OSError as exc:
         print(f"venue-issuer: cannot listen on {a.host}:{a.port}: {exc.strerror}", file=sys.stderr)
         return 1
-    sock.listen(128)          # connections queue from now on, before uvicorn starts accepting
+    sock.listen(1024)         # connections queue from now on, before uvicorn starts accepting
     port = sock.getsockname()[1]
     host = f"[{a.host}]" if family == socket.AF_INET6 else a.host
     scheme = "https" if a.tls_cert else "http"
-    _out({"url": f"{scheme}://{host}:{port}", "pid": __import__("os").getpid(), "dir": str(plat.root.resolve())})
+    os.environ[SERVE_ENV] = json.dumps({"dir": str(plat.root.resolve()), **kw, "clock_offset": a.clock_offset,
+                                        "auto_refresh": a.auto_refresh, "test_faults": a.test_faults, "tz": a.tz})
+    _out({"url": f"{scheme}://{host}:{port}", "pid": os.getpid(), "dir": str(plat.root.resolve()),
+          "db": plat.store.describe(), "workers": a.workers})
     sys.stdout.flush()
-    config = uvicorn.Config(app, log_level=a.log_level, access_log=a.access_log, date_header=False,
-                            lifespan="off", timeout_graceful_shutdown=2, ssl_certfile=a.tls_cert,
-                            ssl_keyfile=a.tls_key)
-    uvicorn.Server(config).run(sockets=[sock])
+    config = uvicorn.Config("issuer.server:app_from_env", factory=True, workers=a.workers, log_level=a.log_level,
+                            access_log=a.access_log, date_header=False, lifespan="off", timeout_graceful_shutdown=2,
+                            ssl_certfile=a.tls_cert, ssl_keyfile=a.tls_key)
+    if a.workers == 1:
+        uvicorn.Server(config).run(sockets=[sock])
+    else:
+        from uvicorn.supervisors import Multiprocess
+        Multiprocess(config, sockets=[sock]).run()
     return 0
 
 
@@ -234,6 +341,13 @@ def cmd_world(a) -> int:
     summary = build_world(Path(a.out_dir), a.seed, alg=a.alg, root_alg=a.root_alg)
     _out(summary)
     return 0
+
+
+def _db_options(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--db", metavar="URL", help="postgresql://user@host:port/dbname (no password in it); default: "
+                   "DIR/database.json if init made one, else DIR/platform.db (SQLite)")
+    s.add_argument("--db-password-file", metavar="FILE",
+                   help="the database password, first line (or VENUE_ISSUER_DB_PASSWORD; never on the command line)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -250,7 +364,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--validity", type=int, default=DEFAULT_VALIDITY, help="seconds from iat to next (default 7 days)")
     s.add_argument("--token", help="use this enrolment token instead of a random one")
     s.add_argument("--at", type=int, help="pin the clock (Unix seconds)")
+    _db_options(s)
     s.set_defaults(func=cmd_init)
+
+    s = sub.add_parser("migrate", help="bring the platform's database (SQLite or PostgreSQL) to this version's schema")
+    s.add_argument("dir")
+    _db_options(s)
+    s.set_defaults(func=cmd_migrate)
 
     s = sub.add_parser("mint", help="issue codes, one per line")
     s.add_argument("dir")
@@ -303,8 +423,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8443)
     s.add_argument("--clock-offset", type=float, default=0.0, help="shift the Date header by this many seconds")
-    s.add_argument("--fault", action="append", metavar="KEY=JSON", help="start with a fault set (see /_admin/faults)")
+    _db_options(s)
+    s.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (all state is in the database)")
+    s.add_argument("--test-faults", action="store_true",
+                   help="tests only: serve /_admin/faults and honour injected faults (never in production)")
+    s.add_argument("--fault", action="append", metavar="KEY=JSON",
+                   help="start with a fault set (see /_admin/faults; needs --test-faults)")
     s.add_argument("--auto-refresh", action="store_true", help="re-issue trust data past half its validity")
+    s.add_argument("--tz", default="Asia/Shanghai", help="the dashboard's calendar days (IANA zone)")
     s.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS with this certificate chain")
     s.add_argument("--tls-key", metavar="PEM", help="... and this private key")
     s.add_argument("--log-level", default="warning")
@@ -316,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("action", choices=("add", "list", "revoke", "chain"))
     s.add_argument("id", nargs="?", help="terminal id (revoke, chain)")
     s.add_argument("--venue", help="venue of the new terminal (add)")
+    s.add_argument("--stale-after", type=_duration, default=STALE_AFTER, metavar="DURATION",
+                   help="list: flag a terminal without a sync for this long (e.g. 30m, 6h, 2d; default 24h)")
+    s.add_argument("--at", type=int, help="list: pin the clock (Unix seconds)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_terminal)
 
@@ -325,6 +454,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("arg", nargs="?", metavar="CERT|KID", help="certificate file (add) or kid (remove)")
     s.add_argument("--country", help="ISO 3166-1 alpha-2 code of the DSC's state (add)")
     s.set_defaults(func=cmd_dcc)
+    s = sub.add_parser("report", help="counts by day, venue, mode, code type, outcome, reason; manual checks, "
+                       "the substitution rate (电子证照替代率), disputes")
+    s.add_argument("dir")
+    s.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
+    s.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD",
+                   help="last day included")
+    s.add_argument("--venue", help="one venue only")
+    s.add_argument("--tz", default="Asia/Shanghai", help="whose calendar days (IANA zone; default Asia/Shanghai)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--csv", action="store_true", help="one long table: section, day, venue, ..., count, rate")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("events", help="the scan events received")
     s.add_argument("dir")
@@ -347,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except PlatformError as exc:
+    except (PlatformError, StoreError) as exc:
         print(f"venue-issuer: {exc}", file=sys.stderr)
         return 2
 

@@ -5,10 +5,12 @@
     >>> plat.revoke(minted[0].cti)                      # bumps the revocation seq, re-signs
     >>> raw, kind = plat.revocations_since(3)           # a signed delta from seq 3, or the full list
 
-Layout of DIR (0700): `platform.db` (SQLite, WAL, 0600: tokens, documents, history, events),
-`root.pem` (the public trust-list key terminals pin) and `keys/*.key` (private PEM, 0600).
-Every change is one transaction; signed documents are stored, so every process (CLI and
-server) serves the same bytes. Methods take `now` (Unix seconds) so tests pin time.
+Layout of DIR (0700): `platform.db` (SQLite, WAL, 0600: tokens, documents, history, events) or,
+for a PostgreSQL platform (`init DIR --db postgresql://...`), `database.json` naming the database
+(issuer/store.py); `root.pem` (the public trust-list key terminals pin) and `keys/*.key`
+(private PEM, 0600). Every change is one transaction; signed documents are stored, so every
+process (CLI, server workers) serves the same bytes. Methods take `now` (Unix seconds) so tests
+pin time.
 Raises PlatformError (one-line message) for anything the caller did wrong.
 """
 from __future__ import annotations
@@ -18,7 +20,6 @@ import json
 import os
 import random
 import secrets
-import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -28,19 +29,22 @@ from typing import Any
 
 import cbor2
 
-from vocab.events import GENESIS, EventInvalid, check_event, event_hash
+from vocab.events import GENESIS, EventInvalid, check_event, event_hash, event_kind, ts_to_ms
 from vocab.spec import revocation_key
 
 from . import claims as C
 from . import keys
+from .store import (DB_FILE, DB_POINTER, Conn, SqliteStore, Store, StoreError, open_store, pg_ddl,
+                    postgres_store, write_pointer)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ENROL_CODE_LIFETIME = 24 * 3600         # spec section 6: a one-time enrolment code is valid 24 h
 MAX_BATCH = 500                         # spec section 6: at most 500 events per upload
 DEFAULT_VALIDITY = 7 * C.DAY           # trust data `next` = iat + 7 days
 DEFAULT_DELTA_WINDOW = 1000            # deltas are served from at most this many seqs back
 CREDENTIAL_LIFETIME = 180 * C.DAY
 KEY_WINDOW = 400 * C.DAY               # issuer keys may sign credentials issued +-400 days from init
+STALE_AFTER = 24 * 3600                # fleet view: a terminal silent this long is flagged
 HOLDER_KINDS = ("ed25519", "p256", "ed25519", "p256")
 # Display names published in the trust list (`name`, spec section 4) for the demo issuers.
 ISSUER_NAMES = {"SD-RC": "山东省大数据局", "SD-EC": "山东省市场监督管理局"}
@@ -83,6 +87,80 @@ CREATE TABLE IF NOT EXISTS chain_breaks (
 CREATE INDEX IF NOT EXISTS chain_breaks_terminal ON chain_breaks(terminal);
 CREATE INDEX IF NOT EXISTS events_terminal ON events(terminal, n);
 """
+# Version 3 (issue 14): the fields reports count by, copied out of each event's body (no
+# personal data: the event schema has none), and the trust data seqs each terminal last asked from.
+_SCHEMA_3 = """
+ALTER TABLE events ADD COLUMN kind TEXT;
+ALTER TABLE events ADD COLUMN ts_ms INTEGER;
+ALTER TABLE events ADD COLUMN venue TEXT;
+ALTER TABLE events ADD COLUMN mode TEXT;
+ALTER TABLE events ADD COLUMN profile TEXT;
+ALTER TABLE events ADD COLUMN typ TEXT;
+ALTER TABLE events ADD COLUMN valid INTEGER;
+ALTER TABLE events ADD COLUMN reason TEXT;
+ALTER TABLE events ADD COLUMN cert TEXT;
+ALTER TABLE events ADD COLUMN code TEXT;
+ALTER TABLE events ADD COLUMN ref TEXT;
+ALTER TABLE terminals ADD COLUMN trust_seq INTEGER;
+ALTER TABLE terminals ADD COLUMN revocations_seq INTEGER;
+CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);
+"""
+MIGRATE_LOCK = 0x76656e7565          # pg_advisory_xact_lock key: one migration at a time
+
+
+def _event_row(terminal: str, received: int, ev: dict) -> tuple:
+    """An event as the columns it is stored with (issuer.store.EVENT_COLUMNS)."""
+    valid = ev.get("valid")
+    return (ev["id"], terminal, received, json.dumps(ev, ensure_ascii=False), ev.get("hash"), event_kind(ev),
+            ts_to_ms(ev["ts"]), ev.get("venue"), ev.get("mode"), ev.get("profile"), ev.get("typ"),
+            None if valid is None else int(bool(valid)), ev.get("reason"), ev.get("cert"), ev.get("code"), ev.get("ref"))
+
+
+def _backfill_3(c: Conn) -> None:
+    for n, body in c.execute("SELECT n, body FROM events WHERE kind IS NULL").fetchall():
+        ev = json.loads(body)
+        row = _event_row(ev.get("terminal", ""), 0, ev)
+        c.execute("UPDATE events SET kind = ?, ts_ms = ?, venue = ?, mode = ?, profile = ?, typ = ?, valid = ?, "
+                  "reason = ?, cert = ?, code = ?, ref = ? WHERE n = ?", (*row[5:], n))
+
+
+def create_schema(c: Conn, kind: str) -> None:
+    """A fresh platform schema at SCHEMA_VERSION."""
+    if kind == "sqlite":
+        for ddl in (_SCHEMA, _SCHEMA_2, _SCHEMA_3):
+            c.script(ddl)
+    else:
+        c.script(pg_ddl(_SCHEMA))
+        c.execute("ALTER TABLE issuers ADD COLUMN rowid BIGSERIAL")     # SQLite's implicit insertion order
+        c.script(pg_ddl(_SCHEMA_2))
+        c.script(pg_ddl(_SCHEMA_3))
+
+
+def migrate(store: Store) -> tuple[int, int]:
+    """Bring the store's schema to SCHEMA_VERSION in one transaction; returns (from, to).
+    Raises PlatformError for a database without a platform or with a newer schema."""
+    with store.tx() as c:
+        if store.kind == "postgresql":
+            c.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATE_LOCK,))
+        if store.schema_version() is None:
+            raise PlatformError(f"{store.describe()} holds no platform (run venue-issuer init)")
+        row = c.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        have = int(row[0]) if row else 1
+        if have > SCHEMA_VERSION:
+            raise PlatformError(f"{store.describe()} has platform schema {have}; this venue-issuer knows up to "
+                                f"{SCHEMA_VERSION}")
+        ddl = (lambda s: s) if store.kind == "sqlite" else pg_ddl
+        if have < 2:
+            cols = {r[1] for r in c.execute("PRAGMA table_info(events)")}
+            if "hash" not in cols:
+                c.execute("ALTER TABLE events ADD COLUMN hash TEXT")
+            c.script(ddl(_SCHEMA_2))
+        if have < 3:
+            c.script(ddl(_SCHEMA_3))
+            _backfill_3(c)
+        c.execute("INSERT INTO meta VALUES ('schema', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  (str(SCHEMA_VERSION),))
+    return have, SCHEMA_VERSION
 
 
 def _token_hash(token: str) -> bytes:
@@ -101,11 +179,26 @@ class TerminalRow:
     events: int
     rejected: int
     breaks: int
+    trust_seq: int | None = None
+    revocations_seq: int | None = None
 
-    def to_json(self) -> dict:
-        return {"terminal": self.id, "venue": self.venue, "enrolled": self.enrolled, "revoked": self.revoked,
-                "last_seen": self.last_seen, "events": self.events, "rejected": self.rejected,
-                "chain_breaks": self.breaks, "chain": "intact" if not self.breaks else "broken"}
+    def to_json(self, *, now: int | None = None, stale_after: int | None = None, trust_seq: int | None = None,
+                revocations_seq: int | None = None) -> dict:
+        """`quarantined`: events the platform refused (the terminal quarantines them). With `now`
+        and `stale_after`: `stale` and `since_seen`; with the platform's seqs: how far behind."""
+        out = {"terminal": self.id, "venue": self.venue, "enrolled": self.enrolled, "revoked": self.revoked,
+               "last_seen": self.last_seen, "events": self.events, "rejected": self.rejected,
+               "quarantined": self.rejected, "trust_seq": self.trust_seq, "revocations_seq": self.revocations_seq,
+               "chain_breaks": self.breaks, "chain": "intact" if not self.breaks else "broken"}
+        if now is not None and stale_after is not None:
+            since = now - (self.last_seen if self.last_seen is not None else self.enrolled)
+            out["since_seen"] = since
+            out["stale"] = self.revoked is None and since > stale_after
+        if trust_seq is not None:
+            out["trust_behind"] = None if self.trust_seq is None else trust_seq - self.trust_seq
+        if revocations_seq is not None:
+            out["revocations_behind"] = None if self.revocations_seq is None else revocations_seq - self.revocations_seq
+        return out
 
 
 @dataclass(frozen=True)
@@ -162,64 +255,86 @@ def _now(now: int | None) -> int:
 class Platform:
     """One platform directory. Cheap to construct; every method opens its own connection."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, db: str | None = None, password_file: str | None = None):
+        """Open platform directory `root`; `db` (a postgresql:// URL) overrides where its state is.
+        A SQLite platform of an older schema is migrated on open (as before); a PostgreSQL one
+        is migrated only by `venue-issuer migrate` (many workers may be opening it)."""
         self.root = Path(root)
-        self.db_path = self.root / "platform.db"
-        if not self.db_path.is_file():
-            raise PlatformError(f"{self.root} is not an initialised platform directory (run venue-issuer init)")
         self._root_key = None
-        self._migrate()
+        try:
+            store = open_store(self.root, db, password_file)
+            if store is None:
+                raise PlatformError(f"{self.root} is not an initialised platform directory (run venue-issuer init)")
+            have = store.schema_version()
+        except StoreError as exc:
+            raise PlatformError(str(exc)) from None
+        if have is None:
+            raise PlatformError(f"{store.describe()} holds no platform (run venue-issuer init DIR --db URL)")
+        self.store = store
+        if have < SCHEMA_VERSION:
+            if store.kind != "sqlite":
+                raise PlatformError(f"{store.describe()} has platform schema {have}, this version needs "
+                                    f"{SCHEMA_VERSION}: run venue-issuer migrate {self.root}")
+            migrate(store)
+        elif have > SCHEMA_VERSION:
+            raise PlatformError(f"{store.describe()} has platform schema {have}; this venue-issuer knows up to "
+                                f"{SCHEMA_VERSION}")
 
-    def _migrate(self) -> None:
-        """Bring an older platform.db to SCHEMA_VERSION (idempotent, one transaction)."""
-        with self._tx() as c:
-            row = c.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            have = int(row[0]) if row else 1
-            if have >= SCHEMA_VERSION:
-                return
-            if have < 2:
-                cols = {r[1] for r in c.execute("PRAGMA table_info(events)")}
-                if "hash" not in cols:
-                    c.execute("ALTER TABLE events ADD COLUMN hash TEXT")
-                for stmt in filter(str.strip, _SCHEMA_2.split(";")):
-                    c.execute(stmt)
-            c.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    @property
+    def db_path(self) -> Path | None:
+        """The SQLite file (None for a PostgreSQL platform)."""
+        return self.store.path if isinstance(self.store, SqliteStore) else None
 
     # ---- creation -------------------------------------------------------------------------
 
     @classmethod
     def init(cls, root: str | Path, *, root_kind: str = "ed25519", issuer_kind: str = "p256",
              validity: int = DEFAULT_VALIDITY, now: int | None = None, token: str | None = None,
-             admin_token: str | None = None, holder_kind: str = "p256") -> tuple["Platform", bool]:
+             admin_token: str | None = None, holder_kind: str = "p256", db: str | None = None,
+             password_file: str | None = None) -> tuple["Platform", bool]:
         """Create a platform in `root`; an already initialised `root` is opened as is.
 
         Holder keys alternate Ed25519 and `holder_kind` (P-256, or SM2 for an SM2 platform).
+        db: a postgresql:// URL (no password in it): the state goes there, in an empty database
+        or schema, and DIR/database.json names it; default DIR/platform.db.
 
-        Returns (platform, created). Raises PlatformError if `root` holds other files.
+        Returns (platform, created). Raises PlatformError if `root` holds other files or the
+        database already holds a platform.
         """
         root = Path(root)
-        if (root / "platform.db").is_file():
-            return cls(root), False
-        tmp = root / "platform.db.init"
-        if tmp.exists():             # an init that died half-way: only our own files are here
+        if (root / DB_FILE).is_file() or (root / DB_POINTER).is_file():
+            return cls(root, db, password_file), False
+        tmp = root / f"{DB_POINTER if db else DB_FILE}.init"
+        leftovers = [root / f"{DB_FILE}.init", root / f"{DB_POINTER}.init"]
+        if any(p.exists() for p in leftovers):       # an init that died half-way: only our own files are here
             import shutil
             shutil.rmtree(root / "keys", ignore_errors=True)
-            for leftover in (tmp, root / "root.pem", root / "platform.db.init-wal", root / "platform.db.init-shm"):
+            for leftover in (*leftovers, root / "root.pem", root / "platform.db.init-wal", root / "platform.db.init-shm"):
                 leftover.unlink(missing_ok=True)
         if root.exists() and any(root.iterdir()):
             raise PlatformError(f"{root} exists and is not an empty directory or a platform directory")
         if root_kind not in keys.KINDS or issuer_kind not in keys.KINDS or holder_kind not in keys.KINDS:
             raise PlatformError(f"key kinds are {', '.join(keys.KINDS)}")
         now = _now(now)
+        try:
+            if db:
+                store: Store = postgres_store(db, password_file)
+                if store.schema_version() is not None:
+                    raise PlatformError(f"{store.describe()} already holds a platform: init a new DIR against "
+                                        "an empty database (or schema)")
+        except StoreError as exc:
+            raise PlatformError(str(exc)) from None
         root.mkdir(parents=True, exist_ok=True)
         os.chmod(root, 0o700)
         (root / "keys").mkdir(mode=0o700, exist_ok=True)
-        conn = sqlite3.connect(tmp)
-        os.chmod(tmp, 0o600)
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")     # persistent: readers never wait for the writer
-            conn.executescript(_SCHEMA)
-            conn.executescript(_SCHEMA_2)
+        if db:
+            write_pointer(tmp, db, password_file)
+        else:
+            store = SqliteStore.create(tmp)
+        plat = cls.__new__(cls)
+        plat.root, plat.store, plat._root_key = root, store, None
+        with store.tx() as c:
+            create_schema(c, store.kind)
             root_key = keys.generate(root_kind)
             keys.write_private_pem(root / "keys" / "root.key", root_key)
             (root / "root.pem").write_bytes(keys.public_pem(root_key))
@@ -227,54 +342,26 @@ class Platform:
                     "admin_token": admin_token or secrets.token_urlsafe(24), "validity": str(int(validity)),
                     "delta_window": str(DEFAULT_DELTA_WINDOW), "root_kid": keys.kid_of(root_key).hex(),
                     "created": str(now)}
-            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            c.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
             for iss, typ in ((C.ISS_RESIDENT, ["resident"]), (C.ISS_ENTERPRISE, ["enterprise"])):
-                _add_issuer(conn, root, iss, typ, keys.generate(issuer_kind), now - KEY_WINDOW, now + KEY_WINDOW, now)
+                _add_issuer(c, root, iss, typ, keys.generate(issuer_kind), now - KEY_WINDOW, now + KEY_WINDOW, now)
             for n, kind in enumerate((holder_kind if k == "p256" else k for k in HOLDER_KINDS), start=1):
                 path = root / "keys" / f"holder-{n}.key"
                 keys.write_private_pem(path, keys.generate(kind))
-                conn.execute("INSERT INTO holders VALUES (?, ?, ?)", (n, kind, path.name))
-            conn.commit()
-        finally:
-            conn.close()
-        plat = cls.__new__(cls)
-        plat.root, plat.db_path, plat._root_key = root, tmp, None
-        with plat._tx() as c:
+                c.execute("INSERT INTO holders VALUES (?, ?, ?)", (n, kind, path.name))
             plat._publish_trust(c, now)
             plat._publish_revocations(c, now)
-        os.replace(tmp, root / "platform.db")      # the directory counts as initialised only when complete
-        return cls(root), True
+        # the directory counts as initialised only when complete
+        os.replace(tmp, root / (DB_POINTER if db else DB_FILE))
+        return cls(root, db, password_file), True
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.db_path, timeout=15, isolation_level=None)
-        conn.execute("PRAGMA synchronous=FULL")      # an accepted event survives a power cut
-        return conn
-
-    class _Tx:
-        def __init__(self, plat: "Platform"):
-            self.conn = plat._connect()
-
-        def __enter__(self) -> sqlite3.Connection:
-            self.conn.execute("BEGIN IMMEDIATE")
-            return self.conn
-
-        def __exit__(self, exc_type, exc, tb) -> None:
-            try:
-                self.conn.execute("COMMIT" if exc_type is None else "ROLLBACK")
-            finally:
-                self.conn.close()
-
-    def _tx(self) -> "_Tx":
-        return Platform._Tx(self)
+    def _tx(self):
+        return self.store.tx()
 
     def _read(self, sql: str, args: Iterable = ()) -> list[tuple]:
-        conn = self._connect()
-        try:
-            return conn.execute(sql, tuple(args)).fetchall()
-        finally:
-            conn.close()
+        return self.store.read(sql, args)
 
     def meta(self, key: str) -> str:
         rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
@@ -284,7 +371,67 @@ class Platform:
 
     def set_meta(self, key: str, value: Any) -> None:
         with self._tx() as c:
-            c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
+            c.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                      (key, str(value)))
+
+    # ---- fault injection state (serve --test-faults): in the database, so every worker sees it --
+
+    def faults(self) -> dict:
+        rows = self._read("SELECT value FROM meta WHERE key = 'faults'")
+        return json.loads(rows[0][0]) if rows else {}
+
+    def _fault_tx(self, change) -> Any:
+        """Run change(faults, state) -> result on the stored faults under a row lock; store them back."""
+        with self._tx() as c:
+            for key in ("faults", "fault_state"):
+                c.execute("INSERT INTO meta VALUES (?, '{}') ON CONFLICT (key) DO NOTHING", (key,))
+            c.execute("UPDATE meta SET value = value WHERE key = 'faults'")        # the row lock, both engines
+            faults = json.loads(c.execute("SELECT value FROM meta WHERE key = 'faults'").fetchone()[0])
+            state = json.loads(c.execute("SELECT value FROM meta WHERE key = 'fault_state'").fetchone()[0])
+            result = change(faults, state)
+            c.execute("UPDATE meta SET value = ? WHERE key = 'faults'", (json.dumps(faults),))
+            c.execute("UPDATE meta SET value = ? WHERE key = 'fault_state'", (json.dumps(state),))
+        return result
+
+    def set_faults(self, update: Mapping, *, replace: bool = False) -> dict:
+        """Merge `update` into the faults (a None value clears that one); replace: start from none."""
+        def change(faults, state):
+            if replace:
+                faults.clear()
+                state.clear()
+            for k, v in update.items():
+                if v is None:
+                    faults.pop(k, None)
+                else:
+                    faults[k] = v
+            if replace or any(k.startswith("fail_") for k in update):
+                state["uploads_passed"] = 0
+            return dict(faults)
+        return self._fault_tx(change)
+
+    def take_upload_fault(self) -> int | None:
+        """The HTTP status this upload is to fail with (fail_next_upload_with and its counters),
+        or None; counts the upload against the faults atomically across workers."""
+        def change(faults, state):
+            status = faults.get("fail_next_upload_with")
+            if not status:
+                return None
+            if state.get("uploads_passed", 0) < int(faults.get("fail_upload_after") or 0):
+                state["uploads_passed"] = state.get("uploads_passed", 0) + 1
+                return None
+            times = int(faults.get("fail_upload_times", 1) or 1) - 1
+            if times <= 0:
+                for k in ("fail_next_upload_with", "fail_upload_after", "fail_upload_times"):
+                    faults.pop(k, None)
+                state["uploads_passed"] = 0
+            else:
+                faults["fail_upload_times"] = times
+            return int(status)
+        return self._fault_tx(change)
+
+    def take_fault(self, key: str) -> Any:
+        """Pop a one-shot fault (after_commit_drop_connection)."""
+        return self._fault_tx(lambda faults, state: faults.pop(key, None))
 
     @property
     def token(self) -> str:
@@ -355,13 +502,13 @@ class Platform:
                 raise PlatformError(f"no issuer key with kid {kid_hex}")
             self._publish_trust(c, _now(now))
 
-    def _validity(self, c: sqlite3.Connection) -> int:
+    def _validity(self, c: Conn) -> int:
         return int(c.execute("SELECT value FROM meta WHERE key = 'validity'").fetchone()[0])
 
-    def _next_seq(self, c: sqlite3.Connection, kind: str) -> int:
+    def _next_seq(self, c: Conn, kind: str) -> int:
         return (c.execute("SELECT MAX(seq) FROM documents WHERE kind = ?", (kind,)).fetchone()[0] or 0) + 1
 
-    def _publish_trust(self, c: sqlite3.Connection, now: int) -> Document:
+    def _publish_trust(self, c: Conn, now: int) -> Document:
         seq, validity = self._next_seq(c, "trust"), self._validity(c)
         rows = c.execute("SELECT kid, iss, alg, spki, nbf, exp, typ, status FROM issuers ORDER BY created, rowid")
         issuers = [{"kid": r[0], "iss": r[1], "alg": r[2], "spki": r[3], "nbf": r[4], "exp": r[5],
@@ -374,7 +521,7 @@ class Platform:
         c.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?)", (doc.kind, doc.seq, doc.iat, doc.next, doc.cose))
         return doc
 
-    def _publish_revocations(self, c: sqlite3.Connection, now: int, seq: int | None = None) -> Document:
+    def _publish_revocations(self, c: Conn, now: int, seq: int | None = None) -> Document:
         seq, validity = seq or self._next_seq(c, "revocations"), self._validity(c)
         entries = [r[0] for r in c.execute("SELECT entry FROM revoked ORDER BY entry")]
         payload = {"v": 1, "seq": seq, "iat": now, "next": now + validity, "entries": entries}
@@ -398,7 +545,8 @@ class Platform:
         now = _now(now)
         with self._tx() as c:
             if validity is not None:
-                c.execute("INSERT OR REPLACE INTO meta VALUES ('validity', ?)", (str(int(validity)),))
+                c.execute("INSERT INTO meta VALUES ('validity', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                          (str(int(validity)),))
             out = {}
             if "trust" in kinds:
                 out["trust_list_seq"] = self._publish_trust(c, now).seq
@@ -611,19 +759,40 @@ class Platform:
                          (_now(now), terminal)).rowcount != 1:
                 raise PlatformError(f"no enrolled, unrevoked terminal {terminal}")
 
-    def seen(self, terminal: str, now: int | None = None) -> None:
+    def seen(self, terminal: str, now: int | None = None, *, trust_seq: int | None = None,
+             revocations_seq: int | None = None) -> None:
+        """A terminal synced: its last-seen time, and the trust data seq just delivered to it."""
         with self._tx() as c:
-            c.execute("UPDATE terminals SET last_seen = ? WHERE id = ?", (_now(now), terminal))
+            c.execute("UPDATE terminals SET last_seen = ?, trust_seq = COALESCE(?, trust_seq), "
+                      "revocations_seq = COALESCE(?, revocations_seq) WHERE id = ?",
+                      (_now(now), trust_seq, revocations_seq, terminal))
 
     def terminals(self) -> list[TerminalRow]:
         rows = self._read("SELECT t.id, t.venue, t.enrolled, t.revoked, t.last_seen, t.chain_head, t.events, "
-                          "t.rejected, (SELECT count(*) FROM chain_breaks b WHERE b.terminal = t.id) "
-                          "FROM terminals t ORDER BY t.venue, t.enrolled, t.id")
+                          "t.rejected, (SELECT count(*) FROM chain_breaks b WHERE b.terminal = t.id), "
+                          "t.trust_seq, t.revocations_seq FROM terminals t ORDER BY t.venue, t.enrolled, t.id")
         return [TerminalRow(*r) for r in rows]
+
+    def fleet(self, now: int | None = None, stale_after: int = STALE_AFTER) -> dict:
+        """The fleet view: every terminal with its sync state, and the platform's current seqs.
+        A terminal not revoked whose last sync is older than `stale_after` seconds (or that never
+        synced since enrolment that long ago) is flagged `stale`."""
+        now = _now(now)
+        trust_seq, rev_seq = self.document("trust").seq, self.document("revocations").seq
+        rows = [t.to_json(now=now, stale_after=stale_after, trust_seq=trust_seq, revocations_seq=rev_seq)
+                for t in self.terminals()]
+        return {"now": now, "stale_after": stale_after, "trust_list_seq": trust_seq, "revocations_seq": rev_seq,
+                "terminals": rows, "stale": sum(r["stale"] for r in rows),
+                "broken_chains": sum(r["chain"] == "broken" for r in rows)}
 
     def chain_breaks(self, terminal: str) -> list[dict]:
         return [{"event": e, "kind": k, "detail": d, "found": f} for e, k, d, f in self._read(
             "SELECT event, kind, detail, found FROM chain_breaks WHERE terminal = ? ORDER BY n", (terminal,))]
+
+    def recent_chain_breaks(self, limit: int = 50) -> list[dict]:
+        """The newest chain breaks of the whole fleet, newest first."""
+        return [{"terminal": t, "event": e, "kind": k, "detail": d, "found": f} for t, e, k, d, f in self._read(
+            "SELECT terminal, event, kind, detail, found FROM chain_breaks ORDER BY n DESC LIMIT ?", (int(limit),))]
 
     # ---- scan events -------------------------------------------------------------------------
 
@@ -635,35 +804,48 @@ class Platform:
         a duplicate. Every accepted event's hash is recomputed and its `prev` compared with this
         terminal's chain head: a mismatch is recorded as a chain break (edited, missing or
         reordered) and the event is still kept. A rejected event never blocks the others.
+
+        The terminal's row is locked for the transaction (store.lock_terminal), so concurrent
+        uploads of one terminal are checked one after the other against the head the previous
+        one left; new events go in with one store.insert_events call (COPY on PostgreSQL).
         """
+        received = _now(now)
+        # first pass, no database: the schema of each event, and which occurrence of an id is first
+        plan: list[tuple[str, Any, bool] | dict] = []
+        first: dict[str, dict] = {}
+        for n, ev in enumerate(events):
+            eid = ev.get("id") if isinstance(ev, dict) else None
+            eid = eid if isinstance(eid, str) and len(eid) <= 64 else f"#{n}"
+            try:
+                check_event(ev, chained=True)
+            except EventInvalid as exc:
+                plan.append({"id": eid, "error": "schema", "detail": str(exc)[:200]})
+                continue
+            if ev["terminal"] != terminal:
+                plan.append({"id": eid, "error": "wrong_terminal"})
+                continue
+            plan.append((eid, ev, eid not in first))
+            first.setdefault(eid, ev)
         accepted: list[str] = []
         duplicates: list[str] = []
         rejected: list[dict] = []
-        received = _now(now)
         with self._tx() as c:
-            row = c.execute("SELECT chain_head FROM terminals WHERE id = ?", (terminal,)).fetchone()
-            head = row[0] if row else None           # None: a legacy (shared-token) upload, no chain kept
-            for n, ev in enumerate(events):
-                eid = ev.get("id") if isinstance(ev, dict) else None
-                eid = eid if isinstance(eid, str) and len(eid) <= 64 else f"#{n}"
-                try:
-                    check_event(ev, chained=True)
-                except EventInvalid as exc:
-                    rejected.append({"id": eid, "error": "schema", "detail": str(exc)[:200]})
+            head = self.store.lock_terminal(c, terminal)   # None: a legacy (shared-token) upload, no chain kept
+            held = self.store.insert_events(c, [_event_row(terminal, received, ev) for ev in first.values()])
+            for item in plan:
+                if isinstance(item, dict):
+                    rejected.append(item)
                     continue
-                if ev["terminal"] != terminal:
-                    rejected.append({"id": eid, "error": "wrong_terminal"})
-                    continue
-                held = c.execute("SELECT hash FROM events WHERE id = ?", (eid,)).fetchone()
-                if held is not None:
-                    if held[0] == ev["hash"] or held[0] is None:
+                eid, ev, is_first = item
+                if is_first and eid not in held:
+                    accepted.append(eid)
+                else:
+                    ref = held[eid] if eid in held else first[eid]["hash"]
+                    if ref is None or ref == ev["hash"]:
                         duplicates.append(eid)
                     else:
                         rejected.append({"id": eid, "error": "conflict"})
                     continue
-                c.execute("INSERT INTO events (id, terminal, received, body, hash) VALUES (?, ?, ?, ?, ?)",
-                          (eid, terminal, received, json.dumps(ev, ensure_ascii=False), ev["hash"]))
-                accepted.append(eid)
                 if head is None:
                     continue
                 body = {k: v for k, v in ev.items() if k != "hash"}
@@ -682,7 +864,7 @@ class Platform:
         return UploadAnswer(accepted, duplicates, rejected)
 
     @staticmethod
-    def _break(c: sqlite3.Connection, terminal: str, event: str, kind: str, detail: str, now: int) -> None:
+    def _break(c: Conn, terminal: str, event: str, kind: str, detail: str, now: int) -> None:
         c.execute("INSERT INTO chain_breaks (terminal, event, kind, detail, found) VALUES (?, ?, ?, ?, ?)",
                   (terminal, event, kind, detail, now))
 
@@ -690,12 +872,13 @@ class Platform:
         return [json.loads(b) for b, in self._read("SELECT body FROM events ORDER BY n")]
 
 
-def _add_issuer(c: sqlite3.Connection, root: Path, iss: str, typ: list[str], key: Any, nbf: int, exp: int,
+def _add_issuer(c: Conn, root: Path, iss: str, typ: list[str], key: Any, nbf: int, exp: int,
                 now: int) -> bytes:
     kid = keys.kid_of(key)
     name = f"{iss}-{kid.hex()}.key"
     keys.write_private_pem(root / "keys" / name, key)
-    c.execute("INSERT INTO issuers VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+    c.execute("INSERT INTO issuers (kid, iss, typ, alg, spki, nbf, exp, status, key_file, created) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
               (kid, iss, json.dumps(typ), keys.alg_of(key), keys.spki_der(key), nbf, exp, name, now))
     return kid
 

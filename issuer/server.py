@@ -4,6 +4,8 @@
     >>> uvicorn.Server(uvicorn.Config(app, date_header=False)).run(sockets=[sock])
 
 Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
+  GET  /dashboard, /dashboard/data    the operator's read-only dashboard (issuer/dashboard.py); the
+                                      data behind the admin token
   GET  /v1/trust-list                 application/cose, ETag, 304 on If-None-Match
   GET  /v1/dcc-trust                  application/cose: the EU DCC trust list (DSCs by country, signed by
                                       the trust-list key; issuer.dcc), ETag, 304 on If-None-Match
@@ -17,11 +19,14 @@ Endpoints (all under Bearer-token auth; 401 without it or with a wrong token):
                                       terminal than the token's; 400 for a malformed envelope; 413 over 4 MiB
 A terminal token (from /v1/enrol) is bound to its terminal; a revoked terminal gets 401. The
 platform's shared token of version 1 still reads trust data and uploads without a chain check.
-Reference-platform extension, admin token only (see FAULT_KEYS):
+Reference-platform extension, admin token only, and only when started with `--test-faults`
+(ServerOptions.test_faults; 404 otherwise) (see FAULT_KEYS):
   GET/POST/DELETE /_admin/faults
 
-Runs on uvicorn's event loop thread; each request opens its own SQLite connection, so the CLI
-may revoke or mint while the server runs and the next request serves the new state.
+All state is in the platform's database (the faults too), so `serve --workers N` runs N
+processes that answer alike. Database work runs in the threadpool (run_in_threadpool), off the
+event loop; each call borrows its own connection, so the CLI may revoke or mint while the
+server runs and the next request serves the new state.
 """
 from __future__ import annotations
 
@@ -36,6 +41,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 import cbor2
 
@@ -73,7 +79,9 @@ PORTAL_HTML = b"<!doctype html><html><body><h1>Wi-Fi login</h1><form>Phone: <inp
 class ServerOptions:
     clock_offset: float = 0.0
     auto_refresh: bool = False
-    faults: dict[str, Any] = field(default_factory=dict)
+    faults: dict[str, Any] = field(default_factory=dict)    # starting faults (needs test_faults)
+    test_faults: bool = False                               # serve /_admin/faults and honour faults
+    tz: str = "Asia/Shanghai"                               # the dashboard's calendar days
 
 
 class FaultError(ValueError):
@@ -132,7 +140,9 @@ class _Outer:
             return await self.app(scope, receive, send)
         flags = _Flags()
         scope["vt_flags"] = flags
-        delay = self.state.faults.get("delay_seconds")
+        faults = scope["vt_faults"] = (await run_in_threadpool(self.state.plat.faults)
+                                       if self.state.opts.test_faults else {})
+        delay = faults.get("delay_seconds")
         if delay and scope["path"].startswith("/v1/"):
             await asyncio.sleep(float(delay))
         sent = {"body": 0, "closed": False}
@@ -142,7 +152,7 @@ class _Outer:
                 return
             if msg["type"] == "http.response.start":
                 headers = [(k, v) for k, v in msg.get("headers", []) if k.lower() != b"date"]
-                headers.append((b"date", formatdate(time.time() + self.state.clock_offset(), usegmt=True).encode()))
+                headers.append((b"date", formatdate(time.time() + self.state.clock_offset(faults), usegmt=True).encode()))
                 await send({**msg, "headers": headers})
                 if flags.drop_body:
                     sent["closed"] = True
@@ -166,11 +176,13 @@ class _State:
         self.opts = opts
         self.token = plat.token
         self.admin_token = plat.admin_token
-        self.faults: dict[str, Any] = dict(check_faults(dict(opts.faults)))
-        self.uploads_passed = 0
+        if opts.faults:
+            if not opts.test_faults:
+                raise FaultError("faults need the explicit test flag (serve --test-faults)")
+            plat.set_faults(check_faults(dict(opts.faults)), replace=True)
 
-    def clock_offset(self) -> float:
-        return float(self.faults.get("clock_offset", self.opts.clock_offset) or 0)
+    def clock_offset(self, faults: dict) -> float:
+        return float(faults.get("clock_offset", self.opts.clock_offset) or 0)
 
 
 def _bearer(request: Request) -> str | None:
@@ -310,8 +322,8 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             return None
         return found[0]
 
-    def authorised(request: Request) -> bool:
-        return caller(request) is not None
+    def faults_of(request: Request) -> dict:
+        return request.scope.get("vt_faults") or {}
 
     def admin(request: Request) -> bool:
         got = _bearer(request)
@@ -319,23 +331,28 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
 
     @app.get("/v1/trust-list")
     async def trust_list(request: Request) -> Response:
-        if not authorised(request):
+        who = await run_in_threadpool(caller, request)
+        if who is None:
             return _unauthorised()
         if state.opts.auto_refresh:
-            plat.refresh_if_due()
-        doc = plat.document("trust")
-        return _serve_document(request, state, doc.cose, state.faults.get("trust_list_mode"), _etag(doc.cose, doc.seq))
+            await run_in_threadpool(plat.refresh_if_due)
+        doc = await run_in_threadpool(plat.document, "trust")
+        if who:
+            await run_in_threadpool(lambda: plat.seen(who, trust_seq=doc.seq))
+        return _serve_document(request, state, doc.cose, faults_of(request).get("trust_list_mode"),
+                               _etag(doc.cose, doc.seq))
 
     @app.get("/v1/dcc-trust")
     async def dcc_trust(request: Request) -> Response:
-        if not authorised(request):
+        if await run_in_threadpool(caller, request) is None:
             return _unauthorised()
-        doc = dcc.current(plat, refresh=state.opts.auto_refresh)
-        return _serve_document(request, state, doc.cose, state.faults.get("dcc_trust_mode"), _etag(doc.cose, doc.seq))
+        doc = await run_in_threadpool(lambda: dcc.current(plat, refresh=state.opts.auto_refresh))
+        return _serve_document(request, state, doc.cose, faults_of(request).get("dcc_trust_mode"), _etag(doc.cose, doc.seq))
 
     @app.get("/v1/revocations")
     async def revocations(request: Request) -> Response:
-        if not authorised(request):
+        who = await run_in_threadpool(caller, request)
+        if who is None:
             return _unauthorised()
         since_raw = request.query_params.get("since")
         since: int | None = None
@@ -344,11 +361,14 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
                 return JSONResponse({"error": "since must be a non-negative integer"}, status_code=400)
             since = int(since_raw)
         if state.opts.auto_refresh:
-            plat.refresh_if_due()
-        mode = state.faults.get("revocations_mode")
-        raw, kind = plat.revocations_since(since)
+            await run_in_threadpool(plat.refresh_if_due)
+        mode = faults_of(request).get("revocations_mode")
+        raw, kind = await run_in_threadpool(plat.revocations_since, since)
         if mode == "rollback":          # an older full list, validly signed
             raw, kind = plat.document("revocations").cose, "full"
+        if who:
+            seq = (await run_in_threadpool(plat.document, "revocations")).seq
+            await run_in_threadpool(lambda: plat.seen(who, revocations_seq=seq))
         resp = _serve_document(request, state, raw, mode)
         resp.headers["X-Revocations"] = kind
         return resp
@@ -361,30 +381,22 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
         if not isinstance(body, dict) or set(body) != {"code", "terminal"}:
             return JSONResponse({"error": "body must be {\"code\", \"terminal\"}"}, status_code=400)
         try:
-            answer = plat.enrol(body["code"], body["terminal"])
+            answer = await run_in_threadpool(plat.enrol, body["code"], body["terminal"])
         except PlatformError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return JSONResponse(answer)
 
     @app.post("/v1/scan-events")
     async def scan_events(request: Request) -> Response:
-        who = caller(request)
+        who = await run_in_threadpool(caller, request)
         if who is None:
             return _unauthorised()
-        status = state.faults.get("fail_next_upload_with")
-        if status:
-            if state.uploads_passed < int(state.faults.get("fail_upload_after") or 0):
-                state.uploads_passed += 1
-            else:
-                times = int(state.faults.get("fail_upload_times", 1) or 1) - 1
-                if times <= 0:
-                    for k in ("fail_next_upload_with", "fail_upload_after", "fail_upload_times"):
-                        state.faults.pop(k, None)
-                    state.uploads_passed = 0
-                else:
-                    state.faults["fail_upload_times"] = times
-                return JSONResponse({"error": "injected fault"}, status_code=int(status))
-        body = await _json_body(request, int(state.faults.get("upload_body_limit") or MAX_BODY))
+        faults = faults_of(request)
+        if faults.get("fail_next_upload_with"):
+            status = await run_in_threadpool(plat.take_upload_fault)
+            if status:
+                return JSONResponse({"error": "injected fault"}, status_code=status)
+        body = await _json_body(request, int(faults.get("upload_body_limit") or MAX_BODY))
         if isinstance(body, Response):
             return body
         try:
@@ -393,16 +405,50 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             return JSONResponse({"error": str(exc)}, status_code=400)
         if who and terminal != who:
             return JSONResponse({"error": "the batch names another terminal than the token's"}, status_code=403)
-        answer = plat.store_events(terminal, events)
-        if state.faults.pop("after_commit_drop_connection", False):
+        answer = await run_in_threadpool(plat.store_events, terminal, events)
+        if faults.get("after_commit_drop_connection") and \
+                await run_in_threadpool(plat.take_fault, "after_commit_drop_connection"):
             request.scope["vt_flags"].drop_body = True
         return JSONResponse(answer.to_json())
+
+    @app.get("/dashboard")
+    async def dashboard_page(request: Request) -> Response:
+        from .dashboard import PAGE
+        return Response(PAGE, media_type="text/html; charset=utf-8",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+                                 "Content-Security-Policy": "default-src 'self'; script-src 'unsafe-inline'; "
+                                                            "style-src 'unsafe-inline'; img-src 'self' data:"})
+
+    @app.get("/dashboard/data")
+    async def dashboard_data(request: Request) -> Response:
+        from datetime import date
+
+        from .dashboard import dashboard_data as build
+        if not admin(request):
+            return _unauthorised()
+        day_raw = request.query_params.get("day")
+        day = None
+        if day_raw is not None:
+            try:
+                day = date.fromisoformat(day_raw) if len(day_raw) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                return JSONResponse({"error": "day must be YYYY-MM-DD"}, status_code=400)
+        try:
+            data = await run_in_threadpool(lambda: build(plat, day, tz=state.opts.tz))
+        except PlatformError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+    if not state.opts.test_faults:
+        return _Outer(app, state)
 
     @app.get("/_admin/faults")
     async def get_faults(request: Request) -> Response:
         if not admin(request):
             return _unauthorised()
-        return JSONResponse({"faults": state.faults, "known": FAULT_KEYS})
+        return JSONResponse({"faults": await run_in_threadpool(plat.faults), "known": FAULT_KEYS})
 
     @app.post("/_admin/faults")
     async def set_faults(request: Request) -> Response:
@@ -412,21 +458,29 @@ def create_app(plat: Platform, opts: ServerOptions | None = None) -> Any:
             update = check_faults(json.loads(await request.body() or b"{}"))
         except (ValueError, UnicodeDecodeError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        for k, v in update.items():
-            if v is None:
-                state.faults.pop(k, None)
-            else:
-                state.faults[k] = v
-        if any(k.startswith("fail_") for k in update):
-            state.uploads_passed = 0
-        return JSONResponse({"faults": state.faults})
+        return JSONResponse({"faults": await run_in_threadpool(plat.set_faults, update)})
 
     @app.delete("/_admin/faults")
     async def clear_faults(request: Request) -> Response:
         if not admin(request):
             return _unauthorised()
-        state.faults.clear()
-        state.uploads_passed = 0
+        await run_in_threadpool(lambda: plat.set_faults({}, replace=True))
         return JSONResponse({"faults": {}})
 
     return _Outer(app, state)
+
+
+SERVE_ENV = "VENUE_ISSUER_SERVE"
+
+
+def app_from_env() -> Any:
+    """uvicorn's app factory for `serve` (one per worker process): the platform and options come
+    from the JSON in VENUE_ISSUER_SERVE, which `venue-issuer serve` sets (no password in it: a
+    worker reads the password file or the environment itself)."""
+    import os
+    cfg = json.loads(os.environ[SERVE_ENV])
+    plat = Platform(cfg["dir"], cfg.get("db"), cfg.get("password_file"))
+    return create_app(plat, ServerOptions(clock_offset=cfg.get("clock_offset", 0.0),
+                                          auto_refresh=cfg.get("auto_refresh", False),
+                                          test_faults=cfg.get("test_faults", False),
+                                          tz=cfg.get("tz", "Asia/Shanghai")))

@@ -210,12 +210,14 @@ def _wait_answering(url: str, admin_token: str | None, timeout: float) -> None:
 
 def prepare_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
                    auto_refresh: bool = False, init: dict | None = None, tls: tuple[Path, Path] | None = None,
-                   timeout: float = 10.0) -> ServerHandle:
+                   timeout: float = 10.0, workers: int = 1, test_faults: bool = True) -> ServerHandle:
     """A handle for `venue-issuer serve DIR` on 127.0.0.1, DIR initialised if needed, not started
     yet (mint first, or pass extra serve options to start()). Options as start_server."""
     dir = Path(dir)
     plat, _ = Platform.init(dir, **(init or {}))
-    args = ["serve", str(dir), "--host", "127.0.0.1", "--port", str(port), "--clock-offset", str(clock_offset)]
+    # the harness is for tests and the demo: fault injection on (it never is by default)
+    args = ["serve", str(dir), "--host", "127.0.0.1", "--port", str(port), "--clock-offset", str(clock_offset),
+            "--workers", str(workers)] + (["--test-faults"] if test_faults else [])
     for k, v in (faults or {}).items():
         args += ["--fault", f"{k}={json.dumps(v)}"]
     if auto_refresh:
@@ -229,15 +231,191 @@ def prepare_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0,
 
 def start_server(dir: str | Path, *, port: int = 0, clock_offset: float = 0.0, faults: dict | None = None,
                  auto_refresh: bool = False, init: dict | None = None, tls: tuple[Path, Path] | None = None,
-                 timeout: float = 10.0) -> ServerHandle:
+                 timeout: float = 10.0, workers: int = 1, test_faults: bool = True) -> ServerHandle:
     """Start `venue-issuer serve DIR` on 127.0.0.1 (initialising DIR first if needed).
 
     port: 0 (default) lets the OS pick a free port.
-    init: keyword arguments for Platform.init (root_kind, issuer_kind, validity, now, token).
+    init: keyword arguments for Platform.init (root_kind, issuer_kind, validity, now, token; db and
+    password_file for a PostgreSQL platform).
+    workers: `serve --workers N` (uvicorn processes sharing the database).
+    test_faults: serve with --test-faults (the fault API; on for tests, off for benchmarks).
     faults: the starting faults (as POST /_admin/faults would set them).
     tls: (certificate chain PEM, private key PEM) to serve HTTPS; the URL is then https://.
     """
     h = prepare_server(dir, port=port, clock_offset=clock_offset, faults=faults, auto_refresh=auto_refresh,
-                       init=init, tls=tls, timeout=timeout)
+                       init=init, tls=tls, timeout=timeout, workers=workers, test_faults=test_faults)
     h.start()
     return h
+
+
+# ---- a throwaway PostgreSQL cluster ------------------------------------------------------------
+
+PG_BIN_DIRS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+
+
+def pg_bin(name: str) -> str | None:
+    """A PostgreSQL server program (initdb, pg_ctl) from Debian's packages, or from PATH."""
+    import shutil
+    for d in PG_BIN_DIRS:
+        if (d / name).is_file():
+            return str(d / name)
+    return shutil.which(name)
+
+
+@dataclass
+class PgCluster:
+    """A PostgreSQL cluster of its own: `initdb` in a temporary directory, listening only on
+    127.0.0.1 on a free port, password (scram-sha-256) auth on TCP, stopped by its pid.
+
+        >>> pg = PgCluster.start()                   # as root, runs as the `postgres` system user
+        >>> url = pg.new_schema()                    # postgresql://postgres@127.0.0.1:PORT/postgres?options=...
+        >>> Platform.init(dir, db=url, password_file=pg.password_file)
+        >>> pg.stop()
+
+    initdb refuses to run as root (CI runs as root): then the cluster runs as `postgres`, the
+    user Debian's package creates, and its directory is owned by it. fsync=False (tests) trades
+    crash safety for speed; benchmarks keep it on.
+    """
+
+    dir: Path
+    port: int
+    password: str
+    pid: int | None = None
+
+    @property
+    def password_file(self) -> str:
+        return str(self.dir / "password")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    @classmethod
+    def start(cls, *, fsync: bool = False, max_connections: int = 200, timeout: float = 60) -> "PgCluster":
+        import secrets
+        import shutil
+        import socket
+        initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
+        if not initdb or not pg_ctl:
+            raise RuntimeError("PostgreSQL server programs not found (Debian package postgresql; "
+                               "scripts/bootstrap.sh installs it)")
+        root = Path(tempfile.mkdtemp(prefix="venue-pg-"))
+        as_user: list[str] = []
+        if os.geteuid() == 0:
+            import pwd
+            ent = pwd.getpwnam("postgres")
+            os.chown(root, ent.pw_uid, ent.pw_gid)
+            as_user = ["runuser", "-u", "postgres", "--"]
+        os.chmod(root, 0o700)
+        password = secrets.token_urlsafe(18)
+        pwfile = root / "password"
+        pwfile.write_text(password + "\n")
+        os.chmod(pwfile, 0o644 if as_user else 0o600)    # the server user reads it for initdb; 0700 dir
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        data = root / "data"
+        run = lambda *cmd: subprocess.run([*as_user, *cmd], capture_output=True, text=True, timeout=timeout)  # noqa: E731
+        r = run(initdb, "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}", "--auth-local=trust",
+                "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync")
+        if r.returncode != 0:
+            shutil.rmtree(root, ignore_errors=True)
+            raise RuntimeError(f"initdb failed: {r.stderr.strip()[-500:]}")
+        opts = (f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c max_connections={max_connections} "
+                f"-c fsync={'on' if fsync else 'off'} -c synchronous_commit={'on' if fsync else 'off'} "
+                "-c full_page_writes=off -c shared_buffers=64MB")
+        r = run(pg_ctl, "-D", str(data), "-l", str(data / "server.log"), "-o", opts, "-w", "-t", str(int(timeout)),
+                "start")
+        cluster = cls(dir=root, port=port, password=password)
+        try:
+            cluster.pid = int((data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            log = (data / "server.log").read_text(errors="replace")[-800:] if (data / "server.log").exists() else ""
+            shutil.rmtree(root, ignore_errors=True)
+            raise RuntimeError(f"PostgreSQL did not start: {r.stderr.strip()[-300:]} {log}") from None
+        if r.returncode != 0:
+            cluster.stop()
+            raise RuntimeError(f"PostgreSQL did not start: {r.stderr.strip()[-500:]}")
+        return cluster
+
+    def connect(self, **kw):
+        import psycopg
+        return psycopg.connect(self.url, password=self.password, autocommit=True, **kw)
+
+    def new_schema(self, name: str | None = None) -> str:
+        """A fresh, empty schema; the URL that works in it (search_path in the URL's options)."""
+        import secrets
+        name = name or f"t_{secrets.token_hex(6)}"
+        with self.connect() as conn:
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        return f"{self.url}?options=-csearch_path%3D{name}"
+
+    def stop(self, timeout: float = 30) -> None:
+        """Fast shutdown (SIGINT) of this cluster's postmaster by its pid, then remove its directory."""
+        import shutil
+        import signal
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGINT)
+                deadline = time.monotonic() + timeout
+                pidfile = self.dir / "data" / "postmaster.pid"
+                while time.monotonic() < deadline and pidfile.exists():     # removed at a clean shutdown
+                    os.kill(self.pid, 0)
+                    time.sleep(0.05)
+                if pidfile.exists():
+                    os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.pid = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- generated scan-event workloads (report tests, the platform bench) ------------------------
+
+def chained_events(terminal: str, venue: str, ts_ms: list[int], *, rng: "random.Random | None" = None,
+                   prev: str | None = None, mix: bool = True) -> list[dict]:
+    """One correctly chained event per time in `ts_ms` (Unix ms) for `terminal` at `venue`.
+
+    mix=True draws every kind (scans with each profile, typ and many reasons, unreadable ones
+    without a profile, manual checks of several certificate types, disputes of earlier scans of
+    this terminal, sessions, alerts) from `rng`; mix=False gives only valid EZ1 scans. Only the
+    spec's fields: a pseudonymous holder_ref, never a name or an ID number.
+    """
+    import random
+    import uuid as _uuid
+
+    from vocab.events import DISPUTE_CODES, GENESIS, event_hash, ms_to_ts
+    from vocab.spec import CERT_TYPES, MODES, PREFIXES
+    rng = rng or random.Random(0)
+    prev = prev or GENESIS
+    reasons = ("ok", "ok", "ok", "ok", "expired", "revoked", "bad_signature", "stale_presentation", "policy_denied",
+               "unknown_issuer", "trust_list_expired")
+    out: list[dict] = []
+    scans: list[str] = []
+    for t in ts_ms:
+        ev: dict = {"id": str(_uuid.UUID(int=rng.getrandbits(128), version=4)), "ts": ms_to_ts(t),
+                    "terminal": terminal, "venue": venue, "mode": rng.choice(MODES) if mix else "gate"}
+        roll = rng.random() if mix else 0.0
+        if roll < 0.70:
+            unreadable = mix and rng.random() < 0.08
+            reason = "unreadable" if unreadable else rng.choice(reasons) if mix else "ok"
+            profile = None if unreadable else rng.choice(PREFIXES) if mix else "EZ1"
+            typ = None if unreadable else "dcc" if profile == "HC1" else rng.choice(("resident", "enterprise"))
+            ev.update(kind="scan", profile=profile, typ=typ, valid=reason == "ok", reason=reason,
+                      issuer=None if unreadable else "%016x" % rng.getrandbits(64),
+                      holder_ref=None if unreadable else "%032x" % rng.getrandbits(128), policy="default",
+                      operator="staff-07")
+            scans.append(ev["id"])
+        elif roll < 0.85:
+            ev.update(kind="manual", cert=rng.choice(CERT_TYPES[:4]), valid=rng.random() < 0.9, operator="staff-07")
+        elif roll < 0.92 and scans:
+            ev.update(kind="dispute", ref=rng.choice(scans), code=rng.choice(DISPUTE_CODES))
+        elif roll < 0.97:
+            ev.update(kind="session", action=rng.choice(("sign_in", "sign_out")), operator="staff-07")
+        else:
+            ev.update(kind="alert", code="double_use", ref=rng.choice(scans) if scans else None)
+        ev = {k: v for k, v in ev.items() if v is not None}
+        ev["prev"] = prev
+        ev["hash"] = prev = event_hash(ev)
+        out.append(ev)
+    return out

@@ -48,8 +48,17 @@ def test_an_enrolment_code_works_once(platform_server):
     assert again.status_code == 400
     assert requests.get(h.url + "/v1/trust-list", headers=auth, timeout=10).status_code == 200
     # only a hash of the token and of the code is kept
-    db = (h.platform.db_path).read_bytes()
+    db = _all_stored_bytes(h.platform)
     assert auth["Authorization"][7:].encode() not in db and code.encode() not in db
+
+
+def _all_stored_bytes(plat) -> bytes:
+    """Every byte the platform's database holds: the SQLite file, or every row of every table."""
+    if plat.db_path is not None:
+        return plat.db_path.read_bytes()
+    tables = [t for t, in plat.store.read("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+    assert "terminals" in tables and "enrol_codes" in tables
+    return b"".join(str(row).encode() for t in tables for row in plat.store.read(f'SELECT * FROM "{t}"'))
 
 
 def test_uploading_as_another_terminal_is_403_and_a_revoked_terminal_401(platform_server):
@@ -172,3 +181,49 @@ def test_a_body_over_4_mib_is_413(platform_server):
     tid, auth, _ = _enrol(h)
     big = b'{"terminal": "' + tid.encode() + b'", "events": [], "pad": "' + b"x" * (5 << 20) + b'"}'
     assert _raw(h, "POST", "/v1/scan-events", big, {**auth, "Content-Type": "application/json"}) == 413
+
+
+def test_the_fleet_view_shows_sync_state_and_flags_silent_terminals(platform_server, tmp_path):
+    """`venue-issuer terminal DIR list`: the seqs delivered at each sync, events received and
+    quarantined (refused), the chain state, and a terminal silent past --stale-after flagged."""
+    import subprocess
+    import sys
+    import time
+
+    from issuer.testing import REPO_ROOT
+    h = platform_server
+    venue = f"FLEET-{uuid.uuid4().hex[:6]}"
+    synced, auth, _ = _enrol(h, venue)
+    silent, _, _ = _enrol(h, venue)
+    revoked, _, _ = _enrol(h, venue)
+    h.platform.revoke_terminal(revoked)
+    assert requests.get(h.url + "/v1/trust-list", headers=auth, timeout=10).status_code == 200
+    assert requests.get(h.url + "/v1/revocations?since=0", headers=auth, timeout=10).status_code == 200
+    evs = _chain(synced, 4, venue=venue)
+    evs[3] = {**evs[3], "venue": "not a venue!"}                      # refused: quarantined on the terminal
+    assert len(_post(h, auth, synced, evs).json()["accepted"]) == 3
+    plat = h.platform
+    trust_seq, rev_seq = plat.document("trust").seq, plat.document("revocations").seq
+
+    def fleet(*extra):
+        proc = subprocess.run([sys.executable, "-m", "issuer.cli", "terminal", str(h.dir), "list", *extra],
+                              capture_output=True, text=True, cwd=str(REPO_ROOT), timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    later = int(time.time()) + 7200                                     # two hours from now
+    data = json.loads(fleet("--json", "--stale-after", "1h", "--at", str(later)))
+    rows = {t["terminal"]: t for t in data["terminals"] if t["venue"] == venue}
+    assert data["trust_list_seq"] == trust_seq and data["revocations_seq"] == rev_seq
+    s, q, r = rows[synced], rows[silent], rows[revoked]
+    assert (s["trust_seq"], s["revocations_seq"], s["trust_behind"], s["revocations_behind"]) == (trust_seq, rev_seq, 0, 0)
+    assert (s["events"], s["quarantined"], s["chain"]) == (3, 1, "intact")
+    assert s["stale"] and q["stale"] and not r["stale"]                 # a revoked terminal is not missed
+    assert q["last_seen"] is None and q["trust_seq"] is None and q["events"] == 0
+    fresh = {t["terminal"]: t for t in json.loads(fleet("--json", "--stale-after", "3h", "--at", str(later)))["terminals"]}
+    assert not fresh[synced]["stale"] and not fresh[silent]["stale"]
+    table = fleet("--stale-after", "1h", "--at", str(later))
+    line = next(x for x in table.splitlines() if x.startswith(synced))
+    assert "STALE" in line and "2h ago" in line and " 3 " in line and "intact" in line
+    assert "REVOKED" in next(x for x in table.splitlines() if x.startswith(revoked))
+    assert next(x for x in table.splitlines() if x.startswith(silent)).split()[3] == "never"
