@@ -217,6 +217,8 @@ class Runtime(QObject):
         self.settings = s
         self.window.apply_settings(s)
         if self.service.mode != s.mode:
+            if s.mode == "kiosk" and getattr(self.service, "operator", None):
+                self.service.sign_out()          # staff do not stay signed in at a public kiosk
             self.service.mode = s.mode
         if (s.source, s.decoder) != (old.source, old.decoder):
             self.stop_capture()
@@ -244,6 +246,11 @@ class Runtime(QObject):
             return
         self._stopped = True
         self.app.removeEventFilter(self.wedge)
+        try:
+            if getattr(self.service, "operator", None):
+                self.service.sign_out()          # a clean quit ends the staff session in the log
+        except Exception:  # noqa: BLE001 - shutting down regardless
+            log.exception("sign-out at shutdown failed")
         self.sync.stop()
         self.stop_serial()
         self.stop_capture()
@@ -280,8 +287,10 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     service = opts.service or make_service(opts, settings)
     language = Language(app, settings.language)
     sound = SoundPlayer(enabled=settings.sound)
+    from terminal.pins import PinGuard
     window = MainWindow(settings=settings, language=language, sound=sound,
-                        platform_url=getattr(service, "platform_url", None))
+                        platform_url=getattr(service, "platform_url", None), pin_guard=PinGuard(spath.parent),
+                        staff=service if hasattr(service, "sign_in") else None)
     return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
                    language=language, sound=sound)
 
