@@ -14,7 +14,7 @@ from vocab.spec import MODES
 from .qt import (QT_TRANSLATE_NOOP, QApplication, QCheckBox, QComboBox, QCoreApplication, QDialog,
                  QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                  QLineEdit, QMediaDevices, QPushButton, QRegularExpression, QRegularExpressionValidator,
-                 QVBoxLayout, QWidget, Signal)
+                 QVBoxLayout, QWidget, Qt, Signal)
 from terminal.pins import ADMIN, PIN_MAX, PIN_MIN, PinGuard, PinRefused
 from terminal.settings import DECODERS, Settings, SettingsError, check_source
 from .widgets import font
@@ -36,6 +36,7 @@ class PinPad(QWidget):
             b = QPushButton(k)
             b.setFont(font(22, True))
             b.setMinimumSize(90, 64)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)      # the PIN field keeps the focus (and the keyboard)
             b.setAccessibleName({"⌫": "delete", "OK": "confirm"}.get(k, k))
             b.clicked.connect(lambda _=False, k=k: self._key(k))
             pad.addWidget(b, i // 3, i % 3)

@@ -22,7 +22,7 @@ from terminal.staff import StaffError
 
 from . import texts as T
 from .dialogs import PinPad, pin_edit, pin_rule_text, wait_text
-from .qt import (QT_TRANSLATE_NOOP, QAbstractItemView, QComboBox, QCoreApplication, QDialog, QFormLayout,
+from .qt import (QT_TRANSLATE_NOOP, QAbstractItemView, QApplication, QComboBox, QCoreApplication, QDialog, QFormLayout,
                  QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
                  QRegularExpression, QRegularExpressionValidator, QToolButton, QVBoxLayout, QWidget, Qt, Signal)
 from .widgets import font
@@ -79,8 +79,10 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("Staff code"), self.code)
         form.addRow(self.tr("PIN"), self.pin)
         lay.addLayout(form)
-        self.pad = PinPad(self.pin)
+        self.pad = PinPad(self.pin)           # types into the field last focused (a code may be digits)
         self.pad.confirmed.connect(self.try_accept)
+        QApplication.instance().focusChanged.connect(self._focus)
+        self.code.setFocus()
         self.code.returnPressed.connect(self.pin.setFocus)
         self.pin.returnPressed.connect(self.try_accept)
         lay.addWidget(self.pad)
@@ -89,6 +91,10 @@ class SignInDialog(QDialog):
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
         lay.addWidget(cancel)
+
+    def _focus(self, _old, new) -> None:
+        if new in (self.code, self.pin):
+            self.pad.set_target(new)
 
     def try_accept(self) -> bool:
         code, pin = self.code.text().strip(), self.pin.text()
@@ -336,7 +342,7 @@ class StaffButton(QToolButton):
 
     def retranslate(self) -> None:
         op = self._service.operator
-        self.setText("👤 " + (self.tr("Staff: %1").replace("%1", op) if op else self.tr("Staff sign-in")))
+        self.setText(self.tr("Staff: %1").replace("%1", op) if op else self.tr("Staff sign-in"))
         self.sign_in_action.setText(self.tr("Sign in…") if not op else self.tr("Sign in as someone else…"))
         self.sign_out_action.setText(self.tr("Sign out"))
         self.sign_out_action.setEnabled(op is not None)

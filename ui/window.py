@@ -205,6 +205,7 @@ class MainWindow(QMainWindow):
         self.quarantine_note.show_status(st, public=self.mode == "kiosk")
         if self.staff_button is not None:
             self.staff_button.setVisible(self.mode != "kiosk" and st is not None and st.enrolled)
+            self.staff_button.retranslate()            # who is signed in (also after a sign-out elsewhere)
         if st is None:
             return
         if st.enrolled and st.online is False:
