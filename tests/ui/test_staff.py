@@ -266,3 +266,25 @@ def test_status_command_shows_the_quarantine_and_the_platforms_error(home, capsy
     d = json.loads(capsys.readouterr().out)
     assert (d["events_quarantined"], d["quarantine_errors"], d["quarantine_detail"]) == (
         3, {"schema": 2, "conflict": 1}, "bad ts? again")
+
+
+def test_staff_command_adds_lists_and_removes_with_the_pin_never_an_argument(home, capsys, monkeypatch):
+    import io
+    from terminal.cli import main
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    assert main(["--home", str(home), "staff", "add", CODE, "--pin-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("1234\n"))
+    assert main(["--home", str(home), "staff", "add", "gate-08", "--pin-stdin"]) == 2
+    assert main(["--home", str(home), "staff", "add", "张三", "--pin-stdin"]) == 2
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--home", str(home), "staff", "add", "gate-09"]) == 2          # not a terminal: no prompt
+    capsys.readouterr()
+    assert main(["--home", str(home), "staff", "list"]) == 0
+    assert capsys.readouterr().out == f"{CODE}\n"
+    svc = TerminalService.from_home(home, mode="gate")
+    try:
+        assert svc.sign_in(CODE, PIN).ok                  # the CLI's PIN signs in at the app's service
+    finally:
+        svc.close()
+    assert main(["--home", str(home), "staff", "remove", CODE]) == 0
+    assert main(["--home", str(home), "staff", "remove", CODE]) == 1
