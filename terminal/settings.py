@@ -21,12 +21,15 @@ Threads: GUI thread (tiny file, read at start and written when the admin saves s
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from vocab.spec import MODES
+
+log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "ui-settings.json"
 DECODERS = ("cascade", "zxing", "zbar", "opencv")
@@ -78,6 +81,18 @@ def _check_policy(spec: str) -> None:
     if spec:
         from .config import load_policy          # the policy must load now, not at the first scan
         load_policy(spec)
+
+
+def _owner_only(path: Path) -> None:
+    """A settings file others can read (written by hand, or by an old copy tool) becomes 0600:
+    it holds the admin PIN's hash."""
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+            log.warning("settings %s was readable by others (%o): now 0600", path, mode)
+    except OSError as exc:                # not ours to change: reading still works
+        log.warning("settings %s: could not make it owner-only: %s", path, exc)
 
 
 def _check_pin_hash(stored: str) -> None:
@@ -182,6 +197,7 @@ class Settings:
         """The settings and the keys the file itself sets (the rest are defaults)."""
         if path is None or not Path(path).exists():
             return cls(), frozenset()
+        _owner_only(Path(path))
         from .config import ConfigError, read_file
         try:
             doc = json.loads(read_file(path, "settings").decode("utf-8"))
