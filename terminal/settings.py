@@ -83,6 +83,15 @@ def _check_policy(spec: str) -> None:
         load_policy(spec)
 
 
+def settings_path(home: str | Path | None) -> Path:
+    """Where the app keeps its settings: `<home>/ui-settings.json`, or without a home the
+    platformdirs user config folder (the admin PIN's key and lockout live beside it)."""
+    if home:
+        return Path(home) / SETTINGS_FILE
+    from platformdirs import user_config_dir
+    return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
+
+
 def _owner_only(path: Path) -> None:
     """A settings file others can read (written by hand, or by an old copy tool) becomes 0600:
     it holds the admin PIN's hash."""

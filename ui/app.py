@@ -22,7 +22,6 @@ from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QT
 
 log = logging.getLogger(__name__)
 
-from terminal.settings import SETTINGS_FILE  # noqa: E402
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",
              "PingFang SC")
 
@@ -70,10 +69,8 @@ def pick_font(app: QApplication) -> None:
 def settings_path_for(opts: AppOptions) -> Path:
     if opts.settings_path:
         return Path(opts.settings_path)
-    if opts.home:
-        return Path(opts.home) / SETTINGS_FILE
-    from platformdirs import user_config_dir
-    return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
+    from terminal.settings import settings_path
+    return settings_path(opts.home)
 
 
 def make_service(opts: AppOptions, settings):

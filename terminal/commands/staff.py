@@ -42,13 +42,14 @@ def _roster(home):
     return store, StaffRoster(store.staff, PinGuard(store.home))
 
 
-def _read_pin(from_stdin: bool) -> str:
+def read_pin(from_stdin: bool, what: str = "PIN for this staff code (6-12 digits)") -> str:
+    """A new PIN: one line of standard input, or asked twice on the terminal (never an argument)."""
     if from_stdin:
         line = sys.stdin.readline(64)
         return line.rstrip("\r\n")
     if not sys.stdin.isatty():
         raise UsageError("the PIN is asked for on a terminal; give --pin-stdin to read it from standard input")
-    pin = getpass.getpass("PIN for this staff code (6-12 digits): ")
+    pin = getpass.getpass(f"{what}: ")
     if getpass.getpass("the same PIN again: ") != pin:
         raise UsageError("the two PINs differ")
     return pin
@@ -60,7 +61,7 @@ def run_add(args) -> int:
         check_code(args.code)
     except StaffError as exc:
         raise UsageError(str(exc)) from None
-    pin = _read_pin(args.pin_stdin)
+    pin = read_pin(args.pin_stdin)
     store, roster = _roster(args.home)
     with store:
         try:

@@ -292,3 +292,22 @@ def test_kiosk_admin_flow_quits_only_with_pin(qtbot, make_app):
     QTimer.singleShot(0, right_pin)
     w.kiosk.admin_button.click()
     assert not w.isVisible()
+
+
+def test_admin_pin_command_sets_the_pin_the_app_asks_for(tmp_path, capsys, monkeypatch):
+    """Installation: `venue-terminal admin-pin` so that no passer-by sets the first PIN at a kiosk."""
+    import io
+    from terminal.cli import main
+    home = tmp_path / "home"
+    monkeypatch.setattr("sys.stdin", io.StringIO("2580\n"))
+    assert main(["--home", str(home), "admin-pin", "--pin-stdin"]) == 2
+    assert "6 to 12 digits" in capsys.readouterr().err
+    g = PinGuard(home)
+    g.record_failure(ADMIN)
+    monkeypatch.setattr("sys.stdin", io.StringIO(PIN + "\n"))
+    assert main(["--home", str(home), "admin-pin", "--pin-stdin"]) == 0
+    stored = Settings.load(home / "ui-settings.json").pin_hash
+    assert admin_pin_state(stored, g) == SET and g.matches(PIN, stored) and g.failures(ADMIN) == 0
+    assert stat.S_IMODE(os.stat(home / "ui-settings.json").st_mode) == 0o600
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--home", str(home), "admin-pin"]) == 2          # no terminal to ask on: one line, exit 2
