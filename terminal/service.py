@@ -33,7 +33,9 @@ from vocab.spec import MODES
 
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
+from .pins import STAFF, PinGuard, needs_rehash
 from .policy import DEFAULT_POLICY, VenuePolicy
+from .staff import StaffError
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
 from .verify import TrustSnapshot, verify
@@ -454,7 +456,6 @@ class TerminalService:
 
     def staff_roster(self) -> "StaffRoster":
         """The home's staff codes (use its hash_pin outside the lock, the rest through the service)."""
-        from .pins import PinGuard
         from .staff import StaffRoster
         if self._store is None:
             raise ConfigError("staff codes need an enrolled terminal home (they sign events of its scan log)")
@@ -478,7 +479,14 @@ class TerminalService:
         """Check a staff code's PIN (STAFF lockout, terminal/pins.py); on success sign out whoever
         was signed in, sign this code in and log a `session` sign_in. Returns the PinCheck."""
         self._staff_mode("sign in")
-        res = self.staff_roster().check(code, pin)
+        roster = self.staff_roster()
+        stored = roster.hash_for(code) if isinstance(code, str) else None
+        res = roster.guard.check(STAFF, pin, stored)
+        if res.ok and needs_rehash(stored):
+            try:                        # older scrypt parameters: today's, with the same PIN
+                roster.put(code, roster.hash_pin(code, pin))
+            except StaffError as exc:   # a PIN today's rules refuse: it still signs in; the admin sets a new one
+                log.warning("staff %s: PIN not rehashed: %s", code, exc)
         if res.ok:
             with self._lock:
                 if self._operator is not None:

@@ -3,7 +3,7 @@
     roster = StaffRoster(store.staff, PinGuard(store.home))
     roster.add("gate-07", "739164")       # StaffError: a code outside the spec's OPERATOR pattern, a bad PIN
     roster.codes()                        # ["gate-07"]
-    roster.check("gate-07", "739164")     # PinCheck (terminal/pins.py): lockout purpose STAFF
+    roster.guard.check(STAFF, "739164", roster.hash_for("gate-07"))   # PinCheck (terminal/pins.py)
     roster.remove("gate-07")
 
 A staff code is the venue's opaque code for a person (spec section 6 `operator`: 1-32 of
@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from vocab.spec import OPERATOR
 
-from .pins import STAFF, PinCheck, PinGuard, PinRefused, is_stored_form
+from .pins import PinGuard, PinRefused, is_stored_form
 
 MAX_STAFF = 1000
 
@@ -95,7 +95,3 @@ class StaffRoster:
             return False
         self._put(staff)
         return True
-
-    def check(self, code: str, pin: str) -> PinCheck:
-        """The PIN of this code, under the STAFF lockout (an unknown code: as slow, and a failure)."""
-        return self.guard.check(STAFF, pin, self.hash_for(code) if isinstance(code, str) else None)

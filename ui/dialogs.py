@@ -15,7 +15,7 @@ from .qt import (QT_TRANSLATE_NOOP, QApplication, QCheckBox, QComboBox, QCoreApp
                  QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
                  QLineEdit, QMediaDevices, QPushButton, QRegularExpression, QRegularExpressionValidator,
                  QVBoxLayout, QWidget, Qt, Signal)
-from terminal.pins import ADMIN, PIN_MAX, PIN_MIN, PinGuard, PinRefused
+from terminal.pins import ADMIN, PIN_MAX, PIN_MIN, PinGuard, PinRefused, needs_rehash
 from terminal.settings import DECODERS, Settings, SettingsError, check_source
 from .widgets import font
 
@@ -84,13 +84,15 @@ def pin_rule_text(exc: PinRefused) -> str:
 class PinDialog(QDialog):
     """Asks for the admin PIN; accept() only with the right one. Wrong PINs count in the guard's
     lockout (terminal/pins.py: 5 free, then 30 s doubling to an hour, kept across restarts).
-    After accept(), `legacy` says the PIN matched an old PBKDF2 hash (a new PIN is due)."""
+    After accept(), `legacy` says the PIN matched an old PBKDF2 hash (a new PIN is due), and
+    `rehashed` holds its new stored form when the hash had other scrypt parameters than today's."""
 
     def __init__(self, guard: PinGuard, stored: str, parent: QWidget | None = None):
         super().__init__(parent)
         self._guard = guard
         self._stored = stored
         self.legacy = False
+        self.rehashed: str | None = None        # the same PIN under today's parameters, to be saved
         self.setWindowTitle(self.tr("Administrator PIN"))
         self.setAccessibleName("administrator PIN")
         lay = QVBoxLayout(self)
@@ -114,10 +116,16 @@ class PinDialog(QDialog):
         lay.addWidget(cancel)
 
     def try_accept(self) -> bool:
-        res = self._guard.check(ADMIN, self.edit.text(), self._stored)
+        pin = self.edit.text()
+        res = self._guard.check(ADMIN, pin, self._stored)
         self.edit.clear()
         if res.ok:
             self.legacy = res.legacy
+            if not res.legacy and needs_rehash(self._stored):
+                try:                               # older scrypt parameters: today's, with the same PIN
+                    self.rehashed = self._guard.hash_new(pin)
+                except PinRefused:                 # a PIN today's rules refuse: a new one is due
+                    self.legacy = True
             self.accept()
             return True
         self.error.setText(wait_text(res.wait_s) if res.wait_s > 0 else self.tr("Wrong PIN"))

@@ -247,6 +247,10 @@ class MainWindow(QMainWindow):
             if pin.exec() != PinDialog.DialogCode.Accepted:
                 return False
             legacy = pin.legacy
+            if pin.rehashed is not None and not legacy:
+                s = self.settings.with_(pin_hash=pin.rehashed)
+                self.settings_saved.emit(s)
+                self.settings = s
         if state == UNSET or legacy:
             new = NewPinDialog(guard, self, first=True)
             self.new_pin_dialog = new

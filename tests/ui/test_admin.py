@@ -142,6 +142,19 @@ def test_pin_dialog_counts_wrong_pins_in_the_guard(qtbot, tmp_path):
     assert g.failures(ADMIN) == 0
 
 
+def test_a_hash_with_older_parameters_is_redone_on_the_right_pin(qtbot, tmp_path, monkeypatch):
+    g = PinGuard(tmp_path)
+    monkeypatch.setattr(pins, "SCRYPT_LOG_N", 11)
+    old = g.hash_new(PIN)
+    monkeypatch.setattr(pins, "SCRYPT_LOG_N", 12)
+    assert pins.needs_rehash(old)
+    dlg = PinDialog(g, old)
+    qtbot.addWidget(dlg)
+    dlg.edit.setText(PIN)
+    assert dlg.try_accept() and not dlg.legacy
+    assert dlg.rehashed.startswith("scrypt$12$") and g.matches(PIN, dlg.rehashed)
+
+
 def test_new_pin_dialog_refuses_weak_and_mismatched(qtbot, tmp_path):
     g = PinGuard(tmp_path)
     dlg = NewPinDialog(g)

@@ -120,6 +120,18 @@ def test_staff_lockout_survives_a_restart(home):
         svc.close()
 
 
+def test_a_staff_hash_with_older_parameters_is_redone_at_sign_in(home, monkeypatch):
+    svc = TerminalService.from_home(home, mode="counter")
+    try:
+        monkeypatch.setattr(pins, "SCRYPT_LOG_N", 11)
+        svc.add_staff(CODE, PIN)
+        monkeypatch.setattr(pins, "SCRYPT_LOG_N", 12)
+        assert svc.sign_in(CODE, PIN).ok
+        assert svc.staff_roster().hash_for(CODE).startswith("scrypt$12$")
+    finally:
+        svc.close()
+
+
 def test_staff_rules_and_modes(home):
     svc = TerminalService.from_home(home, mode="kiosk")
     try:
