@@ -300,3 +300,38 @@ def test_staff_command_adds_lists_and_removes_with_the_pin_never_an_argument(hom
         svc.close()
     assert main(["--home", str(home), "staff", "remove", CODE]) == 0
     assert main(["--home", str(home), "staff", "remove", CODE]) == 1
+
+
+def test_staff_events_upload_to_the_real_platform_and_chain(platform, tmp_path):
+    """Sign-in, a scan, a dispute, a paper check and the sign-out go through the one outbox path
+    and `venue-terminal sync` to the reference platform: all accepted, none quarantined, and the
+    platform recomputes an intact chain."""
+    from terminal.cli import main
+    from terminal.commands.demo import enrol
+    home = tmp_path / "enrolled"
+    enrol(home, platform)
+    svc = TerminalService.from_home(home, mode="counter")
+    try:
+        svc.add_staff(CODE, PIN)
+        assert svc.sign_in(CODE, PIN).ok
+        svc.scan("HTTPS://EXAMPLE.COM/NOT-OURS")
+        svc.record_dispute(svc.recent_scans(1)[0]["id"], "suspected_misuse")
+        svc.record_manual("student", False)
+        svc.sign_out()
+        terminal_id = svc.status().terminal_id
+    finally:
+        svc.close()
+    local = [e for e in events(home) if e.get("kind") in ("session", "dispute", "manual") or e.get("operator")]
+    assert len(local) == 5
+    assert main(["--home", str(home), "sync", "--once"]) == 0
+    svc = TerminalService.from_home(home)
+    try:
+        st = svc.status()
+    finally:
+        svc.close()
+    assert (st.events_pending, st.events_quarantined) == (0, 0)
+    held = {e["id"]: e for e in platform.events()}
+    assert all(e["id"] in held for e in local)
+    assert [(held[e["id"]].get("hash"), held[e["id"]].get("operator")) for e in local] == \
+        [(e["hash"], CODE) for e in local]
+    assert platform.platform.chain_breaks(terminal_id) == []
