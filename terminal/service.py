@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 from vocab import reasons as R
 from vocab.events import DISPUTE, DISPUTE_CODES, MANUAL, SCAN, SESSION, event_kind
-from vocab.spec import MODES
+from vocab.spec import KIOSK, MODES
 
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
 from .pins import STAFF, PinGuard, needs_rehash
 from .policy import DEFAULT_POLICY, VenuePolicy
-from .staff import StaffError
+from .staff import StaffError, StaffRoster
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
 from .verify import TrustSnapshot, verify
@@ -43,7 +43,6 @@ from .verify import TrustSnapshot, verify
 if TYPE_CHECKING:
     from .pins import PinCheck
     from .ports import StorePort
-    from .staff import StaffRoster
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +116,10 @@ def holder_ref(venue_secret: bytes, sub: str) -> str:
     return hmac.new(venue_secret, sub.encode("utf-8"), hashlib.sha256).digest()[:16].hex()
 
 
+def _event_ts(unix_seconds: float) -> str:
+    return datetime.fromtimestamp(unix_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def _printable(text: object, limit: int) -> str:
     return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
 
@@ -177,9 +180,10 @@ class TerminalService:
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self._lock = threading.RLock()
+        self._operator: str | None = None      # the staff code signed in here (sign_in), in every event
         self._snapshot = snapshot
         self._policy = policy
-        self.mode = mode
+        self._mode = mode
         self._store = store
         self._clock = clock
         self._skew_bound = clock_skew_bound
@@ -188,7 +192,6 @@ class TerminalService:
         self._dcc = dcc
         self._replay = store.replay if store is not None else _MemoryReplay()
         self._identity = store.identity.load_identity() if store is not None else None
-        self._operator: str | None = None      # the staff code signed in here (sign_in), in every event
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -384,7 +387,7 @@ class TerminalService:
         ident = self._identity
         cred = v.credential
         return {
-            "ts": datetime.fromtimestamp(now_f, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "ts": _event_ts(now_f),
             "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode,
             "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
             "reason": v.reason, "issuer": cred.kid or None if cred else None,
@@ -446,6 +449,21 @@ class TerminalService:
                 online=online, clock_skew_s=skew,
                 clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound())
 
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        """Switch mode; staff signed in are signed out (in the old mode) before a switch to the
+        public kiosk, so no kiosk event carries an operator."""
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        with self._lock:
+            if mode == KIOSK and self._operator is not None:
+                self.sign_out()
+            self._mode = mode
+
     # ------------------------------------------------------------------ staff (spec section 6 kinds)
     # Staff codes and PINs: terminal/staff.py. Hashing (~0.35 s) runs outside the lock, so a scan
     # never waits for a sign-in. Every event goes through the one outbox path (vocab.events schema).
@@ -456,7 +474,6 @@ class TerminalService:
 
     def staff_roster(self) -> "StaffRoster":
         """The home's staff codes (use its hash_pin outside the lock, the rest through the service)."""
-        from .staff import StaffRoster
         if self._store is None:
             raise ConfigError("staff codes need an enrolled terminal home (they sign events of its scan log)")
         return StaffRoster(_Locked(self._store.staff, self._lock), PinGuard(self._store.home, clock=self._clock))
@@ -545,8 +562,7 @@ class TerminalService:
     def _staff_event(self, kind: str, **fields: Any) -> dict:
         """Append a staff event (caller holds the lock); the outbox checks it against the schema."""
         ident = self._identity
-        ev = {"kind": kind, "ts": datetime.fromtimestamp(self._clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-              "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode, **fields}
+        ev = {"kind": kind, "ts": _event_ts(self._clock()), "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode, **fields}
         if self._operator:
             ev["operator"] = self._operator
         return self._store.outbox.append(ev)

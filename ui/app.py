@@ -214,9 +214,7 @@ class Runtime(QObject):
         self.settings = s
         self.window.apply_settings(s)
         if self.service.mode != s.mode:
-            if s.mode == "kiosk" and getattr(self.service, "operator", None):
-                self.service.sign_out()          # staff do not stay signed in at a public kiosk
-            self.service.mode = s.mode
+            self.service.mode = s.mode           # (signs staff out on the way to the kiosk)
         if (s.source, s.decoder) != (old.source, old.decoder):
             self.stop_capture()
             self.start_capture()
