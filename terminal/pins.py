@@ -176,7 +176,11 @@ class PinGuard:
         return self.directory / PIN_KEY_FILE
 
     def has_key(self) -> bool:
-        return self.key_path.is_file()
+        """A usable pepper is there (a file of another size counts as none)."""
+        try:
+            return self.key_path.stat().st_size == 32
+        except OSError:
+            return False
 
     def _key(self, create: bool) -> bytes | None:
         try:
@@ -191,8 +195,23 @@ class PinGuard:
         return self._new_key() if create else None
 
     def _new_key(self) -> bytes:
+        """A new pepper. O_EXCL first: another process (the staff command beside the app) that
+        made one a moment ago keeps its key; only a broken file is replaced."""
         key = secrets.token_bytes(32)
-        _write_private(self.key_path, key)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            held = self.key_path.read_bytes()
+            if len(held) == 32:
+                return held
+            _write_private(self.key_path, key)
+            return key
+        try:
+            os.write(fd, key)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         return key
 
     # ----------------------------------------------------------------- hashing

@@ -107,8 +107,13 @@ def test_old_default_and_old_pins_migrate(tmp_path):
     assert res.ok and res.legacy and pins.needs_rehash(old)
     new = g.hash_new(PIN)
     assert admin_pin_state(new, g) == SET
+    g.key_path.write_bytes(b"short")                               # a broken key counts as none
+    assert admin_pin_state(new, g) == UNSET
     g.key_path.unlink()                                            # the key gone: recovery = set a new PIN
     assert admin_pin_state(new, g) == UNSET
+    again = g.hash_new(PIN)
+    assert admin_pin_state(again, g) == SET and len(g.key_path.read_bytes()) == 32
+    assert stat.S_IMODE(os.stat(g.key_path).st_mode) == 0o600
 
 
 def test_an_old_settings_file_loads_and_a_bad_hash_is_named(tmp_path):
