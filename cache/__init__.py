@@ -8,6 +8,7 @@
         store.outbox.append(event)                  # Outbox        (cache.outbox)
         store.identity.load_identity()              # IdentityStore (cache.identity)
         store.sync_state.load()                     # SyncStateStore (cache.sync_state): a SyncState
+        store.staff.load()                          # StaffStore    (cache.staff): staff codes, PIN hashes
         store.state.get_state("key")                # StateStore    (cache.identity): untyped, ad hoc
 
 Everything lives in `<home>/terminal.db` (WAL, synchronous=FULL, 0600; see cache.db).
@@ -38,6 +39,7 @@ from .identity import Identity, IdentityStore, StateStore
 from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
+from .staff import StaffStore
 from .sync_state import SyncState, SyncStateStore
 from .trust_store import TrustListMeta, TrustStore
 
@@ -80,6 +82,10 @@ class Store:
     @functools.cached_property
     def identity(self) -> IdentityStore:
         return IdentityStore(self.db)
+
+    @functools.cached_property
+    def staff(self) -> StaffStore:
+        return StaffStore(self.state)
 
     @functools.cached_property
     def state(self) -> StateStore:

@@ -194,6 +194,17 @@ class Outbox:
     def quarantine_count(self) -> int:
         return self._conn.execute("SELECT count(*) FROM quarantine").fetchone()[0]
 
+    def quarantine_errors(self) -> dict[str, int]:
+        """How many quarantined events carry each platform error code, most frequent first."""
+        return dict(self._conn.execute(
+            "SELECT error, count(*) AS n FROM quarantine GROUP BY error ORDER BY n DESC, error"))
+
+    def last_quarantined(self) -> dict[str, Any] | None:
+        """The newest quarantined event's {"id", "error", "detail", "at_ms"} (no body), or None."""
+        row = self._conn.execute("SELECT id, error, detail, at_ms FROM quarantine "
+                                 "ORDER BY at_ms DESC, id DESC LIMIT 1").fetchone()
+        return dict(zip(("id", "error", "detail", "at_ms"), row)) if row else None
+
     def prune_uploaded(self, older_than: int | float | str) -> int:
         """Delete uploaded events with `ts` before `older_than`, but only the longest run of
         such events from the oldest one (a pending or newer event stops it), so what is left

@@ -16,16 +16,17 @@ from .commands._common import UsageError, make_parser, run_command
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
-COMMANDS = ("verify", "decode", "enroll", "sync", "status", "gui", "demo")
+COMMANDS = ("verify", "decode", "enroll", "sync", "status", "staff", "admin-pin", "gui", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser, sub = make_parser()
     for name in COMMANDS:
+        mod = f"terminal.commands.{name.replace('-', '_')}"
         try:
-            module = importlib.import_module(f"terminal.commands.{name}")
+            module = importlib.import_module(mod)
         except ModuleNotFoundError as exc:
-            if exc.name != f"terminal.commands.{name}":
+            if exc.name != mod:
                 raise
             continue
         module.register(sub)

@@ -58,6 +58,8 @@ class OutboxPort(Protocol):
     def recent(self, limit: int = 50) -> list[dict[str, Any]]: ...
     def quarantine(self, rejected: Mapping[str, tuple[str, str | None]], at: int | float | str) -> int: ...
     def quarantine_count(self) -> int: ...
+    def quarantine_errors(self) -> dict[str, int]: ...
+    def last_quarantined(self) -> dict[str, Any] | None: ...
 
 
 class IdentityPort(Protocol):
@@ -73,6 +75,13 @@ class SyncStatePort(Protocol):
     def skew_bound(self) -> float | None: ...
 
 
+class StaffPort(Protocol):
+    """The staff codes and their PIN hashes (cache.staff); terminal/staff.py owns the rules."""
+
+    def load(self) -> dict[str, dict[str, Any]]: ...
+    def save(self, staff: dict[str, dict[str, Any]]) -> None: ...
+
+
 @runtime_checkable
 class StorePort(Protocol):
     """What terminal.service and terminal.sync use of a cache.Store."""
@@ -85,6 +94,7 @@ class StorePort(Protocol):
     outbox: OutboxPort
     identity: IdentityPort
     sync_state: SyncStatePort
+    staff: StaffPort
 
     def record_scan(self, make_event: Callable[[bool], Mapping[str, Any]],
                     claim: tuple[bytes, int, int] | None = None) -> tuple[dict[str, Any], bool]: ...

@@ -22,22 +22,26 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vocab import reasons as R
-from vocab.spec import MODES
+from vocab.events import DISPUTE, DISPUTE_CODES, MANUAL, SCAN, SESSION, event_kind
+from vocab.spec import KIOSK, MODES
 
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
+from .pins import STAFF, PinGuard, needs_rehash
 from .policy import DEFAULT_POLICY, VenuePolicy
+from .staff import StaffError, StaffRoster
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
 from .verify import TrustSnapshot, verify
 
 if TYPE_CHECKING:
+    from .pins import PinCheck
     from .ports import StorePort
 
 log = logging.getLogger(__name__)
@@ -72,9 +76,27 @@ class Status:
     dcc_next: int | None = None
     dcc_stale: bool = False
     dcc_count: int = 0                   # DSCs the HC1 path uses (synced and from files)
+    quarantine_errors: dict[str, int] = field(default_factory=dict)   # the platform's error code -> events
+    quarantine_detail: str | None = None  # the platform's words on the newest quarantined event
+    operator: str | None = None          # the staff code signed in (staff screens only, never the kiosk's)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+class _Locked:
+    """The store's staff port, each call under the service's lock (its connection is shared across threads)."""
+
+    def __init__(self, staff: Any, lock: threading.RLock):
+        self._staff, self._lock = staff, lock
+
+    def load(self) -> dict:
+        with self._lock:
+            return self._staff.load()
+
+    def save(self, staff: dict) -> None:
+        with self._lock:
+            self._staff.save(staff)
 
 
 class _MemoryReplay:
@@ -96,6 +118,14 @@ class _MemoryReplay:
 def holder_ref(venue_secret: bytes, sub: str) -> str:
     """HMAC-SHA-256 of `sub` under the venue secret, first 16 bytes hex (spec section 6)."""
     return hmac.new(venue_secret, sub.encode("utf-8"), hashlib.sha256).digest()[:16].hex()
+
+
+def _event_ts(unix_seconds: float) -> str:
+    return datetime.fromtimestamp(unix_seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _printable(text: object, limit: int) -> str:
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:limit])
 
 
 def check_platform_url(url: str) -> str:
@@ -154,9 +184,10 @@ class TerminalService:
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
         self._lock = threading.RLock()
+        self._operator: str | None = None      # the staff code signed in here (sign_in), in every event
         self._snapshot = snapshot
         self._policy = policy
-        self.mode = mode
+        self._mode = mode
         self._store = store
         self._clock = clock
         self._skew_bound = clock_skew_bound
@@ -397,12 +428,12 @@ class TerminalService:
         ident = self._identity
         cred = v.credential
         return {
-            "ts": datetime.fromtimestamp(now_f, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+            "ts": _event_ts(now_f),
             "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode,
             "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
             "reason": v.reason, "issuer": cred.kid or None if cred else None,
             "holder_ref": holder_ref(ident.venue_secret, v.holder_sub) if v.holder_sub else None,
-            "policy": self._policy.name,
+            "policy": self._policy.name, **({"operator": self._operator} if self._operator else {}),
         }
 
     # ------------------------------------------------------------------ status and log
@@ -429,12 +460,18 @@ class TerminalService:
             st = self._store
             ident = self._identity
             pending = uploaded = quarantined = 0
+            q_errors: dict[str, int] = {}
+            q_detail = None
             rseq = rcount = None
             last_sync = last_err = skew = online = None
             if st is not None:
                 c = st.outbox.counts()
                 pending, uploaded = c.pending, c.uploaded
                 quarantined = st.outbox.quarantine_count()
+                if quarantined:        # the platform's words: printable characters only, bounded
+                    q_errors = {_printable(k, 64): n for k, n in st.outbox.quarantine_errors().items()}
+                    last = st.outbox.last_quarantined()
+                    q_detail = _printable(last["detail"], 200) if last and last["detail"] else None
                 rmeta = st.revocations.meta()
                 if rmeta is not None:
                     rseq, rcount = rmeta.seq, st.revocations.count()
@@ -448,7 +485,8 @@ class TerminalService:
                 trust_seq=tl.seq if tl else None, trust_iat=tl.iat if tl else None, trust_next=tl.next if tl else None,
                 trust_stale=self._snapshot.stale(int(now)), trust_age_s=(now - tl.iat) if tl else None,
                 revocation_seq=rseq, revocation_count=rcount, events_pending=pending, events_uploaded=uploaded,
-                events_quarantined=quarantined, last_sync=last_sync, last_sync_error=last_err or None,
+                events_quarantined=quarantined, quarantine_errors=q_errors, quarantine_detail=q_detail,
+                operator=self._operator, last_sync=last_sync, last_sync_error=last_err or None,
                 online=online, clock_skew_s=skew,
                 clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound(),
                 **self._dcc_status(int(now)))
@@ -459,6 +497,124 @@ class TerminalService:
         return {"dcc_seq": held[1].seq if held else None, "dcc_next": snap.dcc_next,
                 "dcc_stale": snap.dcc_next is not None and now > snap.dcc_next,
                 "dcc_count": len(snap.dcc) if snap.dcc is not None else 0}
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: str) -> None:
+        """Switch mode; staff signed in are signed out (in the old mode) before a switch to the
+        public kiosk, so no kiosk event carries an operator."""
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        with self._lock:
+            if mode == KIOSK and self._operator is not None:
+                self.sign_out()
+            self._mode = mode
+
+    # ------------------------------------------------------------------ staff (spec section 6 kinds)
+    # Staff codes and PINs: terminal/staff.py. Hashing (~0.35 s) runs outside the lock, so a scan
+    # never waits for a sign-in. Every event goes through the one outbox path (vocab.events schema).
+    @property
+    def operator(self) -> str | None:
+        """The staff code signed in at this terminal, or None."""
+        return self._operator
+
+    def staff_roster(self) -> "StaffRoster":
+        """The home's staff codes (use its hash_pin outside the lock, the rest through the service)."""
+        if self._store is None:
+            raise ConfigError("staff codes need an enrolled terminal home (they sign events of its scan log)")
+        return StaffRoster(_Locked(self._store.staff, self._lock), PinGuard(self._store.home, clock=self._clock))
+
+    def staff_codes(self) -> list[str]:
+        return self.staff_roster().codes() if self._store is not None else []
+
+    def add_staff(self, code: str, pin: str) -> bool:
+        """Add a staff code with its own PIN (or a new PIN for it); StaffError for a bad code or PIN."""
+        roster = self.staff_roster()
+        return roster.put(code, roster.hash_pin(code, pin))
+
+    def remove_staff(self, code: str) -> bool:
+        """Remove a staff code; one signed in is signed out first."""
+        if self._operator == code:
+            self.sign_out()
+        return self.staff_roster().remove(code)
+
+    def sign_in(self, code: str, pin: str) -> "PinCheck":
+        """Check a staff code's PIN (STAFF lockout, terminal/pins.py); on success sign out whoever
+        was signed in, sign this code in and log a `session` sign_in. Returns the PinCheck."""
+        self._staff_mode("sign in")
+        roster = self.staff_roster()
+        stored = roster.hash_for(code) if isinstance(code, str) else None
+        res = roster.guard.check(STAFF, pin, stored)
+        if res.ok and needs_rehash(stored):
+            try:                        # older scrypt parameters: today's, with the same PIN
+                roster.put(code, roster.hash_pin(code, pin))
+            except StaffError as exc:   # a PIN today's rules refuse: it still signs in; the admin sets a new one
+                log.warning("staff %s: PIN not rehashed: %s", code, exc)
+        if res.ok:
+            with self._lock:
+                if self._operator is not None:
+                    self._staff_event(SESSION, action="sign_out")
+                self._operator = code
+                self._staff_event(SESSION, action="sign_in")
+                log.info("staff %s signed in", code)
+        return res
+
+    def sign_out(self) -> dict | None:
+        """Log a `session` sign_out for the staff signed in (None when nobody is)."""
+        with self._lock:
+            if self._operator is None:
+                return None
+            try:
+                return self._staff_event(SESSION, action="sign_out")
+            finally:
+                log.info("staff %s signed out", self._operator)
+                self._operator = None
+
+    def record_manual(self, cert: str, valid: bool) -> dict:
+        """The counter checked a paper certificate by hand (线下兜底): a `manual` event with the
+        certificate type (vocab.spec.CERT_TYPES) and the result, nothing about the holder."""
+        from vocab.spec import CERT_TYPES
+        self._staff_mode("record a paper check", modes=("counter",))
+        if cert not in CERT_TYPES or not isinstance(valid, bool):
+            raise ConfigError(f"a paper check needs a certificate type ({', '.join(CERT_TYPES)}) and a result")
+        with self._lock:
+            return self._staff_event(MANUAL, cert=cert, valid=valid)
+
+    def recent_scans(self, limit: int = 10) -> list[dict]:
+        """The newest scan events of this terminal, newest first (what a dispute can refer to)."""
+        if self._store is None:
+            return []
+        with self._lock:
+            return [e for e in self._store.outbox.recent(limit * 4) if event_kind(e) == SCAN][:limit]
+
+    def record_dispute(self, ref: str, code: str) -> dict:
+        """Staff record that an earlier verdict of this terminal is contested (异议): a `dispute`
+        event with `ref` (that scan event's id) and one of vocab.events.DISPUTE_CODES. No text."""
+        self._staff_mode("record a dispute")
+        if code not in DISPUTE_CODES:
+            raise ConfigError(f"a dispute code is one of {', '.join(DISPUTE_CODES)}")
+        with self._lock:
+            ev = self._store.outbox.get(ref) if isinstance(ref, str) else None
+            if ev is None or event_kind(ev) != SCAN or ev.get("terminal") != self._identity.terminal_id:
+                raise ConfigError("a dispute refers to a scan event of this terminal")
+            return self._staff_event(DISPUTE, ref=ref, code=code)
+
+    def _staff_mode(self, what: str, modes: tuple[str, ...] = ("gate", "counter")) -> None:
+        if self._store is None or self._identity is None:
+            raise ConfigError(f"cannot {what}: this terminal is not enrolled (no scan log)")
+        if self.mode not in modes:
+            raise ConfigError(f"cannot {what} in {self.mode} mode (only {' and '.join(modes)})")
+
+    def _staff_event(self, kind: str, **fields: Any) -> dict:
+        """Append a staff event (caller holds the lock); the outbox checks it against the schema."""
+        ident = self._identity
+        ev = {"kind": kind, "ts": _event_ts(self._clock()), "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode, **fields}
+        if self._operator:
+            ev["operator"] = self._operator
+        return self._store.outbox.append(ev)
 
     def close(self) -> None:
         with self._lock:

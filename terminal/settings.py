@@ -7,21 +7,21 @@ SettingsError naming the file and the key. `Settings.with_(**flags)` applies com
 overrides through the same checks, and the Settings dialog edits the same object. The core
 never sees this module: the app, the service factory and sync read the values they need.
 
-The admin PIN is stored only as a salted PBKDF2 hash; the default PIN is 2580 (change it in
-Settings on first use). The platform URL is not a setting here: it belongs to the enrolled
+The admin PIN is stored only as its hash (`pin_hash`, terminal/pins.py: scrypt under a pepper
+kept beside this file); there is no default PIN: "" means none is set, and the first opening of
+Settings sets one. The platform URL is not a setting here: it belongs to the enrolled
 identity in the terminal's store. An old file's `platform_url` key is accepted and ignored.
 
     s = Settings.load(path)          # defaults when the file does not exist
     s = s.with_(mode="kiosk")        # a flag
-    s.check_pin("2580"); s.set_pin("7391"); s.save(path)
+    s = s.with_(pin_hash=PinGuard(path.parent).hash_new("739164")); s.save(path)
 
 Threads: GUI thread (tiny file, read at start and written when the admin saves settings).
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import logging
 import math
 import os
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -29,9 +29,9 @@ from pathlib import Path
 
 from vocab.spec import MODES
 
+log = logging.getLogger(__name__)
+
 SETTINGS_FILE = "ui-settings.json"
-DEFAULT_PIN = "2580"
-PIN_ITERATIONS = 50_000
 DECODERS = ("cascade", "zxing", "zbar", "opencv")
 VOICE = ("auto", "on", "off")                # auto: spoken guidance at the kiosk, silent at gate and counter
 LEGACY_KEYS = frozenset({"platform_url"})    # written by older versions; ignored on load
@@ -40,23 +40,6 @@ SOURCE_HINT = "camera:N, camera:/dev/videoN, video:PATH or images:DIR"
 
 class SettingsError(ValueError):
     """A settings file that cannot be used (one line naming the file and key)."""
-
-
-def hash_pin(pin: str, salt: bytes | None = None, iterations: int = PIN_ITERATIONS) -> str:
-    salt = salt if salt is not None else os.urandom(16)
-    dk = hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), salt, iterations)
-    return f"pbkdf2_sha256${iterations}${salt.hex()}${dk.hex()}"
-
-
-def verify_pin(pin: str, stored: str) -> bool:
-    try:
-        algo, iters, salt, want = stored.split("$")
-        if algo != "pbkdf2_sha256":
-            return False
-        dk = hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), bytes.fromhex(salt), int(iters))
-    except ValueError:
-        return False
-    return hmac.compare_digest(dk.hex(), want)
 
 
 def check_source(spec: str) -> str:
@@ -81,10 +64,6 @@ def check_source(spec: str) -> str:
     return spec
 
 
-# A fixed salt for the default so a fresh settings file is reproducible; changing the PIN re-salts.
-_DEFAULT_PIN_HASH = hash_pin(DEFAULT_PIN, salt=b"venue-terminal-d")
-
-
 def _setting(default, *, help: str, choices: tuple | None = None, range: tuple[float, float] | None = None,
              check=None, flag: bool = True):
     """One declared setting: its default and how a value is checked (choices, a numeric range or
@@ -107,6 +86,33 @@ def _check_policy(spec: str) -> None:
     if spec:
         from .config import load_policy          # the policy must load now, not at the first scan
         load_policy(spec)
+
+
+def settings_path(home: str | Path | None) -> Path:
+    """Where the app keeps its settings: `<home>/ui-settings.json`, or without a home the
+    platformdirs user config folder (the admin PIN's key and lockout live beside it)."""
+    if home:
+        return Path(home) / SETTINGS_FILE
+    from platformdirs import user_config_dir
+    return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
+
+
+def _owner_only(path: Path) -> None:
+    """A settings file others can read (written by hand, or by an old copy tool) becomes 0600:
+    it holds the admin PIN's hash."""
+    try:
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            os.chmod(path, 0o600)
+            log.warning("settings %s was readable by others (%o): now 0600", path, mode)
+    except OSError as exc:                # not ours to change: reading still works
+        log.warning("settings %s: could not make it owner-only: %s", path, exc)
+
+
+def _check_pin_hash(stored: str) -> None:
+    from .pins import is_stored_form
+    if not is_stored_form(stored):
+        raise SettingsError("not a PIN hash this version writes or reads")
 
 
 @dataclass
@@ -135,7 +141,8 @@ class Settings:
     retention_days: float = _setting(30.0, range=(1, 3650), help="uploaded scan events are kept this many days")
     http_timeout_s: float = _setting(10.0, range=(1, 120), help="timeout of each call to the platform")
     fullscreen: bool = _setting(True, help="gate and kiosk: fill the screen")
-    pin_hash: str = _setting(_DEFAULT_PIN_HASH, help="the admin PIN's salted hash", flag=False)
+    pin_hash: str = _setting("", check=_check_pin_hash, flag=False,
+                             help="the admin PIN's hash (terminal/pins.py); \"\" = none set yet")
 
     def validate(self, where: str = "settings") -> "Settings":
         """Check every value against its declaration; SettingsError naming `where` and the key."""
@@ -195,14 +202,6 @@ class Settings:
     def voice_on(self) -> bool:
         return self.voice == "on" or (self.voice == "auto" and self.mode == "kiosk")
 
-    def check_pin(self, pin: str) -> bool:
-        return verify_pin(pin, self.pin_hash)
-
-    def set_pin(self, pin: str) -> None:
-        if not (pin.isdigit() and 4 <= len(pin) <= 12):
-            raise SettingsError("the PIN must be 4 to 12 digits")
-        self.pin_hash = hash_pin(pin)
-
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes).validate()
 
@@ -215,6 +214,7 @@ class Settings:
         """The settings and the keys the file itself sets (the rest are defaults)."""
         if path is None or not Path(path).exists():
             return cls(), frozenset()
+        _owner_only(Path(path))
         from .config import ConfigError, read_file
         try:
             doc = json.loads(read_file(path, "settings").decode("utf-8"))

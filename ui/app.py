@@ -22,7 +22,6 @@ from .qt import QApplication, QFont, QFontDatabase, QMetaObject, QObject, Qt, QT
 
 log = logging.getLogger(__name__)
 
-from terminal.settings import SETTINGS_FILE  # noqa: E402
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Microsoft YaHei",
              "PingFang SC")
 
@@ -72,10 +71,8 @@ def pick_font(app: QApplication) -> None:
 def settings_path_for(opts: AppOptions) -> Path:
     if opts.settings_path:
         return Path(opts.settings_path)
-    if opts.home:
-        return Path(opts.home) / SETTINGS_FILE
-    from platformdirs import user_config_dir
-    return Path(user_config_dir("venue-terminal")) / SETTINGS_FILE
+    from terminal.settings import settings_path
+    return settings_path(opts.home)
 
 
 def make_service(opts: AppOptions, settings):
@@ -229,7 +226,7 @@ class Runtime(QObject):
         self.settings = s
         self.window.apply_settings(s)
         if self.service.mode != s.mode:
-            self.service.mode = s.mode
+            self.service.mode = s.mode           # (signs staff out on the way to the kiosk)
         if (s.source, s.decoder) != (old.source, old.decoder):
             self.stop_capture()
             self.start_capture()
@@ -261,6 +258,11 @@ class Runtime(QObject):
             return
         self._stopped = True
         self.app.removeEventFilter(self.wedge)
+        try:
+            if getattr(self.service, "operator", None):
+                self.service.sign_out()          # a clean quit ends the staff session in the log
+        except Exception:  # noqa: BLE001 - shutting down regardless
+            log.exception("sign-out at shutdown failed")
         self.sync.stop()
         self.stop_serial()
         self.stop_capture()
@@ -297,8 +299,10 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     service = opts.service or make_service(opts, settings)
     language = Language(app, settings.language)
     sound = SoundPlayer(enabled=settings.sound)
+    from terminal.pins import PinGuard
     window = MainWindow(settings=settings, language=language, sound=sound,
-                        platform_url=getattr(service, "platform_url", None))
+                        platform_url=getattr(service, "platform_url", None), pin_guard=PinGuard(spath.parent),
+                        staff=service if hasattr(service, "sign_in") else None)
     return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
                    language=language, sound=sound)
 

@@ -1,4 +1,4 @@
-"""Admin PIN entry (a big keypad usable on a touch screen) and the settings dialog behind it.
+"""Admin PIN entry and first setting (a big keypad usable on a touch screen) and the settings dialog behind it.
 
 Threads: GUI thread only.
 """
@@ -8,93 +8,198 @@ import glob
 import logging
 import re
 import sys
-import time
 
 from vocab.spec import MODES
 
-from .qt import (QT_TRANSLATE_NOOP, QCheckBox, QComboBox, QCoreApplication, QDialog, QDialogButtonBox,
-                 QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
-                 QMediaDevices, QPushButton, QVBoxLayout, QWidget)
+from .qt import (QT_TRANSLATE_NOOP, QApplication, QCheckBox, QComboBox, QCoreApplication, QDialog,
+                 QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel,
+                 QLineEdit, QMediaDevices, QPushButton, QRegularExpression, QRegularExpressionValidator,
+                 QVBoxLayout, QWidget, Qt, Signal)
+from terminal.pins import ADMIN, PIN_MAX, PIN_MIN, PinGuard, PinRefused, needs_rehash
 from terminal.settings import DECODERS, Settings, SettingsError, check_source
 from .widgets import font
 
 log = logging.getLogger(__name__)
 
-MAX_TRIES = 5
-LOCKOUT_SECONDS = 60
+class PinPad(QWidget):
+    """A big keypad (touch screens) typing into `edit`: digits, delete, OK (emits `confirmed`)."""
+
+    confirmed = Signal()
+
+    def __init__(self, edit: QLineEdit, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._edit = edit
+        pad = QGridLayout(self)
+        pad.setContentsMargins(0, 0, 0, 0)
+        self.key_buttons: dict[str, QPushButton] = {}
+        for i, k in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]):
+            b = QPushButton(k)
+            b.setFont(font(22, True))
+            b.setMinimumSize(90, 64)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)      # the PIN field keeps the focus (and the keyboard)
+            b.setAccessibleName({"⌫": "delete", "OK": "confirm"}.get(k, k))
+            b.clicked.connect(lambda _=False, k=k: self._key(k))
+            pad.addWidget(b, i // 3, i % 3)
+            self.key_buttons[k] = b
+
+    def set_target(self, edit: QLineEdit) -> None:
+        self._edit = edit
+
+    def _key(self, k: str) -> None:
+        if k == "⌫":
+            self._edit.backspace()
+        elif k == "OK":
+            self.confirmed.emit()
+        else:
+            self._edit.insert(k)
+
+
+def pin_edit(accessible: str) -> QLineEdit:
+    """A masked PIN field taking ASCII digits only (the rules are terminal/pins.py's)."""
+    e = QLineEdit()
+    e.setEchoMode(QLineEdit.EchoMode.Password)
+    e.setFont(font(24))
+    e.setMaxLength(PIN_MAX)
+    e.setValidator(QRegularExpressionValidator(QRegularExpression("[0-9]*"), e))
+    e.setAccessibleName(accessible)
+    return e
+
+
+def wait_text(seconds: float) -> str:
+    return QCoreApplication.translate("Pins", "Too many wrong PINs. Try again in %1 s.").replace(
+        "%1", str(int(seconds) + 1))
+
+
+def pin_rule_text(exc: PinRefused) -> str:
+    """A PinRefused in the screen's language (terminal/pins.py words it in English for the CLI)."""
+    msg = str(exc)
+    if "repeated" in msg:
+        return QCoreApplication.translate("Pins", "The PIN must not be one digit repeated")
+    if "run" in msg:
+        return QCoreApplication.translate("Pins", "The PIN must not be a run of digits such as 123456")
+    return QCoreApplication.translate("Pins", "The PIN must be %1 to %2 digits").replace(
+        "%1", str(PIN_MIN)).replace("%2", str(PIN_MAX))
 
 
 class PinDialog(QDialog):
-    """Asks for the admin PIN; accept() only with the right one. Five wrong tries lock it for a minute."""
+    """Asks for the admin PIN; accept() only with the right one. Wrong PINs count in the guard's
+    lockout (terminal/pins.py: 5 free, then 30 s doubling to an hour, kept across restarts).
+    After accept(), `legacy` says the PIN matched an old PBKDF2 hash (a new PIN is due), and
+    `rehashed` holds its new stored form when the hash had other scrypt parameters than today's."""
 
-    _failures: list[float] = []      # shared across dialogs: closing and reopening does not reset the count
-
-    def __init__(self, settings: Settings, parent: QWidget | None = None, clock=time.monotonic):
+    def __init__(self, guard: PinGuard, stored: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self._settings = settings
-        self._clock = clock
+        self._guard = guard
+        self._stored = stored
+        self.legacy = False
+        self.rehashed: str | None = None        # the same PIN under today's parameters, to be saved
         self.setWindowTitle(self.tr("Administrator PIN"))
         self.setAccessibleName("administrator PIN")
         lay = QVBoxLayout(self)
         self.prompt = QLabel(self.tr("Enter the administrator PIN"))
         self.prompt.setFont(font(18, True))
-        self.edit = QLineEdit()
-        self.edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.edit.setFont(font(24))
-        self.edit.setAccessibleName("PIN")
+        self.edit = pin_edit("PIN")
         self.edit.returnPressed.connect(self.try_accept)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
         self.error.setFont(font(14, True))
+        self.error.setWordWrap(True)
         lay.addWidget(self.prompt)
         lay.addWidget(self.edit)
-        pad = QGridLayout()
-        keys = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]
-        self.key_buttons = {}
-        for i, k in enumerate(keys):
-            b = QPushButton(k)
-            b.setFont(font(22, True))
-            b.setMinimumSize(90, 70)
-            b.setAccessibleName({"⌫": "delete", "OK": "confirm"}.get(k, k))
-            b.clicked.connect(lambda _=False, k=k: self._key(k))
-            pad.addWidget(b, i // 3, i % 3)
-            self.key_buttons[k] = b
-        lay.addLayout(pad)
+        self.pad = PinPad(self.edit)
+        self.pad.confirmed.connect(self.try_accept)
+        self.key_buttons = self.pad.key_buttons
+        lay.addWidget(self.pad)
         lay.addWidget(self.error)
         cancel = QPushButton(self.tr("Cancel"))
         cancel.clicked.connect(self.reject)
         lay.addWidget(cancel)
 
-    def _key(self, k: str) -> None:
-        if k == "⌫":
-            self.edit.backspace()
-        elif k == "OK":
-            self.try_accept()
-        else:
-            self.edit.insert(k)
-
-    def locked_for(self) -> float:
-        now = self._clock()
-        recent = [t for t in PinDialog._failures if now - t < LOCKOUT_SECONDS]
-        PinDialog._failures[:] = recent
-        if len(recent) >= MAX_TRIES:
-            return LOCKOUT_SECONDS - (now - recent[-MAX_TRIES])
-        return 0.0
-
     def try_accept(self) -> bool:
-        wait = self.locked_for()
-        if wait > 0:
-            self.error.setText(self.tr("Too many wrong PINs. Try again in %1 s.").replace("%1", str(int(wait) + 1)))
-            self.edit.clear()
-            return False
-        if self._settings.check_pin(self.edit.text()):
-            PinDialog._failures.clear()
+        pin = self.edit.text()
+        res = self._guard.check(ADMIN, pin, self._stored)
+        self.edit.clear()
+        if res.ok:
+            self.legacy = res.legacy
+            if not res.legacy and needs_rehash(self._stored):
+                try:                               # older scrypt parameters: today's, with the same PIN
+                    self.rehashed = self._guard.hash_new(pin)
+                except PinRefused:                 # a PIN today's rules refuse: a new one is due
+                    self.legacy = True
             self.accept()
             return True
-        PinDialog._failures.append(self._clock())
-        self.error.setText(self.tr("Wrong PIN"))
-        self.edit.clear()
+        self.error.setText(wait_text(res.wait_s) if res.wait_s > 0 else self.tr("Wrong PIN"))
         return False
+
+
+class NewPinDialog(QDialog):
+    """Set a new PIN, typed twice, by the rules of terminal/pins.py. On accept `result_hash` is
+    its stored form (hashed by the guard). `first`: the terminal has no usable admin PIN yet
+    (first opening of Settings, or an old one that must be replaced), and the text says so."""
+
+    def __init__(self, guard: PinGuard, parent: QWidget | None = None, *, first: bool = True,
+                 title: str | None = None):
+        super().__init__(parent)
+        self._guard = guard
+        self.result_hash: str | None = None
+        self.setWindowTitle(title or self.tr("Set the administrator PIN"))
+        self.setAccessibleName("set a new PIN")
+        lay = QVBoxLayout(self)
+        self.prompt = QLabel(self.tr("This terminal has no administrator PIN yet. Set one before anything else; "
+                                     "scanning goes on meanwhile.") if first else
+                             self.tr("Choose a new PIN"))
+        self.prompt.setWordWrap(True)
+        self.prompt.setFont(font(15, True))
+        self.rule = QLabel(self.tr("%1 to %2 digits; not one digit repeated, not a run such as 123456.")
+                           .replace("%1", str(PIN_MIN)).replace("%2", str(PIN_MAX)))
+        self.rule.setWordWrap(True)
+        self.pin1 = pin_edit("new PIN")
+        self.pin2 = pin_edit("repeat new PIN")
+        form = QFormLayout()
+        form.addRow(self.tr("New PIN"), self.pin1)
+        form.addRow(self.tr("Repeat new PIN"), self.pin2)
+        self.pad = PinPad(self.pin1)
+        self.pad.confirmed.connect(self._confirm)
+        self.pin1.returnPressed.connect(self._confirm)
+        self.pin2.returnPressed.connect(self.try_accept)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #c62828;")
+        self.error.setFont(font(14, True))
+        self.error.setWordWrap(True)
+        for w in (self.prompt, self.rule):
+            lay.addWidget(w)
+        lay.addLayout(form)
+        lay.addWidget(self.pad)
+        lay.addWidget(self.error)
+        cancel = QPushButton(self.tr("Cancel"))
+        cancel.clicked.connect(self.reject)
+        lay.addWidget(cancel)
+        QApplication.instance().focusChanged.connect(self._focus)
+
+    def _focus(self, _old, new) -> None:
+        if new in (self.pin1, self.pin2):
+            self.pad.set_target(new)
+
+    def _confirm(self) -> None:
+        if self.pin1.hasFocus() or not self.pin2.text():
+            self.pin2.setFocus()
+            self.pad.set_target(self.pin2)
+            if not self.pin2.text():
+                return
+        self.try_accept()
+
+    def try_accept(self) -> bool:
+        if self.pin1.text() != self.pin2.text():
+            self.error.setText(self.tr("The two new PINs differ"))
+            self.pin2.clear()
+            return False
+        try:
+            self.result_hash = self._guard.hash_new(self.pin1.text())
+        except PinRefused as exc:
+            self.error.setText(pin_rule_text(exc))
+            return False
+        self.accept()
+        return True
 
 
 def camera_choices() -> list[tuple[str, str]]:
@@ -145,9 +250,12 @@ class SettingsDialog(QDialog):
     """
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *, platform_url: str | None = None,
-                 cameras: list[tuple[str, str]] | None = None):
+                 cameras: list[tuple[str, str]] | None = None, pin_guard: PinGuard | None = None,
+                 open_staff=None):
         super().__init__(parent)
         self._settings = settings
+        self._guard = pin_guard
+        self._open_staff_codes = open_staff      # (parent) -> None: the staff codes dialog (ui/staff.py)
         self._platform_url = platform_url
         self.result_settings: Settings | None = None
         self.result_platform_url: str | None = None
@@ -208,13 +316,11 @@ class SettingsDialog(QDialog):
         self.language.addItem("中文", "zh")
         self.language.addItem("English", "en")
         self.language.setCurrentIndex(0 if settings.language == "zh" else 1)
-        self.new_pin = QLineEdit()
-        self.new_pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_pin = pin_edit("new PIN")
+        self.new_pin.setFont(font(11))
         self.new_pin.setPlaceholderText(self.tr("leave empty to keep the PIN"))
-        self.new_pin.setAccessibleName("new PIN")
-        self.new_pin2 = QLineEdit()
-        self.new_pin2.setEchoMode(QLineEdit.EchoMode.Password)
-        self.new_pin2.setAccessibleName("repeat new PIN")
+        self.new_pin2 = pin_edit("repeat new PIN")
+        self.new_pin2.setFont(font(11))
         form.addRow(self.tr("Camera / source"), self.source)
         form.addRow(self.tr("Decoder"), self.decoder)
         form.addRow(self.tr("Mode"), self.mode)
@@ -249,8 +355,14 @@ class SettingsDialog(QDialog):
             w.setToolTip(meta["help"])
             self.extra[f.name] = w
             form.addRow(QCoreApplication.translate("Settings", _LABELS.get(f.name, f.name)), w)
-        form.addRow(self.tr("New PIN"), self.new_pin)
-        form.addRow(self.tr("Repeat new PIN"), self.new_pin2)
+        if pin_guard is not None:          # the PIN can only change where its guard (key, lockout) is known
+            form.addRow(self.tr("New PIN"), self.new_pin)
+            form.addRow(self.tr("Repeat new PIN"), self.new_pin2)
+        if open_staff is not None:         # the venue's staff codes and PINs (enrolled terminals)
+            self.staff_button = QPushButton(self.tr("Staff codes…"))
+            self.staff_button.setAccessibleName("staff codes")
+            self.staff_button.clicked.connect(self._open_staff)
+            form.addRow(self.tr("Staff"), self.staff_button)
         lay.addLayout(form)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
@@ -280,6 +392,9 @@ class SettingsDialog(QDialog):
                                               options=QFileDialog.Option.DontUseNativeDialog)
         if path:
             self.dcc_trust.setText(path)
+
+    def _open_staff(self) -> None:
+        self._open_staff_codes(self)
 
     def _quit(self) -> None:
         self.quit_requested = True
@@ -323,10 +438,13 @@ class SettingsDialog(QDialog):
                                      decoder=self.decoder.currentText(), mode=self.mode.currentData(),
                                      policy=self.policy.text().strip(), language=self.language.currentData(),
                                      dcc_trust=self.dcc_trust.text().strip(), **extra)
-            if self.new_pin.text() or self.new_pin2.text():
+            if self._guard is not None and (self.new_pin.text() or self.new_pin2.text()):
                 if self.new_pin.text() != self.new_pin2.text():
                     raise SettingsError(self.tr("The two new PINs differ"))
-                s.set_pin(self.new_pin.text())
+                try:
+                    s = s.with_(pin_hash=self._guard.hash_new(self.new_pin.text()))
+                except PinRefused as exc:
+                    raise SettingsError(pin_rule_text(exc)) from None
         except SettingsError as exc:
             self.error.setText(str(exc))
             return False

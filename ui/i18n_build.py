@@ -98,6 +98,40 @@ FIRST_FILL = {
         "由注册设定。本终端尚未注册：请运行 venue-terminal enroll 将其连接到平台。",
     "The platform this enrolled terminal syncs with; a change applies from the next sync.":
         "本终端同步所用的平台；修改后从下一次同步起生效。",
+    # Admin PIN and staff (issue 17): ui/dialogs.py, ui/staff.py
+    "The PIN must not be one digit repeated": "密码不能是同一个数字重复",
+    "The PIN must not be a run of digits such as 123456": "密码不能是 123456 这样的连续数字",
+    "The PIN must be %1 to %2 digits": "密码须为 %1 至 %2 位数字",
+    "Set the administrator PIN": "设置管理员密码",
+    "This terminal has no administrator PIN yet. Set one before anything else; scanning goes on meanwhile.":
+        "本终端尚未设置管理员密码。请先设置密码，再进行其他操作；核验照常进行。",
+    "Choose a new PIN": "请设置新密码",
+    "%1 to %2 digits; not one digit repeated, not a run such as 123456.":
+        "%1 至 %2 位数字；不能是同一个数字重复，也不能是 123456 这样的连续数字。",
+    "Staff codes…": "员工编号…", "Staff": "员工", "Staff codes": "员工编号",
+    "The holder disputes a refusal": "持码人对拒绝结果有异议",
+    "The holder disputes the data shown": "持码人对显示的信息有异议",
+    "Admitted by mistake": "误放行", "Suspected misuse of the code": "疑似冒用他人的码",
+    "Staff sign-in": "员工登录", "Staff code": "员工编号", "PIN": "密码", "Enter your staff code": "请输入员工编号",
+    "Staff sign-in needs an enrolled terminal in gate or counter mode":
+        "员工登录需要已注册的终端，并处于闸机或窗口模式",
+    "Wrong staff code or PIN": "员工编号或密码错误",
+    "Mark a verdict disputed": "标记核验结果有异议", "Which verdict? (newest first)": "哪一条核验结果？（最新的在最上面）",
+    "What is disputed?": "异议类型", "No verdicts at this terminal yet": "本终端尚无核验记录",
+    "Pick a verdict first": "请先选择一条核验结果", "Not recorded: %1": "未记录：%1",
+    "Paper certificate checked by hand": "人工核验纸质证明（线下兜底）",
+    "For a holder without a code: record only the kind of certificate and the result. Nothing about the holder "
+    "is kept.": "用于无码人员（线下兜底）：只记录证明类型和核验结果，不保存持证人的任何信息。",
+    "Certificate valid": "证明有效", "Certificate not valid": "证明无效",
+    "Remove the selected code": "删除所选编号", "Their PIN": "该员工的密码", "Repeat the PIN": "再次输入密码",
+    "A staff code is the venue's code for a person (letters, digits, _ and -), never a name or an ID number.":
+        "员工编号是场所为工作人员分配的代码（字母、数字、_ 和 -），不能是姓名或身份证号。",
+    "Add, or set a new PIN": "添加，或设置新密码", "Close": "关闭", "The two PINs differ": "两次输入的密码不一致",
+    "A staff code is 1 to 32 letters, digits, _ or -": "员工编号为 1 至 32 个字母、数字、_ 或 -",
+    "Staff: %1": "员工：%1", "Sign in…": "员工登录…", "Sign in as someone else…": "换人登录…", "Sign out": "退出登录",
+    "Mark a verdict disputed…": "标记异议…", "Paper certificate checked by hand…": "人工核验纸质证明…",
+    "Rejected by the platform: %1 (%2)": "平台拒收：%1 条（%2）",
+    "Kept on this terminal and not sent again. The platform said: %1": "已保留在本终端，不再上传。平台返回：%1",
 }
 
 

@@ -8,15 +8,16 @@ no Qt cameras).
 from __future__ import annotations
 
 from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLibraryInfo, QLocale, QMetaObject, QObject,
-                            QPointF, QRectF, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
+                            QPointF, QRectF, QRegularExpression, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
                             QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
 from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage,
-                           QKeyEvent, QKeySequence, QPainter, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
+                           QKeyEvent, QKeySequence, QPainter, QRegularExpressionValidator, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
                            QWindow)
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
                                QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QMessageBox,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow,
+                               QMenu, QMessageBox,
                                QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,
                                QTableWidgetItem, QTextEdit, QToolButton, QVBoxLayout, QWidget)
 

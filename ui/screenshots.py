@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("enterprise_ok", "expired", "not_a_code_url", "presentation_ok", "resident_es256_ok"):
         rt.window.show_verdict(svc.scan(cases[name]["code"]), 0.0)
     shot(rt, "counter.png")
-    dlg = SettingsDialog(rt.settings, rt.window)
+    dlg = SettingsDialog(rt.settings, rt.window, pin_guard=rt.window.pin_guard)
     dlg.show()
     for _ in range(5):
         app.processEvents()

@@ -15,9 +15,10 @@ from vocab import reasons as R
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .dialogs import PinDialog, SettingsDialog
+from .dialogs import NewPinDialog, PinDialog, SettingsDialog
 from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObject, QPushButton,
                  QStackedWidget, QTextEdit, QTimer, Qt, QVBoxLayout, QWidget, Signal, Slot)
+from terminal.pins import UNSET, PinGuard, admin_pin_state
 from terminal.settings import Settings
 from .views import CounterView, GateView, KioskView
 from .widgets import Banner, StatusStrip, font
@@ -33,9 +34,11 @@ class MainWindow(QMainWindow):
     recent_wanted = Signal()
 
     def __init__(self, *, settings: Settings, language, sound, platform_url: Callable[[], str | None] | None = None,
-                 parent: QWidget | None = None):
+                 pin_guard: PinGuard | None = None, staff=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
+        self.pin_guard = pin_guard             # the admin PIN's key and lockout (beside the settings file)
+        self._staff = staff                    # the TerminalService for staff sign-in and events (ui/staff.py)
         self._platform_url = platform_url      # the enrolled identity's URL, None when not enrolled
         self.language = language
         self.sound = sound
@@ -79,6 +82,13 @@ class MainWindow(QMainWindow):
         self.admin_button.setAccessibleName("settings")
         self.admin_button.clicked.connect(self.open_admin)
         self.statusBar().addWidget(self.strip, 1)
+        from .staff import QuarantineNote, StaffButton
+        self.quarantine_note = QuarantineNote()
+        self.statusBar().addPermanentWidget(self.quarantine_note)
+        self.staff_button = StaffButton(staff, self, language=language) if staff is not None else None
+        if self.staff_button is not None:
+            self.staff_button.changed.connect(self.recent_wanted)
+            self.statusBar().addPermanentWidget(self.staff_button)
         self.statusBar().addPermanentWidget(self.admin_button)
         self.set_mode(settings.mode)
         self.retranslate()
@@ -92,6 +102,9 @@ class MainWindow(QMainWindow):
         self.mode = mode
         self.views.setCurrentWidget({"gate": self.gate, "kiosk": self.kiosk, "counter": self.counter}[mode])
         self.admin_button.setVisible(mode != "kiosk")     # the kiosk has its own small ⚙ in the corner
+        if self.staff_button is not None:                  # staff screens only: nothing of staff at the kiosk
+            self.staff_button.set_mode(mode)
+            self.staff_button.setVisible(mode != "kiosk" and self.status is not None and self.status.enrolled)
         if mode == "counter":
             self.recent_wanted.emit()
 
@@ -117,6 +130,8 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Venue Terminal"))
         self.admin_button.setText("⚙ " + self.tr("Settings"))
+        if self.staff_button is not None:
+            self.staff_button.retranslate()
         for v in (self.gate, self.kiosk, self.counter):
             v.retranslate()
         self._show_status()
@@ -187,6 +202,10 @@ class MainWindow(QMainWindow):
     def _show_status(self) -> None:
         st = self.status
         self.strip.show_status(st, self.camera_state)
+        self.quarantine_note.show_status(st, public=self.mode == "kiosk")
+        if self.staff_button is not None:
+            self.staff_button.setVisible(self.mode != "kiosk" and st is not None and st.enrolled)
+            self.staff_button.retranslate()            # who is signed in (also after a sign-out elsewhere)
         if st is None:
             return
         if st.enrolled and st.online is False:
@@ -213,16 +232,41 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ admin
     @Slot()
     def open_admin(self) -> bool:
-        pin = PinDialog(self.settings, self)
-        self.pin_dialog = pin
-        if pin.exec() != PinDialog.DialogCode.Accepted:
+        """⚙: the admin PIN, then Settings. Without a usable admin PIN (the first opening, the old
+        default 2580) a new one is set first; an old PBKDF2 PIN opens once and is then replaced
+        (terminal/pins.py). Only this dialog waits: scanning goes on behind it."""
+        guard = self.pin_guard
+        if guard is None:
+            log.error("no PIN guard: settings cannot be opened")
             return False
+        state = admin_pin_state(self.settings.pin_hash, guard)
+        legacy = False
+        if state != UNSET:
+            pin = PinDialog(guard, self.settings.pin_hash, self)
+            self.pin_dialog = pin
+            if pin.exec() != PinDialog.DialogCode.Accepted:
+                return False
+            legacy = pin.legacy
+            if pin.rehashed is not None and not legacy:
+                s = self.settings.with_(pin_hash=pin.rehashed)
+                self.settings_saved.emit(s)
+                self.settings = s
+        if state == UNSET or legacy:
+            new = NewPinDialog(guard, self, first=True)
+            self.new_pin_dialog = new
+            if new.exec() != NewPinDialog.DialogCode.Accepted:
+                return False
+            s = self.settings.with_(pin_hash=new.result_hash)
+            self.settings_saved.emit(s)        # saved now (0600), even if Settings is then cancelled
+            self.settings = s
         try:
             url = self._platform_url() if self._platform_url is not None else None
         except Exception:  # noqa: BLE001 - an unreadable identity: the field is left disabled, the rest works
             log.exception("reading the platform URL failed")
             url = None
-        dlg = SettingsDialog(self.settings, self, platform_url=url)
+        staff = self._open_staff_codes if self._staff is not None and self.status is not None \
+            and self.status.enrolled else None
+        dlg = SettingsDialog(self.settings, self, platform_url=url, pin_guard=guard, open_staff=staff)
         self.settings_dialog = dlg
         ok = dlg.exec() == SettingsDialog.DialogCode.Accepted
         if dlg.quit_requested:
@@ -233,6 +277,11 @@ class MainWindow(QMainWindow):
         if ok and dlg.result_settings is not None:
             self.settings_saved.emit(dlg.result_settings)
         return ok
+
+    def _open_staff_codes(self, parent: QWidget) -> None:
+        from .staff import StaffCodesDialog
+        self.staff_codes_dialog = StaffCodesDialog(self._staff, parent)
+        self.staff_codes_dialog.exec()
 
     def apply_settings(self, s: Settings) -> None:
         old = self.settings

@@ -275,6 +275,33 @@
     </message>
   </context>
   <context>
+    <name>DisputeDialog</name>
+    <message>
+      <source>Mark a verdict disputed</source>
+      <translation>标记核验结果有异议</translation>
+    </message>
+    <message>
+      <source>Which verdict? (newest first)</source>
+      <translation>哪一条核验结果？（最新的在最上面）</translation>
+    </message>
+    <message>
+      <source>What is disputed?</source>
+      <translation>异议类型</translation>
+    </message>
+    <message>
+      <source>No verdicts at this terminal yet</source>
+      <translation>本终端尚无核验记录</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Pick a verdict first</source>
+      <translation>请先选择一条核验结果</translation>
+    </message>
+  </context>
+  <context>
     <name>GateView</name>
     <message>
       <source>Admitted today: %1</source>
@@ -324,6 +351,68 @@
     </message>
   </context>
   <context>
+    <name>ManualCheckDialog</name>
+    <message>
+      <source>Paper certificate checked by hand</source>
+      <translation>人工核验纸质证明（线下兜底）</translation>
+    </message>
+    <message>
+      <source>For a holder without a code: record only the kind of certificate and the result. Nothing about the holder is kept.</source>
+      <translation>用于无码人员（线下兜底）：只记录证明类型和核验结果，不保存持证人的任何信息。</translation>
+    </message>
+    <message>
+      <source>Certificate</source>
+      <translation>证照</translation>
+    </message>
+    <message>
+      <source>Certificate valid</source>
+      <translation>证明有效</translation>
+    </message>
+    <message>
+      <source>Certificate not valid</source>
+      <translation>证明无效</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+  </context>
+  <context>
+    <name>NewPinDialog</name>
+    <message>
+      <source>Set the administrator PIN</source>
+      <translation>设置管理员密码</translation>
+    </message>
+    <message>
+      <source>This terminal has no administrator PIN yet. Set one before anything else; scanning goes on meanwhile.</source>
+      <translation>本终端尚未设置管理员密码。请先设置密码，再进行其他操作；核验照常进行。</translation>
+    </message>
+    <message>
+      <source>Choose a new PIN</source>
+      <translation>请设置新密码</translation>
+    </message>
+    <message>
+      <source>%1 to %2 digits; not one digit repeated, not a run such as 123456.</source>
+      <translation>%1 至 %2 位数字；不能是同一个数字重复，也不能是 123456 这样的连续数字。</translation>
+    </message>
+    <message>
+      <source>New PIN</source>
+      <translation>新密码</translation>
+    </message>
+    <message>
+      <source>Repeat new PIN</source>
+      <translation>再次输入新密码</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>The two new PINs differ</source>
+      <translation>两次输入的新密码不一致</translation>
+    </message>
+  </context>
+  <context>
     <name>Outcome</name>
     <message>
       <source>Admitted</source>
@@ -353,12 +442,27 @@
       <translation>取消</translation>
     </message>
     <message>
+      <source>Wrong PIN</source>
+      <translation>密码错误</translation>
+    </message>
+  </context>
+  <context>
+    <name>Pins</name>
+    <message>
       <source>Too many wrong PINs. Try again in %1 s.</source>
       <translation>密码错误次数过多，请 %1 秒后再试。</translation>
     </message>
     <message>
-      <source>Wrong PIN</source>
-      <translation>密码错误</translation>
+      <source>The PIN must not be one digit repeated</source>
+      <translation>密码不能是同一个数字重复</translation>
+    </message>
+    <message>
+      <source>The PIN must not be a run of digits such as 123456</source>
+      <translation>密码不能是 123456 这样的连续数字</translation>
+    </message>
+    <message>
+      <source>The PIN must be %1 to %2 digits</source>
+      <translation>密码须为 %1 至 %2 位数字</translation>
     </message>
   </context>
   <context>
@@ -366,6 +470,17 @@
     <message>
       <source>No camera picture</source>
       <translation>无摄像头画面</translation>
+    </message>
+  </context>
+  <context>
+    <name>QuarantineNote</name>
+    <message>
+      <source>Rejected by the platform: %1 (%2)</source>
+      <translation>平台拒收：%1 条（%2）</translation>
+    </message>
+    <message>
+      <source>Kept on this terminal and not sent again. The platform said: %1</source>
+      <translation>已保留在本终端，不再上传。平台返回：%1</translation>
     </message>
   </context>
   <context>
@@ -514,6 +629,14 @@
       <translation>再次输入新密码</translation>
     </message>
     <message>
+      <source>Staff codes…</source>
+      <translation>员工编号…</translation>
+    </message>
+    <message>
+      <source>Staff</source>
+      <translation>员工</translation>
+    </message>
+    <message>
       <source>Quit the app</source>
       <translation>退出程序</translation>
     </message>
@@ -536,6 +659,138 @@
     <message>
       <source>The two new PINs differ</source>
       <translation>两次输入的新密码不一致</translation>
+    </message>
+  </context>
+  <context>
+    <name>SignInDialog</name>
+    <message>
+      <source>Staff sign-in</source>
+      <translation>员工登录</translation>
+    </message>
+    <message>
+      <source>Staff code</source>
+      <translation>员工编号</translation>
+    </message>
+    <message>
+      <source>PIN</source>
+      <translation>密码</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Enter your staff code</source>
+      <translation>请输入员工编号</translation>
+    </message>
+    <message>
+      <source>Staff sign-in needs an enrolled terminal in gate or counter mode</source>
+      <translation>员工登录需要已注册的终端，并处于闸机或窗口模式</translation>
+    </message>
+    <message>
+      <source>Wrong staff code or PIN</source>
+      <translation>员工编号或密码错误</translation>
+    </message>
+  </context>
+  <context>
+    <name>Staff</name>
+    <message>
+      <source>The holder disputes a refusal</source>
+      <translation>持码人对拒绝结果有异议</translation>
+    </message>
+    <message>
+      <source>The holder disputes the data shown</source>
+      <translation>持码人对显示的信息有异议</translation>
+    </message>
+    <message>
+      <source>Admitted by mistake</source>
+      <translation>误放行</translation>
+    </message>
+    <message>
+      <source>Suspected misuse of the code</source>
+      <translation>疑似冒用他人的码</translation>
+    </message>
+    <message>
+      <source>Not recorded: %1</source>
+      <translation>未记录：%1</translation>
+    </message>
+    <message>
+      <source>Valid</source>
+      <translation>有效</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffButton</name>
+    <message>
+      <source>Staff: %1</source>
+      <translation>员工：%1</translation>
+    </message>
+    <message>
+      <source>Staff sign-in</source>
+      <translation>员工登录</translation>
+    </message>
+    <message>
+      <source>Sign in…</source>
+      <translation>员工登录…</translation>
+    </message>
+    <message>
+      <source>Sign in as someone else…</source>
+      <translation>换人登录…</translation>
+    </message>
+    <message>
+      <source>Sign out</source>
+      <translation>退出登录</translation>
+    </message>
+    <message>
+      <source>Mark a verdict disputed…</source>
+      <translation>标记异议…</translation>
+    </message>
+    <message>
+      <source>Paper certificate checked by hand…</source>
+      <translation>人工核验纸质证明…</translation>
+    </message>
+  </context>
+  <context>
+    <name>StaffCodesDialog</name>
+    <message>
+      <source>Staff codes</source>
+      <translation>员工编号</translation>
+    </message>
+    <message>
+      <source>Remove the selected code</source>
+      <translation>删除所选编号</translation>
+    </message>
+    <message>
+      <source>Staff code</source>
+      <translation>员工编号</translation>
+    </message>
+    <message>
+      <source>Their PIN</source>
+      <translation>该员工的密码</translation>
+    </message>
+    <message>
+      <source>Repeat the PIN</source>
+      <translation>再次输入密码</translation>
+    </message>
+    <message>
+      <source>A staff code is the venue's code for a person (letters, digits, _ and -), never a name or an ID number.</source>
+      <translation>员工编号是场所为工作人员分配的代码（字母、数字、_ 和 -），不能是姓名或身份证号。</translation>
+    </message>
+    <message>
+      <source>Add, or set a new PIN</source>
+      <translation>添加，或设置新密码</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>关闭</translation>
+    </message>
+    <message>
+      <source>The two PINs differ</source>
+      <translation>两次输入的密码不一致</translation>
+    </message>
+    <message>
+      <source>A staff code is 1 to 32 letters, digits, _ or -</source>
+      <translation>员工编号为 1 至 32 个字母、数字、_ 或 -</translation>
     </message>
   </context>
   <context>

@@ -82,6 +82,10 @@ def run(args) -> int:
         + (f" ({_age(now - st.last_sync)} ago)" if st.last_sync else "")
         + ("" if st.online is None else " ok" if st.online else " FAILED"),
     ]
+    if st.events_quarantined:
+        errors = ", ".join(f"{code} {n}" for code, n in st.quarantine_errors.items())
+        lines.append(f"quarantine   {st.events_quarantined} events rejected by the platform, kept and not sent again"
+                     f" ({errors})" + (f"; newest: {st.quarantine_detail}" if st.quarantine_detail else ""))
     if st.last_sync_error:
         lines.append(f"sync error   {st.last_sync_error}")
     if ok_at and not st.online:

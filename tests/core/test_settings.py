@@ -64,5 +64,12 @@ def test_save_is_private_and_round_trips(tmp_path):
     assert Settings.load(p) == s
 
 
+def test_a_settings_file_others_can_read_becomes_owner_only(tmp_path):
+    p = _write(tmp_path / SETTINGS_FILE, {"mode": "gate"})
+    os.chmod(p, 0o644)
+    assert Settings.load(p).mode == "gate"
+    assert stat.S_IMODE(os.stat(p).st_mode) == 0o600
+
+
 def test_voice_is_on_at_the_kiosk_by_default():
     assert Settings(mode="kiosk").voice_on() and not Settings(mode="gate").voice_on()
