@@ -272,20 +272,10 @@ def test_sm2_world_keys_are_sm2_where_p256_was(sm2_world):
 def test_sm2_world_through_the_cli(sm2_world, tmp_path):
     """`venue-terminal verify --json` on the world's files, grouped by `at` like test_vectors."""
     kind, world, doc = sm2_world
-    codes = [c for c in doc["cases"] if c["code"].strip()]
-    groups: dict[int, list[dict]] = defaultdict(list)
-    for c in codes:
-        groups[c["at"]].append(c)
-    for at, cases in groups.items():
+    for at, cases in _by_at([c for c in doc["cases"] if c["code"].strip()]).items():
         path = tmp_path / f"codes-{at}.txt"
         path.write_text("".join(c["code"] + "\n" for c in cases), encoding="utf-8")
-        cmd = [sys.executable, "-m", "terminal.cli", "verify", "--root-key", str(world / doc["root_pem"]),
-               "--trust-list", str(world / doc["trust_list"]), "--revocations", str(world / doc["revocations"]),
-               "--at", str(at), "--json", str(path)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180, cwd=str(REPO),
-                              env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"})
-        assert "Traceback" not in proc.stderr, proc.stderr
-        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+        proc, lines = _cli_verify(world, doc, at, [str(path)])
         assert len(lines) == len(cases), proc.stderr
         wrong = [(c["name"], c["reason"], r["reason"]) for c, r in zip(cases, lines)
                  if (r["valid"], r["reason"]) != (c["valid"], c["reason"])]
@@ -296,23 +286,32 @@ def test_sm2_world_through_the_cli(sm2_world, tmp_path):
             assert ok[0]["credential"]["alg"] == "SM2" and ok[0]["credential"]["authority"] == "山东省公安厅"
 
 
+def _by_at(cases: list[dict]) -> dict[int, list[dict]]:
+    groups: dict[int, list[dict]] = defaultdict(list)
+    for c in cases:
+        groups[c["at"]].append(c)
+    return groups
+
+
+def _cli_verify(world: Path, doc: dict, at: int, inputs: list[str]):
+    """`venue-terminal verify --json` on the world's trust files at `at`: (process, JSON lines)."""
+    cmd = [sys.executable, "-m", "terminal.cli", "verify", "--root-key", str(world / doc["root_pem"]),
+           "--trust-list", str(world / doc["trust_list"]), "--revocations", str(world / doc["revocations"]),
+           "--at", str(at), "--json", *inputs]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=str(REPO),
+                          env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"})
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc, [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
 def test_sm2_world_as_images_through_the_cli(sm2_world):
     """Each case's QR image (rendered by the world) through the real decoders in `venue-terminal
     verify --json IMAGE...`: the same verdict as its text."""
     kind, world, doc = sm2_world
     imaged = [c for c in doc["cases"] if c.get("image")]
     assert len(imaged) > 100
-    groups: dict[int, list[dict]] = defaultdict(list)
-    for c in imaged:
-        groups[c["at"]].append(c)
-    for at, cases in groups.items():
-        cmd = [sys.executable, "-m", "terminal.cli", "verify", "--root-key", str(world / doc["root_pem"]),
-               "--trust-list", str(world / doc["trust_list"]), "--revocations", str(world / doc["revocations"]),
-               "--at", str(at), "--json", *[str(world / c["image"]) for c in cases]]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=str(REPO),
-                              env={**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"})
-        assert "Traceback" not in proc.stderr, proc.stderr
-        lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+    for at, cases in _by_at(imaged).items():
+        proc, lines = _cli_verify(world, doc, at, [str(world / c["image"]) for c in cases])
         assert len(lines) == len(cases), proc.stderr
         wrong = [(c["name"], c["reason"], r["reason"]) for c, r in zip(cases, lines)
                  if (r["valid"], r["reason"]) != (c["valid"], c["reason"]) or Path(c["image"]).name not in r["input"]]
