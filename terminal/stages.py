@@ -79,7 +79,10 @@ def stage_decode(body: str) -> bytes:
 
 def stage_cose(data: bytes, *, cwt_tag: bool = False) -> cose.Sign1:
     """The COSE_Sign1; `cwt_tag` (HC1 only) also accepts it inside a CWT tag 61."""
-    return _codec_stage(functools.partial(cose.parse_sign1, cwt_tag=cwt_tag), data)
+    return _codec_stage(_parse_sign1_in_cwt if cwt_tag else cose.parse_sign1, data)
+
+
+_parse_sign1_in_cwt = functools.partial(cose.parse_sign1, cwt_tag=True)
 
 
 # ---- the signer --------------------------------------------------------------------------------
