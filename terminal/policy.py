@@ -9,6 +9,11 @@ A policy is declared in TOML (see assets/policies/) and parsed here from the dec
     [[policy.admit_any]]
     rule = "senior"
     age_at_least = 60
+    [policy.explain]                 # what the public is told when a rule refuses a code
+    admit_any = { zh = "本入口限60岁以上老人免费入园，请到售票处购票", en = "Free entry is for people aged 60 or over. Please buy a ticket at the ticket office." }
+
+The explanations are the venue's own words, carried as data (the core words nothing itself):
+the screen shows them under a policy_denied verdict instead of the generic line.
 
 Pure: no I/O, the clock is passed in.
 """
@@ -67,7 +72,14 @@ class VenuePolicy:
     rescan_same_admission: bool = False            # a replayed EP1 within its freshness counts as the same admission
     # The outcome of each warning on a valid code ([policy.warnings]); never laxer than the spec's default.
     warning_outcomes: Mapping[str, Outcome] = field(default_factory=lambda: DEFAULT_WARNING_OUTCOMES, hash=False)
+    # [policy.explain]: rule kind ("accept", "require_dynamic", "admit_any") -> (Chinese, English)
+    explain: Mapping[str, tuple[str, str]] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     source: str = field(default="", compare=False)
+
+    def explanation(self, rule: str) -> tuple[str, str] | None:
+        """The venue's (Chinese, English) explanation for a failed rule as `check` names it
+        (`accept:enterprise`, `require_dynamic`, `admit_any:senior|disability`), or None."""
+        return self.explain.get(rule.partition(":")[0]) if rule else None
 
     def check(self, profile: str, cred: CredentialSummary, now: int) -> str | None:
         """Return the name of the rule that fails, or None when the code is admitted."""
@@ -81,7 +93,9 @@ class VenuePolicy:
 
 
 _POLICY_KEYS = {"name", "title", "accept", "require_dynamic", "admit_any", "stale_trust", "skew_seconds",
-                "presentation_max_age", "presentation_max_future", "rescan_same_admission", "warnings"}
+                "presentation_max_age", "presentation_max_future", "rescan_same_admission", "warnings", "explain"}
+EXPLAIN_KEYS = ("accept", "require_dynamic", "admit_any")       # the rule kinds check() can fail on
+EXPLAIN_MAX = 200                                                # characters per language
 _WARNING_KEYS = (R.TRUST_STALE, R.CLOCK_SUSPECT, R.SHARED_STATE_UNAVAILABLE, R.BOUND_CREDENTIAL_STATIC)
 _COND_KEYS = {"rule", "age_at_least", "cert", "typ"}
 
@@ -136,6 +150,8 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
             kw[key] = _int(p[key], key, 0, hi)
     if "warnings" in p:
         kw["warning_outcomes"] = _warning_outcomes(p["warnings"])
+    if "explain" in p:
+        kw["explain"] = _explanations(p["explain"])
     if "admit_any" in p:
         conds = []
         if not isinstance(p["admit_any"], list):
@@ -161,6 +177,28 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
             conds.append(cond)
         kw["admit_any"] = tuple(conds)
     return VenuePolicy(**kw)
+
+
+def _explanations(table: object) -> Mapping[str, tuple[str, str]]:
+    """[policy.explain]: rule kind = { zh = "...", en = "..." }, both required, each 1 to
+    EXPLAIN_MAX printable characters (no control, bidi or zero-width characters: the text goes
+    on a public screen and into speech)."""
+    if not isinstance(table, Mapping):
+        raise PolicyError("policy key 'explain' must be a table of rule = { zh = \"...\", en = \"...\" }")
+    out = {}
+    for key, value in table.items():
+        if key not in EXPLAIN_KEYS:
+            raise PolicyError(f"unknown rule '{key}' in [policy.explain] (expected one of {', '.join(EXPLAIN_KEYS)})")
+        if not isinstance(value, Mapping) or set(value) != {"zh", "en"}:
+            raise PolicyError(f"explain.{key} must be a table with exactly zh and en")
+        for lang in ("zh", "en"):
+            text = value[lang]
+            if not isinstance(text, str) or not text.strip() or len(text) > EXPLAIN_MAX:
+                raise PolicyError(f"explain.{key}.{lang} must be a string of 1 to {EXPLAIN_MAX} characters")
+            if not text.isprintable():
+                raise PolicyError(f"explain.{key}.{lang} holds a control, bidi, zero-width or unusual space character")
+        out[key] = (value["zh"].strip(), value["en"].strip())
+    return MappingProxyType(out)
 
 
 def _warning_outcomes(table: object) -> Mapping[str, Outcome]:

@@ -302,7 +302,8 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     from terminal.pins import PinGuard
     window = MainWindow(settings=settings, language=language, sound=sound,
                         platform_url=getattr(service, "platform_url", None), pin_guard=PinGuard(spath.parent),
-                        staff=service if hasattr(service, "sign_in") else None)
+                        staff=service if hasattr(service, "sign_in") else None,
+                        policy=lambda: getattr(service, "policy", None))
     return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
                    language=language, sound=sound)
 

@@ -3,7 +3,10 @@
 Source strings are English; the Chinese comes from Qt Linguist (assets/i18n/venue_zh_CN.ts,
 compiled to .qm). Chinese is the default language; English is the secondary line and the toggle.
 Reason and warning words are not in the Qt catalogue: they are the (Chinese, English) pairs of
-terminal/commands/words.py, shared with the CLI.
+terminal/commands/words.py, shared with the CLI. Those are the technical words, for staff (the
+gate's and the counter's staff line, the counter's log). What the public reads and hears is
+GUIDANCE below: neutral (a code is never called forged in front of its holder) and saying what
+to do next; a policy_denied verdict uses the venue policy's own explanation ([policy.explain]).
 
 Threads: GUI thread (translation lookups use the installed QTranslator).
 """
@@ -86,6 +89,77 @@ DCC_KIND = {            # CredentialSummary.dcc["kind"] (terminal.hc1.KINDS valu
     "test": QT_TRANSLATE_NOOP("Dcc", "Test"),
     "recovery": QT_TRANSLATE_NOOP("Dcc", "Recovery"),
 }
+
+
+# What the public is told, and what to do next: (Chinese, English). Shown under the big outcome
+# word on public screens (kiosk, the gate's verdict) and spoken. Never an accusation, never a
+# reason code; the staff line keeps the technical reason (REASON_WORDS).
+SEE_COUNTER = ("此码无法验证，请到人工窗口办理", "This code cannot be verified. Please go to the staffed counter.")
+WAIT_FOR_STAFF = ("请稍候，工作人员将为您核验", "Please wait: a member of staff will check your code.")
+REFRESH = ("此码无法读取，请刷新后重新出示", "This code cannot be read. Please refresh it and show it again.")
+GUIDANCE: dict[str, tuple[str, str]] = {
+    R.OK: ("请通行", "Please go ahead."),
+    R.UNKNOWN_FORMAT: ("这不是可核验的码，请出示居民码或企业码",
+                       "This is not a code we can check. Please show your resident or enterprise code."),
+    R.BAD_ENCODING: REFRESH,
+    R.TOO_LARGE: REFRESH,
+    R.UNSUPPORTED_ALGORITHM: SEE_COUNTER,
+    R.UNKNOWN_ISSUER: SEE_COUNTER,
+    R.BAD_SIGNATURE: SEE_COUNTER,
+    R.ISSUER_REVOKED: SEE_COUNTER,
+    R.ISSUER_KEY_EXPIRED: SEE_COUNTER,
+    R.ISSUER_NOT_AUTHORISED: SEE_COUNTER,
+    R.HOLDER_SIGNATURE_INVALID: SEE_COUNTER,
+    R.WRONG_KEY_USAGE: SEE_COUNTER,
+    R.NOT_YET_VALID: ("此码尚未生效，请到人工窗口办理", "This code is not valid yet. Please go to the staffed counter."),
+    R.EXPIRED: ("此码已过期，请在手机上更新后重新出示", "This code has expired. Please renew it in your app and show it again."),
+    R.REVOKED: ("此码已失效，请到人工窗口办理", "This code is no longer valid. Please go to the staffed counter."),
+    R.STALE_PRESENTATION: ("动态码已过时，请刷新后重新出示",
+                           "The dynamic code is out of date. Please refresh it and show it again."),
+    R.REPLAYED: ("此动态码已使用过，请刷新后重新出示", "This dynamic code was already used. Please refresh it and show it again."),
+    R.POLICY_DENIED: ("本入口不能为您放行，请到人工窗口办理", "This entrance cannot admit you. Please go to the staffed counter."),
+    R.ENTRY_LIMIT_REACHED: ("今日入场次数已用完，如有疑问请到人工窗口",
+                            "Today's entries are used up. Please ask at the staffed counter."),
+    R.TRUST_LIST_EXPIRED: WAIT_FOR_STAFF,
+    R.UNREADABLE: ("未能识别，请将码放平，对准摄像头并保持不动",
+                   "The code could not be read. Please hold it flat and still in front of the camera."),
+    R.INTERNAL_ERROR: WAIT_FOR_STAFF,
+}
+# A valid code that a warning made amber or red, and the re-scan of an admission.
+WARNING_GUIDANCE: dict[str, tuple[str, str]] = {
+    R.CLOCK_SUSPECT: WAIT_FOR_STAFF,
+    R.TRUST_STALE: WAIT_FOR_STAFF,
+    R.SHARED_STATE_UNAVAILABLE: WAIT_FOR_STAFF,
+    R.BOUND_CREDENTIAL_STATIC: ("请出示手机上的动态码", "Please show the dynamic code from your phone."),
+    R.SAME_ADMISSION: ("已核验，请通行", "Already checked. Please go ahead."),
+}
+
+
+def public_guidance(v: Verdict, policy=None) -> tuple[str, str]:
+    """(Chinese, English): what the holder is told for this verdict and what to do next.
+    `policy`: the venue policy the verdict was made under; its [policy.explain] words replace
+    the generic line for the rule that refused the code."""
+    out = ui_outcome(v)
+    if v.valid:
+        if out is Outcome.ADMIT:
+            return WARNING_GUIDANCE[R.SAME_ADMISSION] if R.SAME_ADMISSION in v.warnings else GUIDANCE[R.OK]
+        for w in (R.CLOCK_SUSPECT, R.TRUST_STALE, R.SHARED_STATE_UNAVAILABLE, *v.warnings):
+            if w in v.warnings and w != R.SAME_ADMISSION:
+                return WARNING_GUIDANCE.get(w, WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER)
+        return WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER
+    if v.reason == R.POLICY_DENIED and policy is not None and v.policy_rule:
+        own = policy.explanation(v.policy_rule)
+        if own:
+            return own
+    return GUIDANCE.get(v.reason, WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER)
+
+
+def staff_line(v: Verdict, chinese: bool) -> str:
+    """The staff's line under a verdict: the technical reason (Chinese / English), the support code
+    and the rule that refused it, e.g. "签名无效（可能伪造） / Invalid signature (possibly forged) · bad_signature"."""
+    zh, en = _shown_words(v)
+    parts = [f"{zh} / {en}" if chinese else en, v.reason, v.policy_rule, *v.warnings]
+    return " · ".join(dict.fromkeys(p for p in parts if p))
 
 
 def dcc_field_label(key: str) -> str:

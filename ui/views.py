@@ -93,7 +93,7 @@ class GateView(QWidget):
         self.hint.setStyleSheet("background: #263238; color: white; padding: 10px;")
         ll.addWidget(self.preview, 1)
         ll.addWidget(self.hint)
-        self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language)
+        self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language, staff_pt=18)
         self.stack.addWidget(live)
         self.stack.addWidget(self.panel)
         lay.addWidget(self.stack, 1)
@@ -207,7 +207,7 @@ class KioskView(QWidget):
         self.guide.setWordWrap(True)
         gl.addWidget(self.preview, 1)
         gl.addWidget(self.guide)
-        self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language)
+        self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language, staff=False)
         for w in (idle, guide, self.panel):
             self.stack.addWidget(w)
         self.idle_page, self.guide_page = idle, guide
@@ -268,7 +268,7 @@ class CounterView(QWidget):
         left = QVBoxLayout()
         self.preview = PreviewWidget()
         self.preview.setMinimumSize(360, 240)
-        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=64, language=language)
+        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=64, language=language, staff_pt=13)
         self.panel.setMinimumHeight(260)
         left.addWidget(self.preview, 1)
         left.addWidget(self.panel)

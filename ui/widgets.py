@@ -120,18 +120,25 @@ class OutcomeIcon(QWidget):
 
 
 class VerdictPanel(QWidget):
-    """A verdict filling its area: colour, icon, one big word, a short reason. Never personal data.
+    """A verdict filling its area: colour, icon, one big word, and what to do next in plain words
+    (ui.texts.public_guidance: neutral, the venue policy's own explanation for its rules). Never
+    personal data. `staff`: also a staff line with the technical reason, its code and the rule
+    (gate and counter); the kiosk's panel has none (nothing technical for the public).
 
+    `policy_source`: a callable giving the venue policy in force (for its explanations), or None.
     `painted` fires on the first paint after a verdict is set (for the latency bench)."""
 
     painted = Signal(object, float, float)    # verdict, t_in, perf_counter at paint
 
     def __init__(self, *, big: int = 96, reason_pt: int = 40, icon_pt: int = 160, parent: QWidget | None = None,
-                 language=None):
+                 language=None, staff: bool = True, staff_pt: int = 16):
         super().__init__(parent)
         self._lang = language
+        self.staff = staff
+        self.policy_source = None
         self.verdict: Verdict | None = None
         self.outcome: Outcome | None = None
+        self.guidance: tuple[str, str] = ("", "")
         self._t_in = 0.0
         self._pending_paint = False
         self.setAutoFillBackground(True)
@@ -150,10 +157,13 @@ class VerdictPanel(QWidget):
         self.reason_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.reason_en.setFont(font(max(14, reason_pt // 2)))
         self.reason_en.setWordWrap(True)
-        self.code = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)   # the support code, e.g. "expired"
-        self.code.setFont(font(12))
+        # the staff's line: technical reason, support code (e.g. "bad_signature") and rule
+        self.staff_line = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.staff_line.setFont(font(staff_pt, True))
+        self.staff_line.setWordWrap(True)
+        self.staff_line.setVisible(staff)
         lay.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
-        for w in (self.word, self.word_en, self.reason, self.reason_en, self.code):
+        for w in (self.word, self.word_en, self.reason, self.reason_en, self.staff_line):
             lay.addWidget(w)
         lay.addStretch(1)
         self.setAccessibleName("verdict")
@@ -163,6 +173,12 @@ class VerdictPanel(QWidget):
         self.outcome = T.ui_outcome(v)
         self._pending_paint = True
         self.retranslate()
+
+    def _policy(self):
+        try:
+            return self.policy_source() if self.policy_source is not None else None
+        except Exception:  # noqa: BLE001 - no explanation is better than no verdict
+            return None
 
     def retranslate(self) -> None:
         v = self.verdict
@@ -176,16 +192,17 @@ class VerdictPanel(QWidget):
         self.setPalette(pal)
         self.icon.set_outcome(out, fg)
         self.word.setText(T.outcome_word(out))
-        src_reason = T.reason_source(v)
-        secondary = self._lang.chinese if self._lang is not None else False
-        self.reason.setText(T.reason_text(v, secondary))
-        self.word_en.setText(T.OUTCOME_WORD[out] if secondary else "")
-        self.reason_en.setText(src_reason if secondary else "")
-        self.word_en.setVisible(secondary)
-        self.reason_en.setVisible(secondary)
-        self.code.setText(v.reason)
+        chinese = self._lang.chinese if self._lang is not None else False
+        self.guidance = T.public_guidance(v, self._policy())
+        zh, en = self.guidance
+        self.reason.setText(zh if chinese else en)
+        self.word_en.setText(T.OUTCOME_WORD[out] if chinese else "")
+        self.reason_en.setText(en if chinese else "")
+        self.word_en.setVisible(chinese)
+        self.reason_en.setVisible(chinese)
+        self.staff_line.setText(T.staff_line(v, chinese) if self.staff else "")
         self.setAccessibleName(f"verdict {out.value}")
-        self.setAccessibleDescription(f"{T.outcome_word(out)}: {T.reason_text(v, secondary)}")
+        self.setAccessibleDescription(f"{T.outcome_word(out)}: {zh if chinese else en}")
 
     def colour(self) -> str:
         return T.OUTCOME_COLOUR[self.outcome] if self.outcome else ""

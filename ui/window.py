@@ -34,7 +34,8 @@ class MainWindow(QMainWindow):
     recent_wanted = Signal()
 
     def __init__(self, *, settings: Settings, language, sound, platform_url: Callable[[], str | None] | None = None,
-                 pin_guard: PinGuard | None = None, staff=None, parent: QWidget | None = None):
+                 pin_guard: PinGuard | None = None, staff=None, policy: Callable[[], object] | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.settings = settings
         self.pin_guard = pin_guard             # the admin PIN's key and lockout (beside the settings file)
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         for v in (self.gate, self.kiosk, self.counter):
             self.views.addWidget(v)
             v.panel.painted.connect(self.verdict_shown)
+            v.panel.policy_source = policy        # the venue policy in force: its explanations on screen
         self.kiosk.toggle_language.connect(self.toggle_language)
         self.kiosk.admin_requested.connect(self.open_admin)
         lay.addWidget(self.views, 1)

@@ -180,3 +180,75 @@ def test_policy_name_must_be_a_log_identifier(name):
     with pytest.raises(PolicyError, match="'name' must be 1-64"):
         policy_from_mapping({"policy": {"name": name}})
     assert policy_from_mapping({"policy": {"name": "x" * 64}}).name == "x" * 64
+
+
+@pytest.mark.parametrize("kw,admitted", [
+    ({"certs": [{"t": "student", "no": "2023****"}]}, True),
+    ({"certs": [{"t": "teacher", "no": "2019****"}]}, True),
+    ({"certs": [{"t": "student", "no": "2023****", "exp": 1_800_000_000 - DAY}]}, False),
+    ({"certs": [{"t": "senior", "no": "SD-60-0001"}], "age": [18, 60]}, False),
+    ({}, False),
+])
+def test_park_students_and_teachers(world, snap, kw, admitted):
+    pol = load_policy("park-student-teacher")
+    v = verify(world.ez1("ES256", **kw), snap, world.now, pol)
+    assert (v.valid, v.reason) == ((True, R.OK) if admitted else (False, R.POLICY_DENIED))
+    if not admitted:
+        zh, en = pol.explanation(v.policy_rule)
+        assert "学生证" in zh and "教师资格证" in zh and "student card" in en
+
+
+@pytest.mark.parametrize("kw,admitted", [
+    ({"age": [18, 60]}, True),
+    ({"certs": [{"t": "senior", "no": "SD-60-0001"}]}, True),
+    ({"age": [18]}, False),
+    ({"certs": [{"t": "disability", "no": "3701****12"}]}, False),
+])
+def test_bus_seniors_ride_free(world, snap, kw, admitted):
+    pol = load_policy("bus-senior")
+    assert pol.rescan_same_admission
+    v = verify(world.ep1("EdDSA", "ES256", **kw), snap, world.now, pol)
+    assert (v.valid, v.reason) == ((True, R.OK) if admitted else (False, R.POLICY_DENIED))
+    if not admitted:
+        assert "60岁以上" in pol.explanation(v.policy_rule)[0]
+
+
+def test_each_rule_kind_finds_its_explanation(world, snap, park):
+    denied = verify(world.ez1("ES256", age=[18]), snap, world.now, park)
+    assert park.explanation(denied.policy_rule)[0] == "本入口限60岁以上老人或持残疾人证者免费入园，请到售票处购票"
+    ent = verify(world.ez1("enterprise", typ="enterprise"), snap, world.now, park)
+    assert ent.policy_rule == "accept:enterprise" and "居民码" in park.explanation(ent.policy_rule)[0]
+    assert park.explanation("require_dynamic") is None and park.explanation("") is None
+    assert DEFAULT_POLICY.explanation("admit_any:x") is None
+
+
+def test_every_example_policy_with_rules_explains_them():
+    for path in EXAMPLES:
+        pol = load_policy(path)
+        if pol.admit_any:
+            assert pol.explanation("admit_any:x") is not None, path.name
+
+
+@pytest.mark.parametrize("explain,match", [
+    ("text", "must be a table"),
+    ({"admit_anyy": {"zh": "a", "en": "b"}}, "unknown rule 'admit_anyy'"),
+    ({"admit_any": "请购票"}, "exactly zh and en"),
+    ({"admit_any": {"zh": "请购票"}}, "exactly zh and en"),
+    ({"admit_any": {"zh": "请购票", "en": "b", "fr": "c"}}, "exactly zh and en"),
+    ({"admit_any": {"zh": "", "en": "b"}}, r"explain.admit_any.zh must be a string of 1 to 200"),
+    ({"admit_any": {"zh": "请" * 201, "en": "b"}}, "1 to 200"),
+    ({"admit_any": {"zh": 5, "en": "b"}}, "explain.admit_any.zh"),
+    ({"require_dynamic": {"zh": "请\u202e购票", "en": "b"}}, "bidi"),
+    ({"accept": {"zh": "请购票", "en": "Buy\x1b[2J"}}, "control"),
+])
+def test_explanations_are_checked_at_load(explain, match):
+    with pytest.raises(PolicyError, match=match):
+        policy_from_mapping({"policy": {"explain": explain}})
+
+
+def test_bad_explanation_in_a_file_names_the_file(tmp_path: Path):
+    p = tmp_path / "venue.toml"
+    p.write_text('[policy]\nname = "x"\n[policy.explain]\nadmit_any = { zh = "请购票" }\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_policy(p)
+    assert str(p) in str(e.value) and "explain.admit_any" in str(e.value)

@@ -18,16 +18,17 @@ def test_language_toggle_in_kiosk(qtbot, make_app, service, cases):
     assert k.idle_guide.text() == "将居民码对准摄像头"
     assert k.idle_guide_en.text() == "Hold your resident code up to the camera"      # English secondary
     rt.window.show_verdict(service.scan(cases["expired"]["code"]), 0.0)
-    assert k.panel.word.text() == "拒绝" and k.panel.reason.text() == "已过期"
+    assert k.panel.word.text() == "拒绝" and k.panel.reason.text() == "此码已过期，请在手机上更新后重新出示"
     k.lang_button.click()
     assert rt.language.code == "en"
     assert k.idle_guide.text() == "Hold your resident code up to the camera"
-    assert k.panel.word.text() == "Refused" and k.panel.reason.text() == "Expired"
+    assert k.panel.word.text() == "Refused" and k.panel.reason.text() == \
+        "This code has expired. Please renew it in your app and show it again."
     assert not k.panel.reason_en.isVisible()
     assert rt.window.windowTitle() == "Venue Terminal"
     assert k.lang_button.text() == "中文"
     k.lang_button.click()
-    assert k.panel.reason.text() == "已过期" and rt.window.windowTitle() == "场所核验终端"
+    assert k.panel.reason.text() == "此码已过期，请在手机上更新后重新出示" and rt.window.windowTitle() == "场所核验终端"
 
 
 def test_kiosk_type_is_large(qtbot, make_app):

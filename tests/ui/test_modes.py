@@ -23,10 +23,10 @@ def collect_shown(rt):
 
 
 EXPECT = [
-    ("resident_es256_ok", R.OK, GREEN, "通过", "验证通过"),
-    ("expired", R.EXPIRED, RED, "拒绝", "已过期"),
-    ("not_a_code_url", R.UNKNOWN_FORMAT, RED, "拒绝", "不是可识别的码"),
-    ("blank", R.UNREADABLE, AMBER, "请联系工作人员", "未能识别二维码"),
+    ("resident_es256_ok", R.OK, GREEN, "通过", "请通行"),
+    ("expired", R.EXPIRED, RED, "拒绝", "此码已过期，请在手机上更新后重新出示"),
+    ("not_a_code_url", R.UNKNOWN_FORMAT, RED, "拒绝", "这不是可核验的码，请出示居民码或企业码"),
+    ("blank", R.UNREADABLE, AMBER, "请联系工作人员", "未能识别，请将码放平，对准摄像头并保持不动"),
 ]
 
 

@@ -30,7 +30,8 @@ def test_valid_code_with_stale_trust_data_is_amber(qtbot, make_app, cases):
     rt.window.show_verdict(v, 0.0)
     p = rt.window.gate.panel
     assert p.colour() == T.OUTCOME_COLOUR[R.Outcome.CHECK]
-    assert (p.word.text(), p.reason.text()) == ("请联系工作人员", "信任数据已过期")
+    assert (p.word.text(), p.reason.text()) == ("请联系工作人员", "请稍候，工作人员将为您核验")
+    assert p.staff_line.text().startswith("信任数据已过期 / Trust data out of date · ok")     # the staff's reason
     qtbot.waitUntil(lambda: rt.window.stale_banner.isVisible(), timeout=5000)
     assert rt.window.strip.trust_warning == "stale"
     svc.close()
