@@ -30,6 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    # `--home` is a global option, and users write it after the command just as often
+    # (`venue-terminal status --home DIR`): every subcommand accepts it too. SUPPRESS keeps
+    # a value given before the command when none is given after it.
+    for sp in sub.choices.values():
+        if not any("--home" in a.option_strings for a in sp._actions):
+            sp.add_argument("--home", metavar="DIR", default=argparse.SUPPRESS,
+                            help="terminal home (also accepted before the command)")
     return parser
 
 

@@ -37,6 +37,13 @@ def _config_errors() -> tuple[type[BaseException], ...]:
     return (ConfigError, PolicyError)
 
 
+def _store_errors() -> tuple[type[BaseException], ...]:
+    import sqlite3
+
+    from cache.errors import StoreError
+    return (StoreError, sqlite3.Error)
+
+
 def run_command(args: argparse.Namespace) -> int:
     """Run a parsed command: its exit code, or 2 (one line on stderr) for a usage or
     configuration error, 130 on Ctrl-C."""
@@ -47,6 +54,12 @@ def run_command(args: argparse.Namespace) -> int:
         return 2
     except _config_errors() as exc:
         print(f"venue-terminal: {safe(exc)}", file=sys.stderr)
+        return 2
+    except _store_errors() as exc:
+        # the terminal's database is newer than this program, damaged, or not a file
+        home = getattr(args, "home", None)
+        where = f" in {safe(home, 200)}" if home else ""
+        print(f"venue-terminal: the terminal's database{where} cannot be used: {safe(exc, 300)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

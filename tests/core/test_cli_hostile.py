@@ -4,6 +4,7 @@ overlong names, empty files, directories, FIFOs."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,15 @@ def files(tmp_path_factory):
     (d / "deep.toml").write_text("a = " + "[" * 5000 + "]" * 5000 + "\n")
     (d / "not-a-file").write_text("x")
     (d / "home-file").write_text("not a directory")
+    # terminal homes whose database is not one this program can open
+    for name in ("db-newer", "db-garbage", "db-dir"):
+        (d / name).mkdir()
+    con = sqlite3.connect(d / "db-newer" / "terminal.db")
+    con.execute("PRAGMA user_version = 999")
+    con.commit()
+    con.close()
+    (d / "db-garbage" / "terminal.db").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 16)
+    (d / "db-dir" / "terminal.db").mkdir()
     return {"d": d, **{k: str(v) for k, v in w.items()}}
 
 
@@ -77,6 +87,9 @@ def _cases(f):
         "status home is a file": ["--home", str(d / "home-file"), "status"],
         "sync home is a file": ["--home", str(d / "home-file"), "sync"],
         "status not enrolled": ["--home", str(d / "h6"), "status"],
+        **{f"{cmd} database {kind}": [cmd, "--home", str(d / f"db-{kind}"), *extra]
+           for kind in ("newer", "garbage", "dir")
+           for cmd, extra in (("status", []), ("sync", []), ("verify", ["-"]), ("gui", []))},
         "unknown command": ["frobnicate"],
     }
 
