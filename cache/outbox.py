@@ -54,6 +54,8 @@ from typing import Any, NamedTuple
 from vocab.events import (COMMON_REQUIRED, GENESIS, KIND_FIELDS, SCAN, EventInvalid, canonical_json,  # noqa: F401
                           check_event, event_hash, ms_to_ts, ts_to_ms)
 
+from vocab.reasons import CANNOT_VERIFY
+
 from .db import transaction
 from .errors import ChainBroken, DuplicateEvent, EventRejected
 
@@ -86,9 +88,10 @@ class OutboxCounts(NamedTuple):
 
 
 class DayCounts(NamedTuple):
-    admitted: int  # valid true
-    refused: int   # valid false (red and amber alike)
-    total: int
+    admitted: int  # scans with valid true
+    refused: int   # red: valid false for a reason other than "could not check"
+    total: int     # scans (staff events, paper checks and disputes are not scans)
+    checked: int = 0   # amber: unreadable, internal_error, trust_list_expired (never a refusal)
 
 
 class Checkpoint(NamedTuple):
@@ -262,15 +265,21 @@ class Outbox:
         return OutboxCounts(pending=total - uploaded, uploaded=uploaded, total=total)
 
     def day_counts(self, day_start: int | float | str, day_end: int | float | str | None = None) -> DayCounts:
-        """Admitted (valid true) / refused (valid false) events with day_start <= ts < day_end.
+        """Scan events with day_start <= ts < day_end: admitted (valid true), refused (valid false
+        for any reason but the spec's "could not check" ones, vocab.reasons.CANNOT_VERIFY) and
+        checked (those: amber, never counted as a refusal). Staff events are not scans.
 
         `day_end` defaults to day_start + 24 h; pass it for local days of 23 or 25 hours."""
         start = to_ms(day_start)
         end = start + 86_400_000 if day_end is None else to_ms(day_end)
-        admitted, total = self._conn.execute(
-            "SELECT coalesce(sum(valid), 0), count(*) FROM outbox WHERE ts_ms >= ? AND ts_ms < ?",
-            (start, end)).fetchone()
-        return DayCounts(admitted=admitted, refused=total - admitted, total=total)
+        amber = sorted(CANNOT_VERIFY)
+        admitted, checked, total = self._conn.execute(
+            "SELECT coalesce(sum(valid), 0), "
+            f"coalesce(sum(valid = 0 AND json_extract(body, '$.reason') IN ({', '.join('?' * len(amber))})), 0), "
+            "count(*) FROM outbox WHERE ts_ms >= ? AND ts_ms < ? "
+            "AND coalesce(json_extract(body, '$.kind'), ?) = ?",
+            (*amber, start, end, SCAN, SCAN)).fetchone()
+        return DayCounts(admitted=admitted, refused=total - admitted - checked, total=total, checked=checked)
 
     def checkpoint(self) -> Checkpoint:
         """Where the held chain starts (Checkpoint(0, GENESIS, 0) if nothing was pruned)."""

@@ -132,6 +132,12 @@ FIRST_FILL = {
     "Mark a verdict disputed…": "标记异议…", "Paper certificate checked by hand…": "人工核验纸质证明…",
     "Rejected by the platform: %1 (%2)": "平台拒收：%1 条（%2）",
     "Kept on this terminal and not sent again. The platform said: %1": "已保留在本终端，不再上传。平台返回：%1",
+    # Issue 11 build: staff warnings, guidance, voice, accessibility, verdict rhythm, counter
+    "Trust data expires in %1: connect the terminal so it can sync": "信任数据将在 %1后过期：请让终端联网同步",
+    "The terminal clock may be wrong (%1 from the platform): set the time":
+        "终端时钟可能不准（与平台相差 %1）：请校准时间",
+    "%1 scan records waiting for upload: check the network": "%1 条核验记录待上传：请检查网络",
+    "No camera picture: check the camera and its cable": "摄像头无画面：请检查摄像头及连线",
 }
 
 

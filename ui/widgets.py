@@ -11,7 +11,7 @@ from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QColor, QFont, QFrame, QHBoxLayout, QImage, QLabel, QPainter, QPen, QPointF, QPolygonF,
+from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QFont, QFrame, QHBoxLayout, QImage, QLabel, QPainter, QPen, QPointF, QPolygonF,
                  QRectF, QSizePolicy, Qt, QVBoxLayout, QWidget, Signal)
 
 
@@ -222,7 +222,7 @@ class Banner(QLabel):
 
     def __init__(self, colour: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setFont(font(16, True))
+        self.setFont(font(StaffAlerts.PT, True))       # staff read it from 2 m
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setStyleSheet(f"background: {colour}; color: white; padding: 6px;")
         self.setWordWrap(True)
@@ -251,14 +251,7 @@ class StatusStrip(QWidget):
         lay.addStretch(1)
 
     def duration(self, seconds: float) -> str:
-        s = max(0, int(seconds))
-        if s < 60:
-            return self.tr("under a minute")
-        if s < 3600:
-            return self.tr("%1 min").replace("%1", str(s // 60))
-        if s < 48 * 3600:
-            return self.tr("%1 h").replace("%1", str(s // 3600))
-        return self.tr("%1 d").replace("%1", str(s // 86400))
+        return duration_text(seconds)
 
     def show_status(self, st, camera_state: str, now: float | None = None) -> None:
         """st: terminal.service.Status (or None before the first poll)."""
@@ -307,3 +300,88 @@ class StatusStrip(QWidget):
         }.get(camera_state.split(":")[0], self.tr("Camera: error"))
         self.camera.setText(cam)
         self.camera.setStyleSheet("" if camera_state in ("live", "opening", "ended") else "color: #c62828; font-weight: bold;")
+
+
+class StaffAlerts(QWidget):
+    """What staff must act on, large enough to read from 2 m (gate and counter; never the kiosk):
+    trust data about to expire, a suspect clock, no camera picture, scan events waiting for upload
+    while the platform cannot be reached. One bold row each, coloured by urgency; hidden when all
+    is well. `kinds` lists the alerts shown (for tests and the screenshots).
+
+    Threads: GUI thread (fed by MainWindow from the status worker's results)."""
+
+    PT = 22
+    CAMERA_DOWN = ("no_signal", "reconnecting", "failed", "error")
+    BACKLOG = 1000          # this many events waiting is worth a word even while online
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        self.rows: dict[str, QLabel] = {}
+        for kind, colour in (("trust_soon", "#b36b00"), ("clock", "#c62828"), ("camera", "#c62828"),
+                             ("backlog", "#b36b00")):
+            lab = QLabel()
+            lab.setFont(font(self.PT, True))
+            lab.setWordWrap(True)
+            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            lab.setStyleSheet(f"background: {colour}; color: white; padding: 4px 10px;")
+            lab.hide()
+            lay.addWidget(lab)
+            self.rows[kind] = lab
+        self.kinds: list[str] = []
+        self.hide()
+
+    def show_status(self, st, camera_state: str, *, language, public: bool, now: float | None = None) -> None:
+        """st: terminal.service.Status or None; public: the kiosk (nothing is shown there)."""
+        texts: dict[str, str] = {}
+        if st is not None and not public:
+            if now is None:
+                now = st.trust_iat + st.trust_age_s if st.trust_iat is not None and st.trust_age_s is not None \
+                    else time.time()
+            if st.trust_iat is not None and not st.trust_stale and st.trust_next:
+                left, span = st.trust_next - now, max(1, st.trust_next - st.trust_iat)
+                if left < max(3600, 0.2 * span):
+                    src = "Trust data expires in %1: connect the terminal so it can sync"
+                    texts["trust_soon"] = self._two(language, self.tr("Trust data expires in %1: connect the terminal "
+                                                                      "so it can sync"), src, duration_text(left),
+                                                    duration_text(left, english=True))
+            if st.clock_suspect:
+                skew, skew_en = duration_text(abs(st.clock_skew_s or 0)), duration_text(abs(st.clock_skew_s or 0), True)
+                src = "The terminal clock may be wrong (%1 from the platform): set the time"
+                texts["clock"] = self._two(language, self.tr("The terminal clock may be wrong (%1 from the platform): "
+                                                             "set the time"), src, skew, skew_en)
+            if st.enrolled and st.events_pending and (st.online is False or st.events_pending >= self.BACKLOG):
+                src = "%1 scan records waiting for upload: check the network"
+                texts["backlog"] = self._two(language, self.tr("%1 scan records waiting for upload: check the network"),
+                                             src, str(st.events_pending))
+        if not public and camera_state.split(":")[0] in self.CAMERA_DOWN:
+            src = "No camera picture: check the camera and its cable"
+            texts["camera"] = self._two(language, self.tr("No camera picture: check the camera and its cable"), src, "")
+        for kind, lab in self.rows.items():
+            lab.setText(texts.get(kind, ""))
+            lab.setVisible(kind in texts)
+            lab.setAccessibleName(texts.get(kind, "").split("\n")[0])
+        self.kinds = [k for k in self.rows if k in texts]
+        self.setVisible(bool(texts))
+
+    @staticmethod
+    def _two(language, translated: str, source: str, arg: str, arg_en: str | None = None) -> str:
+        """The text in the app's language, with the English below it when that is Chinese."""
+        main = translated.replace("%1", arg)
+        sec = language.secondary(source).replace("%1", arg if arg_en is None else arg_en) if language else ""
+        return main + (f"\n{sec}" if sec else "")
+
+
+_DURATION = (QT_TRANSLATE_NOOP("Duration", "under a minute"), QT_TRANSLATE_NOOP("Duration", "%1 min"),
+             QT_TRANSLATE_NOOP("Duration", "%1 h"), QT_TRANSLATE_NOOP("Duration", "%1 d"))
+
+
+def duration_text(seconds: float, english: bool = False) -> str:
+    """A rough duration in words: under a minute, 5 min, 3 h, 2 d (`english`: the source words,
+    for the English line under Chinese)."""
+    s = max(0, int(seconds))
+    i, n = (0, 0) if s < 60 else (1, s // 60) if s < 3600 else (2, s // 3600) if s < 48 * 3600 else (3, s // 86400)
+    text = _DURATION[i] if english else QCoreApplication.translate("Duration", _DURATION[i])
+    return text.replace("%1", str(n))

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from vocab import reasons as R
+from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
@@ -21,7 +22,7 @@ from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObjec
 from terminal.pins import UNSET, PinGuard, admin_pin_state
 from terminal.settings import Settings
 from .views import CounterView, GateView, KioskView
-from .widgets import Banner, StatusStrip, font
+from .widgets import Banner, StaffAlerts, StatusStrip, font
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,10 @@ class MainWindow(QMainWindow):
         self.offline_banner.setAccessibleName("offline banner")
         self.stale_banner = Banner("#b36b00")
         self.stale_banner.setAccessibleName("trust data banner")
+        self.alerts = StaffAlerts()               # staff warnings, large (gate and counter only)
         lay.addWidget(self.offline_banner)
         lay.addWidget(self.stale_banner)
+        lay.addWidget(self.alerts)
         self.views = QStackedWidget()
         self.gate = GateView(language=language, verdict_seconds=settings.verdict_seconds)
         self.kiosk = KioskView(language=language, verdict_seconds=settings.verdict_seconds,
@@ -104,11 +107,14 @@ class MainWindow(QMainWindow):
         self.mode = mode
         self.views.setCurrentWidget({"gate": self.gate, "kiosk": self.kiosk, "counter": self.counter}[mode])
         self.admin_button.setVisible(mode != "kiosk")     # the kiosk has its own small ⚙ in the corner
+        # the public sees nothing of uploads, the platform or the trust data: no status bar at the kiosk
+        self.statusBar().setVisible(mode != "kiosk")
         if self.staff_button is not None:                  # staff screens only: nothing of staff at the kiosk
             self.staff_button.set_mode(mode)
             self.staff_button.setVisible(mode != "kiosk" and self.status is not None and self.status.enrolled)
         if mode == "counter":
             self.recent_wanted.emit()
+        self._show_status()
 
     @property
     def locked(self) -> bool:
@@ -158,7 +164,8 @@ class MainWindow(QMainWindow):
         self.view.show_verdict(v, t_in)
         self.sound.play(out)
         if self.status is None or not self.status.enrolled:
-            self.local_counts[0 if v.valid else 1] += 1
+            if out is not Outcome.CHECK:                 # amber (unreadable...) is never a refusal
+                self.local_counts[0 if out is Outcome.ADMIT else 1] += 1
             self.local_recent.insert(0, {"ts": datetime.now(timezone.utc).isoformat(), "valid": v.valid,
                                          "reason": v.reason, "typ": v.credential.typ if v.credential else None,
                                          "profile": v.profile})
@@ -204,13 +211,15 @@ class MainWindow(QMainWindow):
     def _show_status(self) -> None:
         st = self.status
         self.strip.show_status(st, self.camera_state)
-        self.quarantine_note.show_status(st, public=self.mode == "kiosk")
+        public = self.mode == "kiosk"
+        self.quarantine_note.show_status(st, public=public)
+        self.alerts.show_status(st, self.camera_state, language=self.language, public=public)
         if self.staff_button is not None:
             self.staff_button.setVisible(self.mode != "kiosk" and st is not None and st.enrolled)
             self.staff_button.retranslate()            # who is signed in (also after a sign-out elsewhere)
         if st is None:
             return
-        if st.enrolled and st.online is False:
+        if st.enrolled and st.online is False and not public:
             msg = self.tr("Offline: the platform cannot be reached. Scanning goes on; the scan log uploads later.")
             sec = self.language.secondary("Offline: the platform cannot be reached. "
                                           "Scanning goes on; the scan log uploads later.")
@@ -218,7 +227,7 @@ class MainWindow(QMainWindow):
             self.offline_banner.show()
         else:
             self.offline_banner.hide()
-        if st.trust_stale or st.trust_iat is None:
+        if (st.trust_stale or st.trust_iat is None) and not public:
             if st.trust_stale:
                 msg = self.tr("Trust data out of date: valid codes show amber, please see staff. Sync the terminal.")
                 sec = self.language.secondary("Trust data out of date: valid codes show amber, please see staff. "

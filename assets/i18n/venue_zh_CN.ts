@@ -302,6 +302,25 @@
     </message>
   </context>
   <context>
+    <name>Duration</name>
+    <message>
+      <source>under a minute</source>
+      <translation>不到 1 分钟</translation>
+    </message>
+    <message>
+      <source>%1 min</source>
+      <translation>%1 分钟</translation>
+    </message>
+    <message>
+      <source>%1 h</source>
+      <translation>%1 小时</translation>
+    </message>
+    <message>
+      <source>%1 d</source>
+      <translation>%1 天</translation>
+    </message>
+  </context>
+  <context>
     <name>GateView</name>
     <message>
       <source>Admitted today: %1</source>
@@ -720,6 +739,25 @@
     </message>
   </context>
   <context>
+    <name>StaffAlerts</name>
+    <message>
+      <source>Trust data expires in %1: connect the terminal so it can sync</source>
+      <translation>信任数据将在 %1后过期：请让终端联网同步</translation>
+    </message>
+    <message>
+      <source>The terminal clock may be wrong (%1 from the platform): set the time</source>
+      <translation>终端时钟可能不准（与平台相差 %1）：请校准时间</translation>
+    </message>
+    <message>
+      <source>%1 scan records waiting for upload: check the network</source>
+      <translation>%1 条核验记录待上传：请检查网络</translation>
+    </message>
+    <message>
+      <source>No camera picture: check the camera and its cable</source>
+      <translation>摄像头无画面：请检查摄像头及连线</translation>
+    </message>
+  </context>
+  <context>
     <name>StaffButton</name>
     <message>
       <source>Staff: %1</source>
@@ -795,22 +833,6 @@
   </context>
   <context>
     <name>StatusStrip</name>
-    <message>
-      <source>under a minute</source>
-      <translation>不到 1 分钟</translation>
-    </message>
-    <message>
-      <source>%1 min</source>
-      <translation>%1 分钟</translation>
-    </message>
-    <message>
-      <source>%1 h</source>
-      <translation>%1 小时</translation>
-    </message>
-    <message>
-      <source>%1 d</source>
-      <translation>%1 天</translation>
-    </message>
     <message>
       <source>Not enrolled (local files)</source>
       <translation>未注册（本地文件）</translation>

@@ -140,10 +140,25 @@ def test_day_counts(store):
     store.outbox.append(ev(2, False, ts=rfc3339(T0 + 3600)))
     store.outbox.append(ev(3, True, ts=rfc3339(T0 + DAY - 0.001)))
     store.outbox.append(ev(4, False, ts=rfc3339(T0 + DAY)))         # next day
-    assert store.outbox.day_counts(T0) == (2, 1, 3)
-    assert store.outbox.day_counts("2025-11-29T00:00:00Z") == (2, 1, 3)
-    assert store.outbox.day_counts(T0, T0 + 3600) == (1, 0, 1)
-    assert store.outbox.day_counts(T0 + 10 * DAY) == (0, 0, 0)
+    assert store.outbox.day_counts(T0) == (2, 1, 3, 0)
+    assert store.outbox.day_counts("2025-11-29T00:00:00Z") == (2, 1, 3, 0)
+    assert store.outbox.day_counts(T0, T0 + 3600) == (1, 0, 1, 0)
+    assert store.outbox.day_counts(T0 + 10 * DAY) == (0, 0, 0, 0)
+
+
+def test_day_counts_never_count_amber_or_staff_events_as_refusals(store):
+    """Issue 11: an amber "could not check" (unreadable, internal_error, trust_list_expired) is not a
+    refusal, and neither is a staff event (a sign-in, a dispute, a paper check marked not valid)."""
+    store.outbox.append(ev(1, True))
+    store.outbox.append(ev(2, False))                                   # expired: red
+    for i, reason in enumerate(("unreadable", "internal_error", "trust_list_expired")):
+        store.outbox.append(ev(3 + i, False, reason=reason, profile=None, typ=None, issuer=None, holder_ref=None))
+    store.outbox.append({"kind": "manual", "terminal": "T-0001", "venue": "V-42", "mode": "counter",
+                         "ts": rfc3339(T0 + 10), "cert": "senior", "valid": False})
+    store.outbox.append({"kind": "session", "terminal": "T-0001", "venue": "V-42", "mode": "gate",
+                         "ts": rfc3339(T0 + 11), "action": "sign_in", "operator": "staff_07"})
+    c = store.outbox.day_counts(T0)
+    assert (c.admitted, c.refused, c.checked, c.total) == (1, 1, 3, 5)
 
 
 def test_chain_survives_reopen(home):
