@@ -77,6 +77,16 @@ def _check_scanner(spec: str) -> None:
     parse_scanner_spec(spec)
 
 
+def _check_actuator(spec: str) -> None:
+    from gate.actuators import parse_actuator
+    parse_actuator(spec)
+
+
+def _check_sensor(spec: str) -> None:
+    from gate.actuators import parse_sensor
+    parse_sensor(spec)
+
+
 def _check_dcc_trust(path: str) -> None:
     from .trust_files import load_dcc_file      # the file must be usable now, not at the first HC1 scan
     load_dcc_file(path)
@@ -122,6 +132,17 @@ class Settings:
     scanner: str = _setting("", check=_check_scanner,
                             help="a serial handheld scanner: serial:PORT[@BAUD] (\"\" = none; a keyboard-wedge "
                                  "scanner needs no setting)")
+    actuator: str = _setting("", check=_check_actuator,
+                             help="the gate's output: serial:PORT[@BAUD][#CHANNEL] (USB relay), gpio:CHIP:LINE"
+                                  "[:active_low], or http(s)://HOST/PATH (turnstile controller) (\"\" = none)")
+    actuator_pulse_s: float = _setting(0.8, range=(0.05, 10), help="how long an admission holds the output on")
+    actuator_timeout_s: float = _setting(2.0, range=(0.2, 30), help="timeout of one actuator command")
+    actuator_token_file: str = _setting("", help="HTTP turnstile: a file holding the bearer token (\"\" = none)")
+    pass_sensor: str = _setting("", check=_check_sensor,
+                                help="optional pass sensor: serial-cts:PORT, serial-dsr:PORT or gpio-in:CHIP:LINE"
+                                     "[:active_low] (\"\" = none)")
+    pass_timeout_s: float = _setting(10.0, range=(1, 120),
+                                     help="an admission nobody walks through within this is logged as not passed")
     decoder: str = _setting("cascade", choices=DECODERS, help="QR decoder")
     policy: str = _setting("", check=_check_policy,
                            help="venue policy TOML file or a name from assets/policies (\"\" = the default policy)")

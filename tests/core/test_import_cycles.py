@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("terminal", "scanner", "cache", "ui", "issuer", "vocab", "bench")
+PACKAGES = ("terminal", "scanner", "cache", "ui", "issuer", "vocab", "gate", "bench")
 
 
 def project_modules(root: Path = REPO, packages: Iterable[str] = PACKAGES) -> dict[str, Path]:

@@ -16,7 +16,7 @@ import vocab.reasons
 import vocab.spec
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("terminal", "scanner", "cache", "ui", "issuer", "bench")
+PACKAGES = ("terminal", "scanner", "cache", "ui", "issuer", "gate", "bench")
 VOCAB_MODULES = (vocab.spec, vocab.reasons, vocab.events)
 
 
