@@ -55,6 +55,7 @@ class AppOptions:
     service: Any = None                  # a ready TerminalService (tests, bench, demo)
     overrides: tuple[str, ...] = ()      # --set KEY=VALUE, typed by terminal.settings
     on_verdict: Callable[[Any, str], None] | None = None   # (verdict, text), GUI thread (the demo prints)
+    voice_engine: str | None = None      # Qt TextToSpeech engine (None: $VENUE_TTS_ENGINE or speechd; "none")
 
 
 def pick_font(app: QApplication) -> None:
@@ -271,6 +272,8 @@ class Runtime(QObject):
             th.quit()
             th.wait(5000)
         self.sync.close()
+        if self.window.voice is not None:
+            self.window.voice.close()
         self.language.close()
 
 
@@ -299,11 +302,13 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
     service = opts.service or make_service(opts, settings)
     language = Language(app, settings.language)
     sound = SoundPlayer(enabled=settings.sound)
+    from .voice import VoiceGuide
+    voice = VoiceGuide(engine=opts.voice_engine, enabled=settings.voice_on(), volume=settings.voice_volume)
     from terminal.pins import PinGuard
     window = MainWindow(settings=settings, language=language, sound=sound,
                         platform_url=getattr(service, "platform_url", None), pin_guard=PinGuard(spath.parent),
                         staff=service if hasattr(service, "sign_in") else None,
-                        policy=lambda: getattr(service, "policy", None))
+                        policy=lambda: getattr(service, "policy", None), voice=voice)
     return Runtime(app=app, opts=opts, settings=settings, settings_path=spath, service=service, window=window,
                    language=language, sound=sound)
 

@@ -26,4 +26,9 @@ try:  # QtMultimedia: PySide6-Addons + libpulse0
 except ImportError:  # pragma: no cover - depends on the machine
     QMediaDevices = QSoundEffect = None
 
+try:  # QtTextToSpeech: PySide6-Addons (voice guidance; without it the app runs silent)
+    from PySide6.QtTextToSpeech import QTextToSpeech
+except ImportError:  # pragma: no cover - depends on the machine
+    QTextToSpeech = None
+
 __all__ = [n for n in dir() if n.startswith("Q") or n in ("Qt", "Signal", "Slot")]

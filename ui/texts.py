@@ -154,6 +154,19 @@ def public_guidance(v: Verdict, policy=None) -> tuple[str, str]:
     return GUIDANCE.get(v.reason, WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER)
 
 
+# The kiosk's idle guide, spoken when someone wakes the kiosk or switches the language.
+IDLE_PROMPT = ("请将居民码对准摄像头", "Please hold your resident code up to the camera.")
+
+
+def spoken_prompt(v: Verdict, policy=None) -> tuple[str, str]:
+    """(Chinese, English) said for a verdict: the screen's public words; an admission is named
+    first ("通过，请通行"), a refusal or a check is not (what to do next is enough, and kinder)."""
+    zh, en = public_guidance(v, policy)
+    if ui_outcome(v) is Outcome.ADMIT:
+        return f"通过，{zh}", f"Admitted. {en}"
+    return zh, en
+
+
 def staff_line(v: Verdict, chinese: bool) -> str:
     """The staff's line under a verdict: the technical reason (Chinese / English), the support code
     and the rule that refused it, e.g. "签名无效（可能伪造） / Invalid signature (possibly forged) · bad_signature"."""

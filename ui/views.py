@@ -150,6 +150,7 @@ class KioskView(QWidget):
 
     toggle_language = Signal()
     admin_requested = Signal()
+    woken = Signal()                    # a touch or a key woke the idle screen (the guide is spoken)
 
     def __init__(self, *, language, verdict_seconds: float = 3.0, idle_seconds: float = 30.0,
                  parent: QWidget | None = None):
@@ -243,6 +244,23 @@ class KioskView(QWidget):
 
     def set_counts(self, admitted: int, refused: int) -> None:
         pass
+
+    def wake(self) -> bool:
+        """A person touched the screen or pressed a key: from the idle screen to the guide."""
+        if self.stack.currentWidget() is not self.idle_page:
+            return False
+        self.stack.setCurrentWidget(self.guide_page)
+        self._idle_timer.start()
+        self.woken.emit()
+        return True
+
+    def mousePressEvent(self, ev) -> None:
+        if not self.wake():
+            super().mousePressEvent(ev)
+
+    def keyPressEvent(self, ev) -> None:
+        if not self.wake():
+            super().keyPressEvent(ev)
 
     def retranslate(self) -> None:
         self.title.setText(self.tr("Venue check"))

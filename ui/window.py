@@ -36,8 +36,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, settings: Settings, language, sound, platform_url: Callable[[], str | None] | None = None,
                  pin_guard: PinGuard | None = None, staff=None, policy: Callable[[], object] | None = None,
-                 parent: QWidget | None = None):
+                 voice=None, parent: QWidget | None = None):
         super().__init__(parent)
+        self.voice = voice                     # ui.voice.VoiceGuide (None: no spoken guidance)
+        self._policy = policy
         self.settings = settings
         self.pin_guard = pin_guard             # the admin PIN's key and lockout (beside the settings file)
         self._staff = staff                    # the TerminalService for staff sign-in and events (ui/staff.py)
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
             v.panel.painted.connect(self.verdict_shown)
             v.panel.policy_source = policy        # the venue policy in force: its explanations on screen
         self.kiosk.toggle_language.connect(self.toggle_language)
+        self.kiosk.woken.connect(self.speak_guide)
         self.kiosk.admin_requested.connect(self.open_admin)
         lay.addWidget(self.views, 1)
         self.setCentralWidget(central)
@@ -124,6 +127,13 @@ class MainWindow(QMainWindow):
     @Slot()
     def toggle_language(self) -> None:
         self.set_language("en" if self.language.chinese else "zh")
+        if self.mode == "kiosk":
+            self.speak_guide()                 # a person pressed it: tell them what to do, in their language
+
+    @Slot()
+    def speak_guide(self) -> None:
+        if self.voice is not None:
+            self.voice.say(*T.IDLE_PROMPT, chinese=self.language.chinese)
 
     def set_language(self, code: str) -> None:
         self.language.set(code)   # installs/removes the translator: Qt sends LanguageChange
@@ -163,6 +173,9 @@ class MainWindow(QMainWindow):
         out = T.ui_outcome(v)
         self.view.show_verdict(v, t_in)
         self.sound.play(out)
+        if self.voice is not None:
+            self.voice.say(*T.spoken_prompt(v, self._policy() if self._policy else None),
+                           chinese=self.language.chinese)
         if self.status is None or not self.status.enrolled:
             if out is not Outcome.CHECK:                 # amber (unreadable...) is never a refusal
                 self.local_counts[0 if out is Outcome.ADMIT else 1] += 1
@@ -304,6 +317,8 @@ class MainWindow(QMainWindow):
         for v in (self.gate, self.kiosk):
             v.verdict_seconds = s.verdict_seconds if v is self.gate else max(3.0, s.verdict_seconds)
         self.sound.enabled = s.sound
+        if self.voice is not None:
+            self.voice.enabled, self.voice.volume = s.voice_on(), s.voice_volume
 
     # ------------------------------------------------------------------ closing
     def set_on_close(self, fn: Callable[[], None]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("VENUE_TTS_ENGINE", "mock")       # Qt's test engine: what is said, and no speech daemon
 
 VECTORS = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors"
 if not VECTORS.exists():
