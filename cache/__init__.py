@@ -8,6 +8,8 @@
         store.outbox.append(event)                  # Outbox        (cache.outbox)
         store.identity.load_identity()              # IdentityStore (cache.identity)
         store.sync_state.load()                     # SyncStateStore (cache.sync_state): a SyncState
+        store.entries.count(ref, period)           # EntryCounts   (cache.entries): entry limits
+        store.shared_pending.oldest()              # SharedPending (cache.shared_pending): claims for the venue store
         store.staff.load()                          # StaffStore    (cache.staff): staff codes, PIN hashes
         store.state.get_state("key")                # StateStore    (cache.identity): untyped, ad hoc
 
@@ -28,17 +30,20 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .db import as_sqlite_utils, connect, resolve_home, schema_version, transaction
 from .errors import (BadEntry, BadTrustList, ChainBroken, DeltaMismatch, DuplicateEvent, EventRejected,
                      RollbackRefused, SchemaTooNew, StoreError)
+from .entries import EntryCounts
 from .identity import Identity, IdentityStore, StateStore
 from .outbox import Outbox
 from .replay import ReplayCache
 from .revocations import RevocationLookup, RevocationStore, revocation_key
+from .shared_pending import PendingClaim, SharedPending
 from .staff import StaffStore
 from .sync_state import SyncState, SyncStateStore
 from .trust_store import TrustListMeta, TrustStore
@@ -47,7 +52,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 __all__ = [
-    "Store", "Identity", "SyncState", "TrustListMeta", "RevocationLookup", "revocation_key",
+    "Store", "Identity", "PendingClaim", "SyncState", "TrustListMeta", "RevocationLookup", "revocation_key",
     "StoreError", "SchemaTooNew", "RollbackRefused", "DeltaMismatch", "BadEntry", "BadTrustList",
     "EventRejected", "DuplicateEvent", "ChainBroken",
 ]
@@ -71,6 +76,8 @@ class Store:
         self.replay = ReplayCache(conn)
         self.outbox = Outbox(conn)
         self.sync_state = SyncStateStore(conn)
+        self.entries = EntryCounts(conn)
+        self.shared_pending = SharedPending(conn)
 
     # sqlite-utils is imported on first use only: it costs ~180 ms, which a process that
     # only scans and appends (or the crash test's writer) need not pay.
@@ -101,21 +108,31 @@ class Store:
         path = resolve_home(home)
         return cls(connect(path, check_same_thread=check_same_thread), path)
 
-    def record_scan(self, make_event: Callable[[bool], Mapping[str, Any]],
-                    claim: tuple[bytes, int, int] | None = None) -> tuple[dict[str, Any], bool]:
-        """Claim a presentation nonce and log the scan event in ONE write transaction: the
-        replay decision is the claim itself, never a check made earlier and recorded later.
+    def record_scan(self, make_event: Callable[[bool, bool | None], Mapping[str, Any]],
+                    claim: tuple[bytes, int, int] | None = None,
+                    entry: tuple[str, str, int | None, int] | None = None,
+                    pending: Callable[[bool, bool | None], Iterable[PendingClaim]] | None = None,
+                    ) -> tuple[dict[str, Any], bool, bool | None]:
+        """Claim a presentation nonce, count an entry and log the scan event in ONE write
+        transaction: the replay and entry-limit decisions are the claims themselves, never a
+        check made earlier and recorded later (spec v2 section 7).
 
-        `claim` is `(cti, expires_at, now)` or None (nothing to claim: the result's flag is
-        True). `make_event(claimed)` builds the event from the claim's result, inside the
-        transaction; both commit together or neither does. Returns (stored event, claimed).
+        `claim` is `(cti, expires_at, now)` or None (nothing to claim: won is True). `entry` is
+        `(holder_ref, period, limit, expires_at)` or None; it is counted only when the claim was
+        won (counted: True counted, False the limit was used up, None not asked).
+        `make_event(won, counted)` builds the event inside the transaction; `pending(won,
+        counted)` names claims to write to the venue's shared store later (made while it was
+        down), each stored with the event's id. All commit together or nothing does.
+        Returns (stored event, won, counted).
 
-            ev, won = store.record_scan(lambda won: event_for(verdict if won else replayed), (cti, exp, now))
-
-        Raises what Outbox.append and ReplayCache.record raise (nothing is stored)."""
+        Raises what Outbox.append, ReplayCache and EntryCounts raise (nothing is stored)."""
         with transaction(self.conn):
             won = True if claim is None else self.replay.claim_in_transaction(*claim)
-            return self.outbox.append_in_transaction(make_event(won)), won
+            counted = self.entries.count_in_transaction(*entry) if entry is not None and won else None
+            ev = self.outbox.append_in_transaction(make_event(won, counted))
+            for p in (pending(won, counted) if pending is not None else ()):
+                self.shared_pending.add_in_transaction(replace(p, event_id=ev["id"]))
+            return ev, won, counted
 
     @property
     def schema_version(self) -> int:

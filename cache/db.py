@@ -192,8 +192,30 @@ def _m4_dcc_trust(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE TABLE dcc_trust " + _SIGNED_LIST)
 
 
+def _m5_venue_state(conn: sqlite3.Connection) -> None:
+    # Spec v2 section 7: entry counts per holder and period (this terminal's own, and the fallback
+    # when the venue's shared store is down), and the claims made during such an outage, written
+    # to the shared store with NX when it is back (a collision is a double_use alert).
+    conn.execute("""CREATE TABLE entries (
+        holder_ref TEXT NOT NULL,
+        period     TEXT NOT NULL,
+        count      INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (holder_ref, period)
+    ) WITHOUT ROWID""")
+    conn.execute("""CREATE TABLE shared_pending (
+        seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+        key        TEXT NOT NULL,
+        kind       TEXT NOT NULL CHECK (kind IN ('rp', 'en')),
+        lim        INTEGER,
+        expires_at INTEGER NOT NULL,
+        event_id   TEXT NOT NULL,
+        claim_id   TEXT NOT NULL
+    )""")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_drop_trust_issuers, _m3_quarantine,
-                                                          _m4_dcc_trust]
+                                                          _m4_dcc_trust, _m5_venue_state]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

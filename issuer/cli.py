@@ -69,7 +69,8 @@ def cmd_init(a) -> int:
 def cmd_mint(a) -> int:
     plat = Platform(a.dir)
     minted = plat.mint(a.type, senior=a.senior, disabled=a.disabled, expired=a.expired, dynamic=a.dynamic,
-                       forged=a.forged, revoked=a.revoked, count=a.count, now=a.at, holder=a.holder)
+                       forged=a.forged, revoked=a.revoked, count=a.count, now=a.at, holder=a.holder,
+                       printed=a.printed)
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("".join(m.text + "\n" for m in minted), encoding="ascii")
@@ -379,6 +380,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--disabled", action="store_true", help="a disability certificate")
     s.add_argument("--expired", action="store_true", help="expired an hour ago")
     s.add_argument("--dynamic", action="store_true", help="EP1 presentations signed by the holder key")
+    s.add_argument("--print", dest="printed", action="store_true",
+                   help="credentials for print (no cnf: elderly holders without a phone, paper fallback)")
     s.add_argument("--forged", action="store_true", help="signed by a key outside the trust list, real kid")
     s.add_argument("--revoked", action="store_true", help="revoke right after minting")
     s.add_argument("--count", type=int, default=1)

@@ -638,14 +638,19 @@ class Platform:
 
     def mint(self, typ: str, *, senior: bool = False, disabled: bool = False, expired: bool = False,
              dynamic: bool = False, forged: bool = False, revoked: bool = False, count: int = 1,
-             now: int | None = None, rng: random.Random | None = None, holder: int | None = None) -> list[Minted]:
+             now: int | None = None, rng: random.Random | None = None, holder: int | None = None,
+             printed: bool = False) -> list[Minted]:
         """Issue `count` credentials of `typ` ('resident' or 'enterprise'), stored for revoke/present.
 
         expired: issued 200 days ago, expired an hour ago. forged: signed by a key that is not in the
         trust list but under the real issuer's kid and alg (terminals answer bad_signature).
         revoked: listed in the revocation list right away. dynamic: returned as an EP1 signed by
-        the holder key at `now`.
+        the holder key at `now`. printed: a credential for print (spec section 2: elderly holders
+        without a phone, paper fallback), issued without cnf, so it can never be presented as EP1
+        and a terminal never sees it as bound_credential_static.
         """
+        if printed and dynamic:
+            raise PlatformError("a credential for print has no holder key: it cannot be dynamic")
         if typ not in ("resident", "enterprise"):
             raise PlatformError("type is resident or enterprise")
         if typ == "enterprise" and (senior or disabled):
@@ -675,9 +680,10 @@ class Platform:
                    else C.enterprise_ezc(rng, now=now))
             cti = rng.randbytes(12)
             payload = C.credential_claims(iss=iss, sub=C.new_sub(rng), iat=iat, exp=exp, cti=cti, ezc=ezc,
-                                          holder=hkey.public_key())
+                                          holder=None if printed else hkey.public_key())
             vc = C.sign_credential(payload, key, kid)
-            rows.append((cti, iss, typ, payload[C.CLAIM_SUB], kid, hid, iat, exp, int(forged), vc))
+            rows.append((cti, iss, typ, payload[C.CLAIM_SUB], kid, None if printed else hid, iat, exp, int(forged),
+                         vc))
             text = (C.ep1_text(C.sign_presentation(vc, hkey, iat=now, cti=rng.randbytes(8))) if dynamic
                     else C.ez1_text(vc))
             out.append(Minted(text, cti, iss, typ, kid, hid, dynamic, revoked, forged))

@@ -7,6 +7,8 @@ Rules:
   still (or again) in view after that, it scans again (a re-check of a code left in front
   of the camera). `hold_seconds=math.inf` never repeats.
 - A code that leaves the view and comes back is a new scan at once, even within the hold.
+- A repeat of a code that never left the view is marked held (`held(text)` is True until it
+  leaves): the terminal treats it as the same presentation, not a new person showing it.
 - Different codes are separate scans, however quickly they follow each other, and several
   codes in one frame are several scans (in the order given).
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 class _Seen:
     last_seen: float
     last_scan: float
+    held: bool = False        # the last scan was a repeat of a code that stayed in view
 
 
 class Debouncer:
@@ -44,11 +47,17 @@ class Debouncer:
                 new.append(text)
             elif now - seen.last_scan >= self.hold_seconds:
                 seen.last_seen = seen.last_scan = now
+                seen.held = True
                 new.append(text)
             else:
                 seen.last_seen = now
         self._forget(now)
         return new
+
+    def held(self, text: str) -> bool:
+        """True when the last scan of `text` was a repeat while it stayed in view."""
+        seen = self._codes.get(text)
+        return seen is not None and seen.held
 
     def in_view(self, now: float) -> list[str]:
         """Codes currently counted as in view."""

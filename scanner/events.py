@@ -20,3 +20,4 @@ class ScanEvent:
     ts: float
     decoder: Optional[str] = None
     corners: Optional[tuple] = None
+    held: bool = False            # a repeat of a code that never left the view (scanner.debounce)

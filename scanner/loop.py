@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Iterator
 
 from .debounce import Debouncer
@@ -66,7 +66,8 @@ class Dispatch:
                 texts = list(by_text)
             else:
                 texts = self.debouncer.feed(list(by_text), self._clock() if now is None else now)
-        new = [by_text[t] for t in texts]
+        held = getattr(self.debouncer, "held", None)
+        new = [replace(by_text[t], held=True) if held is not None and held(t) else by_text[t] for t in texts]
         if self.handler is not None:
             for ev in new:
                 self.handler(ev)

@@ -5,6 +5,8 @@ Errors are `ConfigError` with a one-line message naming the file.
 """
 from __future__ import annotations
 
+import functools
+
 import stat
 import tomllib
 from pathlib import Path
@@ -87,6 +89,16 @@ def load_snapshot(root_key_path: str | Path, trust_list_path: str | Path,
     return TrustSnapshot(trust_list=tl, revocations=RevocationList(seq=0, iat=0, next=2**63), dcc=dcc)
 
 
+@functools.lru_cache(maxsize=16)
+def venue_zone(name: str) -> "ZoneInfo":
+    """The venue's time zone (a policy's `timezone`: entry-limit days begin at its midnight)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {name!r} (an IANA name such as Asia/Shanghai)") from None
+
+
 def load_policy(path: str | Path) -> VenuePolicy:
     """A venue policy from a TOML file, or by name from assets/policies/ (e.g. "park-senior")."""
     p = Path(path)
@@ -98,6 +110,11 @@ def load_policy(path: str | Path) -> VenuePolicy:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"policy {p}: not valid TOML ({exc})") from None
     try:
-        return policy_from_mapping(doc, source=str(p))
+        policy = policy_from_mapping(doc, source=str(p))
     except PolicyError as exc:
         raise ConfigError(f"policy {p}: {exc}") from None
+    try:                                     # the zone must exist now, not at the first limited entry
+        venue_zone(policy.timezone)
+    except ConfigError as exc:
+        raise ConfigError(f"policy {p}: {exc}") from None
+    return policy

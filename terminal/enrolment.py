@@ -23,7 +23,7 @@ from ipaddress import ip_address
 from typing import Any
 from urllib.parse import urlsplit
 
-from vocab.spec import is_ident
+from vocab.spec import VENUE_SECRET_LEN, is_ident
 
 from .trust import TrustDataError, load_root_key
 
@@ -42,6 +42,7 @@ class EnrolmentRequest:
     terminal_id: str | None = None
     ca_bundle: str | None = None
     force: bool = False
+    venue_secret: tuple[str, bytes] | None = None   # (venue, secret) from the venue's first terminal (section 7)
 
 
 def is_loopback(host: str) -> bool:
@@ -144,8 +145,15 @@ def enrol(store: Any, req: EnrolmentRequest, *, now: float, exchange: Exchange |
             raise EnrolmentError(f"the code is for venue {answer['venue']}, not {venue}")
         venue, token = answer["venue"], answer["token"]
     same_venue = old is not None and old.venue_id == venue
+    secret = None
+    if req.venue_secret is not None:
+        secret_venue, secret = req.venue_secret
+        if len(secret) != VENUE_SECRET_LEN:
+            raise EnrolmentError(f"a venue secret is {VENUE_SECRET_LEN} bytes")
+        if secret_venue != venue:
+            raise EnrolmentError(f"the venue secret file is venue {secret_venue}'s, not {venue}'s")
     ident = Identity(terminal_id=terminal_id, venue_id=venue, platform_url=req.platform_url, token=token,
-                     venue_secret=old.venue_secret if same_venue else os.urandom(32),
+                     venue_secret=secret or (old.venue_secret if same_venue else os.urandom(VENUE_SECRET_LEN)),
                      root_key_pem=req.root_key_pem, ca_bundle=req.ca_bundle, enrolled_at=int(now))
     if old is not None and (not same_origin(old.platform_url, ident.platform_url)
                             or old.root_key_pem != req.root_key_pem):
@@ -155,3 +163,36 @@ def enrol(store: Any, req: EnrolmentRequest, *, now: float, exchange: Exchange |
     store.identity.save_identity(ident)
     store.sync_state.clear()              # the last sync's outcome was another enrolment's
     return ident
+
+
+# ---------------------------------------------------------------- the venue secret (spec section 7)
+# All terminals of a venue share one secret (holder_ref's key), made on the first terminal and
+# copied to the others in a file only the venue's staff handle; it never goes to the platform.
+SECRET_FILE_VERSION = 1
+SECRET_FILE_MAX = 4096
+
+
+def venue_secret_file(venue: str, secret: bytes) -> bytes:
+    """The export file's content: one JSON object {v, venue, secret (hex)}."""
+    import json
+    return (json.dumps({"v": SECRET_FILE_VERSION, "venue": venue, "secret": secret.hex()}) + "\n").encode()
+
+
+def parse_venue_secret_file(data: bytes, venue: str | None) -> tuple[str, bytes]:
+    """(venue, secret) from an export file; EnrolmentError when it is not one, or is another
+    venue's (`venue` given: the venue this terminal is, or is being, enrolled at)."""
+    import json
+    try:
+        doc = json.loads(data[:SECRET_FILE_MAX].decode("utf-8")) if len(data) <= SECRET_FILE_MAX else None
+    except (UnicodeDecodeError, ValueError):
+        doc = None
+    if not isinstance(doc, dict) or doc.get("v") != SECRET_FILE_VERSION or not is_ident(doc.get("venue")) \
+            or not isinstance(doc.get("secret"), str) or len(doc["secret"]) != 2 * VENUE_SECRET_LEN:
+        raise EnrolmentError("not a venue secret file (venue-terminal venue-secret export writes one)")
+    try:
+        secret = bytes.fromhex(doc["secret"])
+    except ValueError:
+        raise EnrolmentError("not a venue secret file (its secret is not hex)") from None
+    if venue is not None and doc["venue"] != venue:
+        raise EnrolmentError(f"the venue secret file is venue {doc['venue']}'s, not {venue}'s")
+    return doc["venue"], secret

@@ -19,13 +19,14 @@ Pure: no I/O, the clock is passed in.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from vocab import reasons as R
 from vocab.reasons import Outcome
-from vocab.spec import is_ident
+from vocab.spec import DEFAULT_VENUE_TZ, ENTRY_PERIODS, is_ident
 
 from .outcome import DEFAULT_WARNING_OUTCOMES, stricter
 from .verdict import CredentialSummary
@@ -59,6 +60,15 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class EntryLimit:
+    """[policy.entry_limit]: at most `max` admissions per holder per period at this venue (spec
+    section 7), counted only for codes that would otherwise be admitted."""
+
+    max: int
+    per: str = "day"
+
+
+@dataclass(frozen=True)
 class VenuePolicy:
     name: str = "default"
     title: str = ""
@@ -70,6 +80,8 @@ class VenuePolicy:
     presentation_max_age: int = 60
     presentation_max_future: int = 30
     rescan_same_admission: bool = False            # a replayed EP1 within its freshness counts as the same admission
+    entry_limit: EntryLimit | None = None          # spec section 7: entries per holder and period
+    timezone: str = DEFAULT_VENUE_TZ               # the venue's zone: where an entry period (a day) begins
     # The outcome of each warning on a valid code ([policy.warnings]); never laxer than the spec's default.
     warning_outcomes: Mapping[str, Outcome] = field(default_factory=lambda: DEFAULT_WARNING_OUTCOMES, hash=False)
     # [policy.explain]: rule kind ("accept", "require_dynamic", "admit_any") -> (Chinese, English)
@@ -93,8 +105,12 @@ class VenuePolicy:
 
 
 _POLICY_KEYS = {"name", "title", "accept", "require_dynamic", "admit_any", "stale_trust", "skew_seconds",
-                "presentation_max_age", "presentation_max_future", "rescan_same_admission", "warnings", "explain"}
-EXPLAIN_KEYS = ("accept", "require_dynamic", "admit_any")       # the rule kinds check() can fail on
+                "presentation_max_age", "presentation_max_future", "rescan_same_admission", "warnings", "explain",
+                "entry_limit", "timezone"}
+# The rule kinds a code can fail on: check()'s, and the entry limit (entry_limit_reached)
+EXPLAIN_KEYS = ("accept", "require_dynamic", "admit_any", "entry_limit")
+ENTRY_LIMIT_RULE = "entry_limit"
+_ZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]{0,30}(?:/[A-Za-z0-9_+-]{1,30}){0,2}")
 EXPLAIN_MAX = 200                                                # characters per language
 _WARNING_KEYS = (R.TRUST_STALE, R.CLOCK_SUSPECT, R.SHARED_STATE_UNAVAILABLE, R.BOUND_CREDENTIAL_STATIC)
 _COND_KEYS = {"rule", "age_at_least", "cert", "typ"}
@@ -148,6 +164,12 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
     for key, hi in (("skew_seconds", 86400), ("presentation_max_age", 3600), ("presentation_max_future", 3600)):
         if key in p:
             kw[key] = _int(p[key], key, 0, hi)
+    if "entry_limit" in p:
+        kw["entry_limit"] = _entry_limit(p["entry_limit"])
+    if "timezone" in p:
+        if not isinstance(p["timezone"], str) or not _ZONE.fullmatch(p["timezone"]):
+            raise PolicyError("policy key 'timezone' must be an IANA time zone name such as \"Asia/Shanghai\"")
+        kw["timezone"] = p["timezone"]
     if "warnings" in p:
         kw["warning_outcomes"] = _warning_outcomes(p["warnings"])
     if "explain" in p:
@@ -177,6 +199,15 @@ def policy_from_mapping(doc: Mapping, source: str = "") -> VenuePolicy:
             conds.append(cond)
         kw["admit_any"] = tuple(conds)
     return VenuePolicy(**kw)
+
+
+def _entry_limit(table: object) -> EntryLimit:
+    if not isinstance(table, Mapping) or set(table) - {"max", "per"} or "max" not in table:
+        raise PolicyError("policy key 'entry_limit' must be a table { max = N, per = \"day\" }")
+    per = table.get("per", "day")
+    if per not in ENTRY_PERIODS:
+        raise PolicyError(f"entry_limit.per must be one of {', '.join(ENTRY_PERIODS)}")
+    return EntryLimit(max=_int(table["max"], "entry_limit.max", 1, 1000), per=per)
 
 
 def _explanations(table: object) -> Mapping[str, tuple[str, str]]:

@@ -96,8 +96,11 @@ class StorePort(Protocol):
     sync_state: SyncStatePort
     staff: StaffPort
 
-    def record_scan(self, make_event: Callable[[bool], Mapping[str, Any]],
-                    claim: tuple[bytes, int, int] | None = None) -> tuple[dict[str, Any], bool]: ...
+    def record_scan(self, make_event: Callable[[bool, bool | None], Mapping[str, Any]],
+                    claim: tuple[bytes, int, int] | None = None,
+                    entry: tuple[str, str, int | None, int] | None = None,
+                    pending: Callable[[bool, bool | None], Any] | None = None,
+                    ) -> tuple[dict[str, Any], bool, bool | None]: ...
     def close(self) -> None: ...
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -28,16 +30,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vocab import reasons as R
-from vocab.events import DISPUTE, DISPUTE_CODES, MANUAL, SCAN, SESSION, event_kind
-from vocab.spec import KIOSK, MODES
+from vocab.events import ALERT, DISPUTE, DISPUTE_CODES, DOUBLE_USE, MANUAL, SCAN, SESSION, event_kind
+from vocab.reasons import Outcome
+from vocab.spec import KIOSK, MODES, VENUE_SECRET_LEN, entry_key, replay_key
+
+from cache.shared_pending import PendingClaim
+from cache.venue_store import SharedUnavailable
 
 from .config import ConfigError, load_policy, load_snapshot
 from .outcome import decide
 from .pins import STAFF, PinGuard, needs_rehash
-from .policy import DEFAULT_POLICY, VenuePolicy
+from .admission import RecentAdmissions
+from .policy import DEFAULT_POLICY, ENTRY_LIMIT_RULE, VenuePolicy
 from .staff import StaffError, StaffRoster
 from .trust import RevocationList, TrustDataError, load_root_key, parse_trust_list, verify_signed
 from .verdict import Verdict
+from .venue import EntryPeriod, entry_period, venue_zone
 from .verify import TrustSnapshot, verify
 
 if TYPE_CHECKING:
@@ -47,6 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_CLOCK_SKEW_BOUND = 120.0     # seconds between our clock and the platform's Date before clock_suspect
+RECONCILE_INTERVAL_S = 1.0           # how often claims made while the venue store was down are retried
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class Status:
     quarantine_errors: dict[str, int] = field(default_factory=dict)   # the platform's error code -> events
     quarantine_detail: str | None = None  # the platform's words on the newest quarantined event
     operator: str | None = None          # the staff code signed in (staff screens only, never the kiosk's)
+    venue_store: str | None = None       # the venue's shared store (spec section 7): its URL, or None
+    venue_store_state: str | None = None # "ok" | "unavailable" | "unknown"
+    venue_store_error: str | None = None
+    venue_store_pending: int = 0         # claims made while it was down, not yet written there
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -113,6 +126,22 @@ class _MemoryReplay:
         new = cti not in self._seen
         self._seen[cti] = expires_at
         return new
+
+
+class _MemoryEntries:
+    """Entry counts during this process (terminals without a store)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], int] = {}
+
+    def count(self, ref: str, period: str, limit: int | None) -> bool:
+        held = self._counts.get((ref, period), 0)
+        if limit is not None and held >= limit:
+            return False
+        if len(self._counts) > 100_000:          # bounded: a long-running unenrolled terminal
+            self._counts.clear()
+        self._counts[(ref, period)] = held + 1
+        return True
 
 
 def holder_ref(venue_secret: bytes, sub: str) -> str:
@@ -153,7 +182,8 @@ def open_service(*, home: str | Path | None = None, use_home: bool = True, root_
                  trust_list: str | Path | None = None, revocations: str | Path | None = None, dcc: Any = None,
                  mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
                  clock: Callable[[], float] = time.time, allow_unenrolled: bool = False,
-                 clock_skew_bound: float | None = None) -> "TerminalService":
+                 clock_skew_bound: float | None = None, venue_store: str | None = None,
+                 venue_store_password_file: str | None = None) -> "TerminalService":
     """The one way the app, the CLI and the demo build a terminal service.
 
     Trust files given (root key, trust list, revocations): a terminal that is not enrolled,
@@ -161,13 +191,18 @@ def open_service(*, home: str | Path | None = None, use_home: bool = True, root_
     Else, with `allow_unenrolled` (the GUI: it runs and its banner says why every code is an
     unknown issuer) or with HC1 trust only, a service without trust data; otherwise NotEnrolled.
     """
+    if venue_store and not use_home:
+        raise ConfigError("a venue store is shared by enrolled terminals: it needs an enrolled --home")
     if root_key is not None or trust_list is not None or revocations is not None:
+        if venue_store:
+            raise ConfigError("a venue store is shared by enrolled terminals: not with trust files")
         return TerminalService.from_files(root_key=root_key, trust_list=trust_list, revocations=revocations,
                                           policy=policy, mode=mode, dcc=dcc, clock=clock)
     if use_home:
         try:
             return TerminalService.from_home(home, mode=mode, policy=policy, dcc=dcc, clock=clock,
-                                             clock_skew_bound=clock_skew_bound)
+                                             clock_skew_bound=clock_skew_bound, venue_store=venue_store,
+                                             venue_store_password_file=venue_store_password_file)
         except NotEnrolled:
             if not (allow_unenrolled or dcc is not None):
                 raise
@@ -180,9 +215,11 @@ class TerminalService:
     def __init__(self, *, snapshot: TrustSnapshot, policy: VenuePolicy = DEFAULT_POLICY, mode: str = "gate",
                  store: StorePort | None = None, clock: Callable[[], float] = time.time,
                  clock_skew_bound: float | None = None, home: Path | None = None,
-                 root_key: Any = None, dcc: Any = None):
+                 root_key: Any = None, dcc: Any = None, shared: Any = None):
         if mode not in MODES:
             raise ConfigError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+        if shared is not None and store is None:
+            raise ConfigError("a venue store is shared by enrolled terminals of one venue: enrol this terminal first")
         self._lock = threading.RLock()
         self._operator: str | None = None      # the staff code signed in here (sign_in), in every event
         self._snapshot = snapshot
@@ -195,7 +232,16 @@ class TerminalService:
         self._root_key = root_key
         self._dcc = dcc
         self._replay = store.replay if store is not None else _MemoryReplay()
+        self._entries = _MemoryEntries()
         self._identity = store.identity.load_identity() if store is not None else None
+        # holder_ref's key: the venue's secret (the same at every gate of the venue, section 7), or
+        # for a terminal that is not enrolled a random one of this process
+        self._venue_secret = self._identity.venue_secret if self._identity is not None else os.urandom(VENUE_SECRET_LEN)
+        self._recent = RecentAdmissions()
+        self._shared = shared                  # cache.venue_store.RedisVenueStore, or None
+        self._stop = threading.Event()
+        if shared is not None:
+            threading.Thread(target=self._reconcile_loop, name="venue-store-reconcile", daemon=True).start()
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -216,8 +262,12 @@ class TerminalService:
     @classmethod
     def from_home(cls, home: str | Path | None, *, mode: str = "gate", policy: VenuePolicy | str | Path | None = None,
                   dcc: Any = None, clock: Callable[[], float] = time.time,
-                  clock_skew_bound: float | None = None) -> "TerminalService":
+                  clock_skew_bound: float | None = None, venue_store: str | None = None,
+                  venue_store_password_file: str | None = None) -> "TerminalService":
         """An enrolled terminal: trust data, replay cache and scan log in the home's database.
+        The venue store (spec section 7) is the argument, else the settings' venue_store ("" or
+        None: none); its password from the argument's or the settings' file, else
+        VT_VENUE_STORE_PASSWORD.
         The clock-skew bound is the argument, else the home's settings file, else the value an
         older version kept in the store, else the default."""
         from cache import Store
@@ -231,13 +281,23 @@ class TerminalService:
         except TrustDataError as exc:
             store.close()
             raise ConfigError(f"enrolment root key: {exc}") from None
-        if clock_skew_bound is None:
-            from .settings import SETTINGS_FILE, Settings, SettingsError
+        from .settings import SETTINGS_FILE, Settings, SettingsError
+        try:
+            settings, keys = Settings.load_with_keys(store.home / SETTINGS_FILE)
+        except SettingsError as exc:
+            store.close()
+            raise ConfigError(str(exc)) from None
+        shared = None
+        url = settings.venue_store if venue_store is None else venue_store
+        if url:
+            from .venue import open_venue_store
             try:
-                settings, keys = Settings.load_with_keys(store.home / SETTINGS_FILE)
-            except SettingsError as exc:
+                shared = open_venue_store(url, venue_store_password_file or settings.venue_store_password_file,
+                                          terminal=ident.terminal_id)
+            except ConfigError:
                 store.close()
-                raise ConfigError(str(exc)) from None
+                raise
+        if clock_skew_bound is None:
             if "clock_skew_bound_s" in keys:
                 clock_skew_bound = settings.clock_skew_bound_s
             if dcc is None and settings.dcc_trust:
@@ -249,7 +309,7 @@ class TerminalService:
                     raise
         svc = cls(snapshot=TrustSnapshot(None, RevocationList(0, 0, 2**63), dcc=dcc), policy=_policy(policy),
                   mode=mode, store=store, clock=clock, home=Path(home) if home else None, root_key=root, dcc=dcc,
-                  clock_skew_bound=clock_skew_bound)
+                  clock_skew_bound=clock_skew_bound, shared=shared)
         svc.reload_trust()
         return svc
 
@@ -312,6 +372,7 @@ class TerminalService:
     def set_policy(self, policy: VenuePolicy | str | Path) -> None:
         with self._lock:
             self._policy = _policy(policy)
+            self._recent.forget()              # what was the same admission under the old rules may not be
 
     @property
     def home(self) -> Path | None:
@@ -371,11 +432,16 @@ class TerminalService:
                 return held
         return DEFAULT_CLOCK_SKEW_BOUND
 
-    def scan(self, text: str, source: str = "camera") -> Verdict:
-        """Verify one code and log it. Never raises."""
+    def scan(self, text: str, source: str = "camera", *, held: bool = False) -> Verdict:
+        """Verify one code and log it. Never raises. `held`: the camera saw this code stay in
+        view since its last scan (terminal.admission: the same presentation shows its verdict
+        again, logged and counted once)."""
         with self._lock:
             now_f = self._clock()
             now = int(now_f)
+            again = self._recent.before_verify(text, now_f, held)
+            if again is not None:
+                return again
             try:
                 v = verify(text, self._snapshot, now, self._policy,
                            replay_seen=lambda cti: self._replay.seen(cti, now),
@@ -384,45 +450,186 @@ class TerminalService:
                 log.exception("verification failed unexpectedly")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, detail="unexpected error in verification")
             try:
+                same = self._recent.after_verify(v, now_f)
+                if same is not None and self._claim_quietly(v, now):
+                    return same
                 v = self._record(v, now, now_f)
+                self._recent.remember(text, v, now_f, self._policy)
             except Exception:  # noqa: BLE001 - a verdict we could not record is not shown as green
                 log.exception("could not record the scan")
                 v = Verdict(valid=False, reason=R.INTERNAL_ERROR, profile=v.profile, warnings=v.warnings,
                             detail="scan could not be logged")
             return v
 
+    # ------------------------------------------------------------------ claims (spec section 7)
+    def _claim_ttl(self, now: int) -> int:
+        p = self._policy
+        return p.presentation_max_age + p.presentation_max_future + p.skew_seconds
+
+    def _claim_quietly(self, v: Verdict, now: int) -> bool:
+        """A new presentation of a credential admitted here moments ago: claim its id (so no other
+        gate admits a copy of it) without a new event or count. False when another terminal or
+        process holds it (the scan then goes the normal way and is refused as replayed)."""
+        ttl = self._claim_ttl(now)
+        if self._shared is not None:
+            try:
+                res = self._shared.claim(replay_key(self._identity.venue_id, v.presentation_cti), ttl, None, None, 0)
+                if res.replay == "lost":
+                    return False
+            except SharedUnavailable:
+                pass
+        return self._replay.record(v.presentation_cti, now + ttl, now)
+
+    def _entry_plan(self, v: Verdict, now: float) -> tuple[str, EntryPeriod] | None:
+        """(holder_ref, period) when this verdict meets the policy's entry limit: a valid code
+        that would otherwise be admitted (or checked by staff), whose holder is known."""
+        limit = self._policy.entry_limit
+        if limit is None or not v.valid or v.holder_sub is None or v.outcome is Outcome.REFUSE:
+            return None
+        return holder_ref(self._venue_secret, v.holder_sub), entry_period(now, venue_zone(self._policy.timezone),
+                                                                          limit.per)
+
     def _record(self, v: Verdict, now: int, now_f: float) -> Verdict:
-        """Claim a valid presentation's nonce and log the scan, atomically. The replay decision
-        is the claim: a presentation that another process (or thread) claimed first between
-        verify() and here becomes `replayed` (or the same admission, if the policy says so),
-        and that is what is logged and shown."""
-        claim = None
-        if v.valid and v.presentation_cti is not None:
-            p = self._policy
-            claim = (v.presentation_cti, now + p.presentation_max_age + p.presentation_max_future + p.skew_seconds, now)
+        """Claim a valid presentation's nonce, count the holder's entry and log the scan,
+        atomically. The decisions are the claims: a presentation that another process, thread or
+        gate claimed first between verify() and here becomes `replayed` (or the same admission, if
+        the policy says so), an entry over the limit `entry_limit_reached`, and that is what is
+        logged and shown. With a venue store the claims are made there first (one atomic script);
+        when it fails or is slow the terminal's own store decides and the verdict carries
+        shared_state_unavailable, and the claims are kept to be written there later."""
+        p = self._policy
+        ttl = self._claim_ttl(now)
+        claim = (v.presentation_cti, now + ttl, now) if v.valid and v.presentation_cti is not None else None
+        plan = self._entry_plan(v, now_f)
+        limit = p.entry_limit.max if plan is not None else None
+        local_limit = limit
+        fallback = False
+        claim_id = uuid.uuid4().hex
+        if plan is not None and self._store is not None and self._store.entries.count(plan[0], plan[1].name) >= limit:
+            # this terminal itself counted the day's entries (also when the venue store lost them)
+            return self._record_refusal(self._limit_reached(v, plan[1]), now_f)
+        if self._shared is not None and (claim is not None or plan is not None):
+            venue = self._identity.venue_id
+            rp = replay_key(venue, claim[0]) if claim is not None else None
+            en = entry_key(venue, plan[0], plan[1].name) if plan is not None else None
+            try:
+                res = self._shared.claim(rp, ttl, en, limit, plan[1].expires_at if plan else 0, claim_id)
+            except SharedUnavailable as exc:
+                log.warning("venue store: %s; deciding from this terminal's own store", exc)
+                fallback = True
+                w = v.warnings + (R.SHARED_STATE_UNAVAILABLE,)
+                v = replace(v, warnings=w, decided=decide(v.valid, v.reason, w, p.warning_outcomes))
+                if v.outcome is Outcome.REFUSE:
+                    plan = None
+            else:
+                if res.replay == "lost":
+                    v, plan = self._replayed(v, "presentation claimed at another terminal of this venue"), None
+                elif res.replay == "mine":
+                    v = self._lost_claim(v)
+                    plan = None
+                elif res.counted is False:
+                    v, plan = self._limit_reached(v, plan[1]), None
+                local_limit = None          # the venue's count decided; this terminal keeps its own tally
         if self._store is None:
-            if claim is not None and not self._replay.record(claim[0], claim[1], now) \
-                    and R.SAME_ADMISSION not in v.warnings:
-                v = self._lost_claim(v)
-            return v
+            return self._record_in_memory(v, claim, plan, local_limit, now)
         out = v
 
-        def event(won: bool) -> dict:
+        def event(won: bool, counted: bool | None) -> dict:
             nonlocal out
             # A claim lost to a verdict that already counted the re-scan as the same admission stays that.
-            out = v if won or R.SAME_ADMISSION in v.warnings else self._lost_claim(v)
+            if not won and R.SAME_ADMISSION not in v.warnings:
+                out = self._lost_claim(v)
+            elif counted is False:
+                out = self._limit_reached(v, plan[1])
+            else:
+                out = v
             return self._event(out, now_f)
 
-        self._store.record_scan(event, claim)
+        def pending(won: bool, counted: bool | None) -> list[PendingClaim]:
+            if not fallback:
+                return []
+            todo = []
+            if claim is not None and won:
+                todo.append(PendingClaim(replay_key(self._identity.venue_id, claim[0]), "rp", None, claim[1], ""))
+            if plan is not None and counted:
+                todo.append(PendingClaim(entry_key(self._identity.venue_id, plan[0], plan[1].name), "en", limit,
+                                         plan[1].expires_at, "", claim_id))
+            return todo
+
+        entry = (plan[0], plan[1].name, local_limit, plan[1].expires_at) if plan is not None else None
+        self._store.record_scan(event, claim if v.valid else None, entry, pending)
         return out
+
+    def _record_refusal(self, v: Verdict, now_f: float) -> Verdict:
+        """Log a verdict that claims nothing."""
+        if self._store is not None:
+            self._store.record_scan(lambda _won, _counted: self._event(v, now_f))
+        return v
+
+    def _record_in_memory(self, v: Verdict, claim, plan, limit, now: int) -> Verdict:
+        if claim is not None and v.valid and not self._replay.record(claim[0], claim[1], now) \
+                and R.SAME_ADMISSION not in v.warnings:
+            return self._lost_claim(v)
+        if plan is not None and v.valid and not self._entries.count(plan[0], plan[1].name, limit):
+            return self._limit_reached(v, plan[1])
+        return v
 
     def _lost_claim(self, v: Verdict) -> Verdict:
         p = self._policy
         if p.rescan_same_admission:
             w = v.warnings + (R.SAME_ADMISSION,)
             return replace(v, warnings=w, decided=decide(True, R.OK, w, p.warning_outcomes))
-        return replace(v, valid=False, reason=R.REPLAYED, detail="presentation claimed by another scan first",
-                       decided=decide(False, R.REPLAYED, v.warnings, p.warning_outcomes))
+        return self._replayed(v, "presentation claimed by another scan first")
+
+    def _replayed(self, v: Verdict, detail: str) -> Verdict:
+        return replace(v, valid=False, reason=R.REPLAYED, detail=detail,
+                       decided=decide(False, R.REPLAYED, v.warnings, self._policy.warning_outcomes))
+
+    def _limit_reached(self, v: Verdict, period: EntryPeriod) -> Verdict:
+        return replace(v, valid=False, reason=R.ENTRY_LIMIT_REACHED, policy_rule=ENTRY_LIMIT_RULE,
+                       detail=f"entry limit {self._policy.entry_limit.max} per {self._policy.entry_limit.per} used",
+                       next_entry=period.next_start,
+                       decided=decide(False, R.ENTRY_LIMIT_REACHED, v.warnings, self._policy.warning_outcomes))
+
+    # ------------------------------------------------------------------ the venue store, when it is back
+    def reconcile_shared(self, limit: int = 100) -> int:
+        """Write the claims made while the venue store was down (spec section 7), oldest first,
+        with NX; each collision is a `double_use` alert naming the scan event. Stops at the first
+        failure (the store is still down). Returns how many were written."""
+        if self._shared is None or self._store is None:
+            return 0
+        with self._lock:
+            todo = self._store.shared_pending.oldest(limit)
+        done = 0
+        alerted: set[str] = set()
+        for p in todo:
+            try:
+                collided = self._shared.write_pending(p.key, p.kind, p.limit, p.expires_at, self._clock(), p.claim_id)
+            except SharedUnavailable:
+                break
+            with self._lock:
+                if self._store is None:
+                    break
+                if collided and p.event_id not in alerted:   # one alert per scan (its presentation and entry)
+                    alerted.add(p.event_id)
+                    log.warning("venue store: a claim made while it was down collided (double_use, event %s)",
+                                p.event_id)
+                    self._staff_event(ALERT, code=DOUBLE_USE, ref=p.event_id)
+                self._store.shared_pending.remove(p.seq)
+            done += 1
+        return done
+
+    def _reconcile_loop(self) -> None:
+        while not self._stop.wait(RECONCILE_INTERVAL_S):
+            try:
+                if self._store is not None and self._pending_count() and self._shared.ping():
+                    self.reconcile_shared()
+            except Exception:  # noqa: BLE001 - a background helper must never take the terminal down
+                log.exception("venue store reconciliation")
+
+    def _pending_count(self) -> int:
+        with self._lock:
+            return self._store.shared_pending.count() if self._store is not None else 0
 
     def _event(self, v: Verdict, now_f: float) -> dict:
         ident = self._identity
@@ -433,6 +640,7 @@ class TerminalService:
             "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
             "reason": v.reason, "issuer": cred.kid or None if cred else None,
             "holder_ref": holder_ref(ident.venue_secret, v.holder_sub) if v.holder_sub else None,
+            **({"warnings": list(v.warnings)} if v.warnings else {}),
             "policy": self._policy.name, **({"operator": self._operator} if self._operator else {}),
         }
 
@@ -453,7 +661,11 @@ class TerminalService:
         with self._lock:
             return self._store.outbox.recent(limit)
 
-    def status(self) -> Status:
+    def status(self, *, probe: bool = True) -> Status:
+        """The terminal's state. `probe`: ask the venue store (one PING, within its 50 ms budget,
+        outside the scan lock) so its state is today's, not the last scan's."""
+        if probe and self._shared is not None:
+            self._shared.ping()
         with self._lock:
             now = self._clock()
             tl = self._snapshot.trust_list
@@ -489,7 +701,14 @@ class TerminalService:
                 operator=self._operator, last_sync=last_sync, last_sync_error=last_err or None,
                 online=online, clock_skew_s=skew,
                 clock_suspect=self._clock_suspect(), clock_skew_bound_s=self.clock_skew_bound(),
-                **self._dcc_status(int(now)))
+                **self._dcc_status(int(now)), **self._shared_status())
+
+    def _shared_status(self) -> dict[str, Any]:
+        sh = self._shared
+        if sh is None:
+            return {}
+        return {"venue_store": sh.url, "venue_store_state": sh.state, "venue_store_error": sh.last_error,
+                "venue_store_pending": self._store.shared_pending.count() if self._store is not None else 0}
 
     def _dcc_status(self, now: int) -> dict[str, Any]:
         snap = self._snapshot
@@ -617,7 +836,10 @@ class TerminalService:
         return self._store.outbox.append(ev)
 
     def close(self) -> None:
+        self._stop.set()
         with self._lock:
+            if self._shared is not None:
+                self._shared.close()
             if self._store is not None:
                 self._store.close()
                 self._store = None

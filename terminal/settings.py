@@ -92,6 +92,12 @@ def _check_dcc_trust(path: str) -> None:
     load_dcc_file(path)
 
 
+def _check_venue_store(url: str) -> None:
+    if url:
+        from cache.venue_store import check_url
+        check_url(url)
+
+
 def _check_policy(spec: str) -> None:
     if spec:
         from .config import load_policy          # the policy must load now, not at the first scan
@@ -149,6 +155,11 @@ class Settings:
     dcc_trust: str = _setting("", check=_check_dcc_trust,
                               help="EU DCC (HC1) trust from a file, beside the list sync brings: a trust JSON "
                                    "([{kid, country, certificate}]) or DSC certificates (PEM/DER) (\"\" = none)")
+    venue_store: str = _setting("", check=_check_venue_store,
+                                help="the venue's shared store (spec section 7): redis://HOST[:PORT][/DB] or rediss://..."
+                                     ", shared by all gates of the venue (\"\" = this terminal's own database only)")
+    venue_store_password_file: str = _setting("", help="a file holding the venue store's password (else the "
+                                                       "environment's VT_VENUE_STORE_PASSWORD)")
     language: str = _setting("zh", choices=("zh", "en"), help="screen language")
     verdict_seconds: float = _setting(2.0, range=(0.2, 30), help="how long a verdict fills the screen")
     kiosk_idle_seconds: float = _setting(30.0, range=(5, 600), help="kiosk: back to the idle guide after this long")

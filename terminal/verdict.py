@@ -71,6 +71,7 @@ class Verdict:
     presentation_cti: bytes | None = field(default=None, repr=False)
     holder_sub: str | None = field(default=None, repr=False)   # never leaves the device
     decided: reasons.Outcome | None = None  # set by verify() under the venue policy (terminal.outcome)
+    next_entry: int | None = None           # entry_limit_reached: when the next entry period begins (Unix s)
 
     @property
     def outcome(self) -> reasons.Outcome:
@@ -88,6 +89,7 @@ class Verdict:
             "policy_rule": self.policy_rule or None,
             "detail": self.detail or None,
             "credential": self.credential.to_dict() if self.credential else None,
+            **({"next_entry": self.next_entry} if self.next_entry is not None else {}),
         }
 
 
@@ -117,10 +119,10 @@ def build_summary(typ: str, name: str, idm: str, age: tuple[int, ...], certs: tu
 def build_verdict(valid: bool, reason: str, profile: str, warnings: tuple[str, ...],
                   credential: CredentialSummary | None, detail: str, policy_rule: str,
                   presentation_cti: bytes | None, holder_sub: str | None,
-                  decided: reasons.Outcome | None = None) -> Verdict:
+                  decided: reasons.Outcome | None = None, next_entry: int | None = None) -> Verdict:
     obj = _new(Verdict)
     _setattr(obj, "__dict__", {"valid": valid, "reason": reason, "profile": profile, "warnings": warnings,
                                "credential": credential, "detail": detail, "policy_rule": policy_rule,
                                "presentation_cti": presentation_cti, "holder_sub": holder_sub,
-                               "decided": decided})
+                               "decided": decided, "next_entry": next_entry})
     return obj

@@ -228,6 +228,9 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
     if prefix == "EZ1":
         claims = stage_claims(outer)
         _verify_credential(outer, claims, snap, now, policy.skew_seconds, prog)
+        if claims.cnf is not None:
+            # made for a phone, shown bare: it could be cut out of any captured presentation (section 2)
+            extra = (R.BOUND_CREDENTIAL_STATIC,)
     elif prefix == "EP1":
         pres = stage_presentation(outer)
         inner = stage_cose(pres.vc)

@@ -82,7 +82,9 @@ def make_service(opts: AppOptions, settings):
     from terminal.service import open_service
     return open_service(home=opts.home, root_key=opts.root_key, trust_list=opts.trust_list,
                         revocations=opts.revocations, mode=settings.mode, policy=settings.policy or None,
-                        dcc=dcc_from_files(opts, settings), clock=opts.clock, allow_unenrolled=True)
+                        dcc=dcc_from_files(opts, settings), clock=opts.clock, allow_unenrolled=True,
+                        venue_store=settings.venue_store or None,
+                        venue_store_password_file=settings.venue_store_password_file or None)
 
 
 def dcc_from_files(opts: AppOptions, settings):
@@ -189,7 +191,7 @@ class Runtime(QObject):
                                      loop=self.opts.loop_media)
         w = self.window
         self.capture.frame.connect(w.on_frame)
-        self.capture.scanned.connect(self.verify.verify)
+        self.capture.scanned.connect(self.verify.verify_held)
         self.capture.unreadable.connect(w.on_unreadable)
         self.capture.state.connect(w.on_camera_state)
         self.capture.first_frame.connect(self._on_first_frame)

@@ -12,6 +12,8 @@ Threads: GUI thread (translation lookups use the installed QTranslator).
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 from vocab import reasons as R
 from vocab.reasons import Outcome
 
@@ -147,11 +149,37 @@ def public_guidance(v: Verdict, policy=None) -> tuple[str, str]:
             if w in v.warnings and w != R.SAME_ADMISSION:
                 return WARNING_GUIDANCE.get(w, WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER)
         return WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER
+    if v.reason == R.ENTRY_LIMIT_REACHED:
+        return entry_limit_guidance(v, policy)
     if v.reason == R.POLICY_DENIED and policy is not None and v.policy_rule:
         own = policy.explanation(v.policy_rule)
         if own:
             return own
     return GUIDANCE.get(v.reason, WAIT_FOR_STAFF if out is Outcome.CHECK else SEE_COUNTER)
+
+
+def entry_limit_guidance(v: Verdict, policy=None) -> tuple[str, str]:
+    """entry_limit_reached in people's words: today's entry at this venue was already used (the
+    venue's own words if its policy has [policy.explain] entry_limit), and when the next one is,
+    in the venue's time zone."""
+    limit = getattr(policy, "entry_limit", None)
+    own = policy.explanation("entry_limit") if policy is not None else None
+    if own:
+        zh, en = own
+    elif limit is not None and limit.max > 1:
+        zh, en = (f"您今天在本场所的{limit.max}次入场已用完", f"Your {limit.max} entries at this venue today are used up.")
+    else:
+        zh, en = ("您今天已在本场所入场过，今日入场次数已用完", "Today's entry at this venue has already been used.")
+    if v.next_entry is None:
+        return zh, en
+    from terminal.config import ConfigError, venue_zone
+    try:
+        zone = venue_zone(policy.timezone) if policy is not None else None
+    except ConfigError:
+        zone = None
+    when = datetime.fromtimestamp(v.next_entry, zone)
+    return (f"{zh}。下次可入场：{when.month}月{when.day}日 {when:%H:%M} 起",
+            f"{en} Next entry from {when:%d %b %H:%M}.")
 
 
 # The kiosk's idle guide, spoken when someone wakes the kiosk or switches the language.

@@ -63,7 +63,7 @@ class CaptureWorker(QObject):
     """
 
     frame = Signal(QImage, object, float)      # preview, [corners...] in preview pixels, t_in
-    scanned = Signal(str, float, str)          # text, t_in (perf_counter when the frame arrived), source
+    scanned = Signal(str, float, str, bool)    # text, t_in (perf_counter when the frame arrived), source, held
     unreadable = Signal(float)                 # t_in of an image without a readable code
     state = Signal(str)                        # opening | live | reconnecting | ended | failed | error:...
     first_frame = Signal(float)                # perf_counter of the first frame
@@ -123,7 +123,7 @@ class CaptureWorker(QObject):
                 frames = reader_frames(self.reader, self._stop, on_end=self.state.emit)
             self.loop.run(frames, on_frame=self._preview,
                           on_unreadable=lambda out: self.unreadable.emit(out.t_in),
-                          on_scan=lambda ev, out: self.scanned.emit(ev.text, out.t_in, ev.source))
+                          on_scan=lambda ev, out: self.scanned.emit(ev.text, out.t_in, ev.source, ev.held))
         except Exception as exc:  # noqa: BLE001 - a broken camera must show on screen, not kill the app
             log.error("capture stopped: %s\n%s", exc, traceback.format_exc())
             self.state.emit(f"error:{exc}")
@@ -156,7 +156,12 @@ class VerifyWorker(QObject):
 
     @Slot(str, float, str)
     def verify(self, text: str, t_in: float, source: str) -> None:
-        v = self._svc.scan(text, source=source)
+        self.verify_held(text, t_in, source, False)
+
+    @Slot(str, float, str, bool)
+    def verify_held(self, text: str, t_in: float, source: str, held: bool) -> None:
+        """`held`: the camera saw this code stay in view since its last scan (the same presentation)."""
+        v = self._svc.scan(text, source=source, held=held)
         self.verdict.emit(v, t_in, source, text)
 
 

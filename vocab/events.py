@@ -29,7 +29,8 @@ SCAN, MANUAL, DISPUTE, SESSION, ALERT = "scan", "manual", "dispute", "session", 
 EVENT_KINDS = (SCAN, MANUAL, DISPUTE, SESSION, ALERT)
 DISPUTE_CODES = ("holder_disputes_refusal", "holder_disputes_data", "wrong_admission", "suspected_misuse")
 SESSION_ACTIONS = ("sign_in", "sign_out")
-ALERT_CODES = ("double_use",)
+DOUBLE_USE = "double_use"         # section 7: a claim made while the shared store was down collided
+ALERT_CODES = (DOUBLE_USE,)
 
 COMMON_FIELDS = ("id", "kind", "ts", "terminal", "venue", "mode", "operator")
 COMMON_REQUIRED = ("id", "ts", "terminal", "venue", "mode")

@@ -61,3 +61,21 @@ CERT_TYPES = ("id_card", "household", "social_security", "driving_licence", "mar
               "student", "teacher", "degree", "property", "business_licence", "food_permit", "industrial_permit")
 # Section 2: the code types `ezc.typ` of this spec, and the one HC1 summaries carry.
 CODE_TYPES = ("resident", "enterprise")
+
+
+# Section 7: state shared by the gates of one venue. Keys are exactly the spec's.
+VENUE_SECRET_LEN = 32                 # bytes, the HMAC key of holder_ref; never sent to the platform
+SHARED_BUDGET_S = 0.05                # a shared-store call slower than this counts as failed (no retries)
+DEFAULT_VENUE_TZ = "Asia/Shanghai"    # entry-limit periods are calendar days in the venue's time zone
+ENTRY_PERIODS = ("day",)
+ENTRY_KEY_GRACE_S = 86400             # an entry count expires one day after its period ends
+
+
+def replay_key(venue: str, cti: bytes) -> str:
+    """`vt:{venue}:rp:{cti hex}`: the presentation's claim; its value is the terminal id."""
+    return f"vt:{venue}:rp:{bytes(cti).hex()}"
+
+
+def entry_key(venue: str, holder_ref: str, period: str) -> str:
+    """`vt:{venue}:en:{holder_ref}:{period}`: entries of one holder at one venue in one period."""
+    return f"vt:{venue}:en:{holder_ref}:{period}"

@@ -31,6 +31,42 @@ def make_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction]:
     return parser, sub
 
 
+def add_venue_store_args(p: argparse.ArgumentParser) -> None:
+    """--venue-store URL and --venue-store-password-file FILE (never a password argument)."""
+    p.add_argument("--venue-store", metavar="URL",
+                   help="the venue's shared store (redis://HOST[:PORT][/DB] or rediss://...); \"\" = none "
+                        "(default: the venue_store setting)")
+    p.add_argument("--venue-store-password-file", metavar="FILE",
+                   help="a file holding its password (else VT_VENUE_STORE_PASSWORD in the environment)")
+
+
+def venue_store_overrides(args: argparse.Namespace) -> tuple[str, ...]:
+    """--venue-store and its password file as settings overrides (gui: like --set KEY=VALUE)."""
+    out = ()
+    if args.venue_store is not None:
+        out += (f"venue_store={args.venue_store.strip()}",)
+    if args.venue_store_password_file is not None:
+        out += (f"venue_store_password_file={os.path.abspath(args.venue_store_password_file)}",)
+    return out
+
+
+def save_venue_store(home, args: argparse.Namespace) -> None:
+    """Keep --venue-store and its password file in the home's settings (enroll)."""
+    if args.venue_store is None and args.venue_store_password_file is None:
+        return
+    from ..settings import SETTINGS_FILE, Settings, SettingsError
+    path = home / SETTINGS_FILE
+    changes = {}
+    if args.venue_store is not None:
+        changes["venue_store"] = args.venue_store.strip()
+    if args.venue_store_password_file is not None:
+        changes["venue_store_password_file"] = os.path.abspath(args.venue_store_password_file)
+    try:
+        Settings.load(path).with_(**changes).save(path)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def _config_errors() -> tuple[type[BaseException], ...]:
     from ..config import ConfigError
     from ..policy import PolicyError

@@ -48,11 +48,11 @@ class DemoCode:
 
 
 DEMO_CODES = (
-    DemoCode("resident", "居民码 resident code", ("--type", "resident"), "admit"),
+    DemoCode("resident", "居民码 resident code", ("--type", "resident", "--print"), "admit"),
     DemoCode("dynamic", "动态码 dynamic code (EP1)", ("--type", "resident", "--dynamic"), "admit"),
-    DemoCode("senior", "老年人 senior (60+)", ("--type", "resident", "--senior"), "admit"),
-    DemoCode("disabled", "残疾人证 disability cert", ("--type", "resident", "--disabled"), "admit"),
-    DemoCode("enterprise", "企业码 enterprise code", ("--type", "enterprise"), "admit"),
+    DemoCode("senior", "老年人 senior (60+)", ("--type", "resident", "--senior", "--print"), "admit"),
+    DemoCode("disabled", "残疾人证 disability cert", ("--type", "resident", "--disabled", "--print"), "admit"),
+    DemoCode("enterprise", "企业码 enterprise code", ("--type", "enterprise", "--print"), "admit"),
     DemoCode("expired", "过期 expired code", ("--type", "resident", "--expired"), "refuse"),
     DemoCode("revoked", "吊销 revoked code", ("--type", "resident", "--revoked"), "refuse"),
     DemoCode("forged", "伪造 forged signature", ("--type", "resident", "--forged"), "refuse"),

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._common import UsageError
+from ._common import UsageError, add_venue_store_args, save_venue_store
 
 
 
@@ -40,6 +40,10 @@ def register(sub) -> None:
     p.add_argument("--max-clock-skew", type=float, metavar="SECONDS",
                    help="how far the platform's clock may differ from ours before verdicts carry "
                         "clock_suspect (default 120; the clock_skew_bound_s setting)")
+    p.add_argument("--venue-secret", metavar="FILE",
+                   help="the venue's secret from its first terminal (venue-terminal venue-secret export), so "
+                        "entry limits and replay protection hold across the venue's gates")
+    add_venue_store_args(p)
     p.add_argument("--no-sync", action="store_true", help="only store the identity")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.set_defaults(func=run)
@@ -62,8 +66,16 @@ def run(args) -> int:
         if not Path(args.ca_bundle).is_file():
             raise UsageError(f"--ca-bundle {args.ca_bundle} does not exist")
         ca = str(Path(args.ca_bundle).resolve())
+    secret = None
+    if args.venue_secret:
+        from ..enrolment import parse_venue_secret_file
+        try:
+            secret = parse_venue_secret_file(read_file(args.venue_secret, "--venue-secret"), None)
+        except (ConfigError, EnrolmentError) as exc:
+            raise UsageError(str(exc)) from None
     req = EnrolmentRequest(platform_url=args.platform, root_key_pem=root_pem, code=args.code, token=args.token,
-                           venue=args.venue, terminal_id=args.terminal_id, ca_bundle=ca, force=args.force)
+                           venue=args.venue, terminal_id=args.terminal_id, ca_bundle=ca, force=args.force,
+                           venue_secret=secret)
     store = Store.open(args.home)
     try:
         try:
@@ -73,6 +85,7 @@ def run(args) -> int:
         except SyncError as exc:
             print(f"venue-terminal: enrolment failed: {exc}", file=sys.stderr)
             return 1
+        save_venue_store(store.home, args)
         if args.max_clock_skew is not None:
             # a setting like the others: the home's settings file (terminal.settings)
             from ..settings import SETTINGS_FILE, Settings, SettingsError

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from vocab.spec import MODES
 
-from ._common import UsageError
+from ._common import UsageError, add_venue_store_args, venue_store_overrides
 
 
 
@@ -41,6 +41,7 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="override any setting of the settings file for this run, e.g. --set verdict_seconds=3 "
                         "(repeatable; see README, Settings)")
+    add_venue_store_args(p)
     p.add_argument("--loop", action="store_true", help="loop a video or image source")
     p.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting (with --exit-after)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
@@ -62,7 +63,8 @@ def run(args) -> int:
                       root_key=args.root_key, trust_list=args.trust_list, revocations=args.revocations,
                       dcc_cert=tuple(args.dcc_cert), dcc_trust=tuple(args.dcc_trust), decoder=args.decoder, language=args.language,
                       fullscreen=False if args.windowed else None, screenshot=args.screenshot,
-                      exit_after=args.exit_after, loop_media=args.loop, overrides=tuple(args.set))
+                      exit_after=args.exit_after, loop_media=args.loop,
+                      overrides=tuple(args.set) + venue_store_overrides(args))
     try:
         return main(opts)
     except (ConfigError, SettingsError) as exc:

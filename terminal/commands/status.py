@@ -62,7 +62,7 @@ def run(args) -> int:
     d["events_pruned"] = checkpoint.pruned
     if chain is not None:
         d["chain_ok"], d["chain_problem"] = chain
-    failed = (st.online is False) or (chain is not None and not chain[0])
+    failed = (st.online is False) or (chain is not None and not chain[0]) or st.venue_store_state == "unavailable"
     if args.json:
         print(json.dumps(d, ensure_ascii=False))
         return 1 if failed else 0
@@ -82,6 +82,13 @@ def run(args) -> int:
         + (f" ({_age(now - st.last_sync)} ago)" if st.last_sync else "")
         + ("" if st.online is None else " ok" if st.online else " FAILED"),
     ]
+    if st.venue_store is not None:
+        lines.append(f"venue store  {st.venue_store} " + (
+            "ok" if st.venue_store_state == "ok" else f"UNAVAILABLE ({st.venue_store_error or 'no answer'}): "
+            "verdicts come from this terminal's own store and carry shared_state_unavailable")
+            + (f"; {st.venue_store_pending} claims to write there when it is back" if st.venue_store_pending else ""))
+    else:
+        lines.append("venue store  none (replay and entry limits are this terminal's own)")
     if st.events_quarantined:
         errors = ", ".join(f"{code} {n}" for code, n in st.quarantine_errors.items())
         lines.append(f"quarantine   {st.events_quarantined} events rejected by the platform, kept and not sent again"

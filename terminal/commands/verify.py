@@ -12,7 +12,7 @@ from pathlib import Path
 from vocab import reasons as R
 from vocab.spec import MODES
 
-from ._common import UsageError
+from ._common import UsageError, add_venue_store_args
 from ..config import ConfigError
 from ..verdict import Verdict
 from .safe import safe, safe_json
@@ -100,6 +100,7 @@ def register(sub) -> None:
     p.add_argument("--skew", type=parse_skew, metavar="SECONDS", help="allowed clock skew (default: the policy's, 300)")
     p.add_argument("--mode", choices=MODES, default="gate", help="mode recorded in the scan log")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_venue_store_args(p)
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     p.set_defaults(func=run)
 
@@ -158,7 +159,8 @@ def make_service(args, clock):
     if not (home or args.trust_list or args.root_key or args.revocations or dcc is not None):
         raise UsageError("give --root-key and --trust-list (and --revocations), --dcc-cert, or an enrolled --home")
     return open_service(home=home, use_home=bool(home), root_key=args.root_key, trust_list=args.trust_list,
-                        revocations=args.revocations, dcc=dcc, mode=args.mode, policy=args.policy, clock=clock)
+                        revocations=args.revocations, dcc=dcc, mode=args.mode, policy=args.policy, clock=clock,
+                        venue_store=args.venue_store, venue_store_password_file=args.venue_store_password_file)
 
 
 def format_line(label: str, v: Verdict) -> str:

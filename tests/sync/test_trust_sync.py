@@ -221,7 +221,7 @@ def test_no_personal_data_leaves_the_terminal(shared, tmp_path):
                  "holder_ref", "policy", "prev", "hash"}
     wire = json.dumps(server, ensure_ascii=False)
     for ev, code, summary in zip(server, codes, summaries):
-        assert set(ev) == spec_keys
+        assert set(ev) - {"warnings"} == spec_keys           # warnings: when a verdict has any
         sub = platform.plat.credential(bytes.fromhex(_cti(code)))["sub"]
         for secret in (sub, summary.name, summary.idm, summary.cti):
             assert secret not in wire
