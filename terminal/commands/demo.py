@@ -77,6 +77,8 @@ def register(sub) -> None:
                    help="GUI: quit after S seconds (default: a few seconds after the video ended and the log uploaded)")
     p.add_argument("--stay", action="store_true", help="GUI: keep the window open until it is closed")
     p.add_argument("--screenshot", metavar="PNG", help="GUI: save the window before quitting (needs --exit-after)")
+    p.add_argument("--gates", type=int, choices=(1, 2), default=1,
+                   help="2: a local redis-server and two gates of one park sharing it (spec section 7), headless")
     p.set_defaults(func=run)
 
 
@@ -95,7 +97,7 @@ def platform_harness(root: Path):
     return prepare_server(root, timeout=15.0)
 
 
-def enrol(home: Path, plat, venue: str = "demo-venue") -> dict:
+def enrol(home: Path, plat, venue: str = "demo-venue", extra: tuple[str, ...] = ()) -> dict:
     """`venue-terminal enroll --code` in-process (it does the first sync), through the command line's
     own parser and error handling (terminal.commands._common), not terminal.cli: that module
     imports this one."""
@@ -105,7 +107,7 @@ def enrol(home: Path, plat, venue: str = "demo-venue") -> dict:
     # spec v2: a one-time enrolment code from the platform, exchanged for this terminal's own token
     code = plat.platform.add_terminal_code(venue)
     args = parser.parse_args(["--home", str(home), "enroll", "--platform", plat.url, f"--code={code}",
-                              "--root-key", str(plat.root_key), "--venue", venue, "--json"])
+                              "--root-key", str(plat.root_key), "--venue", venue, "--json", *extra])
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):
         rc = run_command(args)
@@ -238,7 +240,87 @@ def upload(home: Path, out=sys.stdout) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 
+def run_gates(work: Path, t0: float) -> int:
+    """Two gates of one park (policy park-senior: one free entry a day) sharing a redis-server on
+    127.0.0.1: each code is held up to gate 1's camera, then gate 2's (a real QR frame through the
+    real decoder). The dynamic code admitted at gate 1 is replayed at gate 2; the printed senior
+    card's free entry is used at gate 1, so gate 2 refuses it (entry_limit_reached)."""
+    import numpy as np
+    from cache.redis_server import RedisServer, RedisServerError
+    from scanner import synth
+    from scanner.decoders import make_decoder
+    from ..service import TerminalService
+    password = os.urandom(12).hex()
+    try:
+        redis = RedisServer.start(work / "redis", password=password)
+    except RedisServerError as exc:
+        raise UsageError(str(exc)) from None
+    plat = None
+    gates = []
+    try:
+        pw = work / "venue-store.password"
+        pw.write_text(password + "\n")
+        pw.chmod(0o600)
+        print(f"venue     redis-server {redis.url} (pid {redis.pid}, password in {pw})")
+        plat = platform_harness(work / "platform")
+        codes = mint_codes(plat, (
+            DemoCode("dynamic", "动态码 senior's phone (EP1)", ("--type", "resident", "--senior", "--dynamic"), "admit"),
+            DemoCode("card", "老年人 printed senior card", ("--type", "resident", "--senior", "--print"), "admit")))
+        plat.start()
+        print(f"platform  {plat.url}")
+        secret = work / "park.secret"
+        store = ("--venue-store", redis.url, "--venue-store-password-file", str(pw))
+        for n in (1, 2):
+            home = work / f"gate{n}"
+            enrol(home, plat, "demo-park", store + (("--venue-secret", str(secret)) if n == 2 else ()))
+            if n == 1:
+                from . import venue_secret
+                parser, sub = make_parser()
+                venue_secret.register(sub)
+                with contextlib.redirect_stdout(io.StringIO()):
+                    run_command(parser.parse_args(["--home", str(home), "venue-secret", "export", str(secret)]))
+            gates.append(TerminalService.from_home(home, policy="park-senior"))
+            print(f"gate {n}    enrolled in {home} (venue demo-park" + (", secret from gate 1)" if n == 2 else ")"))
+        decoder = make_decoder("cascade")
+        rng = np.random.default_rng(2026)
+        expect = {("dynamic", 1): "ok", ("dynamic", 2): "replayed", ("card", 1): "ok", ("card", 2): "entry_limit_reached"}
+        good = True
+        for c in codes:
+            frame = synth.make_frame("clean", rng, size=SIZE, payloads=[c.text]).gray
+            texts = [d.text for d in decoder.decode(frame)]
+            for n, svc in enumerate(gates, 1):
+                v = svc.scan(texts[0], source="camera") if texts else None
+                if v is None:
+                    print(f"gate {n}    {c.label}: not decoded  <-- UNEXPECTED")
+                    good = False
+                    continue
+                ok = v.reason == expect[(c.key, n)]
+                good &= ok
+                zh, en = words(v.reason)
+                when = ""
+                if v.next_entry:
+                    from datetime import datetime
+                    from ..config import venue_zone
+                    zone = svc.policy.timezone
+                    when = f" (next entry {datetime.fromtimestamp(v.next_entry, venue_zone(zone)):%m-%d %H:%M} {zone})"
+                print(f"gate {n}    {c.label:<30} {v.outcome.value.upper():<6} {zh} / {en}{when}  "
+                      f"[{v.reason}]{'' if ok else '  <-- UNEXPECTED'}")
+        for n, svc in enumerate(gates, 1):
+            st = svc.status()
+            print(f"gate {n}    venue store {st.venue_store_state}, {st.events_pending} events to upload")
+        print(f"demo      {'OK' if good else 'PROBLEMS'}: two gates, one venue store, in {time.monotonic() - t0:.1f} s")
+        return 0 if good else 1
+    finally:
+        for svc in gates:
+            svc.close()
+        if plat is not None:
+            plat.stop()
+        redis.stop()
+
+
 def run(args) -> int:
+    if args.gates == 2 and (args.gui or args.scanner or args.screenshot):
+        raise UsageError("--gates 2 runs headless (no --gui, --scanner or --screenshot)")
     if args.screenshot and args.exit_after is None:
         raise UsageError("--screenshot needs --exit-after SECONDS")
     gui = args.gui or (not args.headless and has_display())
@@ -248,6 +330,12 @@ def run(args) -> int:
     t0 = time.monotonic()
     print(f"venue-terminal demo ({'Qt app' if gui else 'headless: no display'}), working in {work}")
     plat = None
+    if args.gates == 2:
+        try:
+            return run_gates(work, t0)
+        finally:
+            if not keep:
+                shutil.rmtree(work, ignore_errors=True)
     try:
         plat, home, codes = setup(work)
         video, n = render_video(codes, work / "camera.avi")

@@ -131,3 +131,14 @@ def test_two_processes_one_home_without_a_store(gates, venue_platform):
     card = venue_platform.platform.mint("resident", senior=True, printed=True)[0].text
     rows, errs = _race([home, home], card, policy=PARK)
     assert sorted(r["reason"] for r in rows) == ["entry_limit_reached", "ok"], errs
+
+
+def test_two_gate_demo():
+    """`venue-terminal demo --gates 2`: its own redis-server and two gates of one park; the dynamic
+    code is replayed at gate 2 and the printed card's daily entry is used up there."""
+    out = subprocess.run([sys.executable, "-m", "terminal.cli", "demo", "--gates", "2", "--headless"],
+                         capture_output=True, text=True, timeout=120, cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert "[replayed]" in out.stdout and "[entry_limit_reached]" in out.stdout and "Asia/Shanghai" in out.stdout
+    assert "demo      OK" in out.stdout
