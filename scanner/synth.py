@@ -13,7 +13,14 @@ so the same seed gives the same frames on every machine.
 `write_video(path, frames, fps)` writes an MJPG .avi from such frames: a simulated camera.
 
 Categories (`CATEGORIES`): clean, blur, motion_blur, tilt, rotation, glare, small_modules,
-low_contrast, dark_mode, moire, jpeg_noise, damage, multi, edge, empty.
+low_contrast, dark_mode, moire, jpeg_noise, damage, multi, edge, empty: grey frames drawn
+directly, each with one kind of trouble.
+
+Photo categories (`PHOTO_CATEGORIES`, issue 15): bright_spots, damaged, veiling_glare, curved,
+steep_perspective, hand_motion. These are rendered physically (see "physically modelled
+photos" below): colour, linear light, lamps and their specular highlights, surfaces in 3-D,
+optics and a sensor that saturates, so each frame also has `bgr` and the code's `corners`.
+`generate(..., easy=True)` draws a category's easy examples (severity up to 0.3).
 Payloads are QR-alphanumeric like real EZ1/EP1 codes: "EZ1:" + base45 text, 200-700 chars.
 """
 from __future__ import annotations
@@ -51,12 +58,16 @@ CATEGORIES: tuple[str, ...] = (
 
 @dataclass
 class SynthFrame:
-    """One generated frame: `gray` (H x W uint8) and the texts of every code drawn in it."""
+    """One generated frame: `gray` (H x W uint8) and the texts of every code drawn in it.
+    The photo categories also give the colour picture `bgr` (H x W x 3 uint8, what `gray` was
+    made from) and each code's 4 corners in frame pixels (`corners`, TL, TR, BR, BL)."""
 
     gray: np.ndarray
     texts: list[str]
     category: str
     params: dict = field(default_factory=dict)
+    bgr: np.ndarray | None = None
+    corners: list = field(default_factory=list)
 
 
 def random_payload(rng: np.random.Generator, min_len: int = 200, max_len: int = 700) -> str:
@@ -216,14 +227,625 @@ def _motion_kernel(length, angle_deg):
 
 
 # ---------------------------------------------------------------------------------------------
+# physically modelled photos (issue 15): light, surfaces, optics and sensor
+#
+# A photo category renders one code on a *carrier* (a printed ticket, a laminated card or a
+# phone screen) in linear light: the carrier is a texture (albedo, or emission for a screen)
+# laid on a 3-D surface (a plane, a cylinder, a wrinkled sheet) in front of a pinhole camera.
+# Each pixel's ray is intersected with the surface (2x supersampled over the carrier's box),
+# shaded (ambient + a key light, Blinn-Phong specular lobes for lamps and windows: white,
+# not tinted by the print), composited over the background, then the camera acts: defocus
+# (depth-dependent for steep views), motion during the exposure, bloom around light past full
+# scale, auto-exposure, photon and read noise, clipping at full scale (saturation), sRGB
+# encoding and JPEG. So a highlight saturates all three channels where it is strongest and
+# only the brightest-lit ones around it, a coffee stain is darker in blue than in red, and a
+# steeply tilted code is sharp at the focus depth only.
+
+PHOTO_CATEGORIES: tuple[str, ...] = (
+    "bright_spots",       # specular highlights of lamps saturating parts of the symbol
+    "damaged",            # stains, tears, holes, pen marks, worn toner on prints
+    "veiling_glare",      # a window's sheen and lens haze washing out a large area
+    "curved",             # labels on bottles / cans (cylinders) and wrinkled paper
+    "steep_perspective",  # 45-75 degree tilt with depth-of-field defocus
+    "hand_motion",        # the hand moves during the exposure: translation + rotation blur
+)
+
+ALL_CATEGORIES: tuple[str, ...] = CATEGORIES + PHOTO_CATEGORIES
+
+_MEDIA = ("paper", "glossy", "laminate", "screen")
+
+
+def _srgb_encode_exact(lin):
+    lin = np.clip(lin, 0.0, 1.0)
+    return np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)
+
+
+def _srgb_decode_exact(v):
+    return np.where(v <= 0.04045, v / 12.92, np.power((v + 0.055) / 1.055, 2.4))
+
+
+_ENCODE_LUT = np.round(_srgb_encode_exact(np.linspace(0, 1, 16384)) * 255).astype(np.uint8)
+_DECODE_LUT = _srgb_decode_exact(np.arange(256) / 255.0).astype(np.float32)
+
+
+def _srgb_encode_u8(lin: np.ndarray) -> np.ndarray:
+    """Linear light -> 8-bit sRGB (clipped at full scale: what the sensor saturates to)."""
+    return _ENCODE_LUT[np.round(np.clip(lin, 0.0, 1.0) * 16383).astype(np.int32)]
+
+
+def _srgb_decode(v: np.ndarray) -> np.ndarray:
+    """sRGB 0..1 -> linear light (through an 8-bit table)."""
+    return _DECODE_LUT[np.round(np.clip(v, 0, 1) * 255).astype(np.uint8)]
+
+
+def _smooth_noise(rng, h, w, cell) -> np.ndarray:
+    """Zero-mean, unit-std noise with features about `cell` pixels across."""
+    small = rng.normal(0, 1, size=(max(2, int(h / cell) + 2), max(2, int(w / cell) + 2))).astype(np.float32)
+    big = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+    return (big - big.mean()) / (big.std() + 1e-6)
+
+
+def _unit(v):
+    v = np.asarray(v, np.float64)
+    return v / np.linalg.norm(v)
+
+
+@dataclass
+class _Carrier:
+    albedo: np.ndarray          # Ht x Wt x 3 linear reflectance (paper) or emission (screen)
+    alpha: np.ndarray           # Ht x Wt coverage (0 where torn off / punched out)
+    quad: np.ndarray            # the code's 4 corners in texels (TL, TR, BR, BL)
+    n: int                      # modules across
+    tpm: int                    # texels per module
+    medium: str
+    white: np.ndarray           # the paper's (or screen's) white, B, G, R
+    height: np.ndarray | None = None   # wrinkles: height above the plane, texels
+
+
+def _ticket_texture(rng, text, medium, tpm) -> _Carrier:
+    """A flat carrier: printed ticket / laminated card (albedo) or phone (emission)."""
+    mods = qr_modules(text)
+    n = mods.shape[0]
+    quiet = int(rng.integers(2, 5))
+    if medium == "screen":
+        ml, mr, mt, mb = (quiet + float(rng.uniform(0.5, 3)) for _ in range(4))
+        mt += float(rng.uniform(8, 20))      # status bar and app header above the code
+        mb += float(rng.uniform(10, 30))     # text and buttons below
+        bezel = float(rng.uniform(1.5, 4))
+    else:
+        ml, mr = quiet + float(rng.uniform(1, 8)), quiet + float(rng.uniform(1, 8))
+        mt, mb = quiet + float(rng.uniform(2, 12)), quiet + float(rng.uniform(4, 25))
+        bezel = 0.0
+    W = int(round((ml + n + mr + 2 * bezel) * tpm))
+    H = int(round((mt + n + mb + 2 * bezel) * tpm))
+    x0, y0 = int(round((bezel + ml) * tpm)), int(round((bezel + mt) * tpm))
+    tint = np.float32([rng.uniform(0.9, 1.0), rng.uniform(0.96, 1.0), 1.0])  # B, G, R: cream paper
+    if medium == "screen":
+        white = float(rng.uniform(0.75, 1.5))            # emission relative to lit white paper
+        tint = np.float32([rng.uniform(0.95, 1.05), 1.0, rng.uniform(0.92, 1.0)])  # cool screen white
+        black = white * float(rng.uniform(0.01, 0.04))
+    else:
+        white = float(rng.uniform(0.68, 0.88))
+        black = float(rng.uniform(0.025, 0.07))
+    tex = np.empty((H, W, 3), np.float32)
+    tex[:] = white * tint
+    if medium != "screen":
+        tex *= (1 + 0.015 * _smooth_noise(rng, H, W, max(2, tpm // 2)))[..., None]   # paper fibre
+    # what else is on a ticket / an app screen: a coloured header band, text lines
+    band = np.float32(rng.uniform(0.05, 0.7, size=3))
+    bh = int(max(2, (mt - quiet) * tpm * rng.uniform(0.3, 0.7)))
+    bx0 = int(bezel * tpm)
+    tex[bx0:bx0 + bh, bx0:W - bx0] = band * white
+    for k in range(int(rng.integers(2, 6))):
+        ty = y0 + (n + quiet) * tpm + int((k + 1) * tpm * rng.uniform(2.5, 4))
+        if ty > H - bezel * tpm - tpm:
+            break
+        s = "".join(rng.choice(list("ABCDEFGHJKLMNPRSTUVWXYZ0123456789 "), size=int(rng.integers(6, 18))))
+        layer = np.zeros((H, W), np.uint8)
+        cv2.putText(layer, s, (x0, ty), cv2.FONT_HERSHEY_SIMPLEX, tpm * 0.09, 255, max(1, tpm // 3), cv2.LINE_AA)
+        a = (layer.astype(np.float32) / 255)[..., None]
+        tex[:] = tex * (1 - a) + (black * 1.5) * a
+    code = cv2.resize(mods.astype(np.float32), (n * tpm, n * tpm), interpolation=cv2.INTER_NEAREST)
+    code = cv2.GaussianBlur(code, (0, 0), 0.12 * tpm)     # ink spread / screen pixel edges
+    roi = tex[y0:y0 + n * tpm, x0:x0 + n * tpm]
+    roi[:] = roi * (1 - code[..., None]) + black * code[..., None]
+    alpha = np.ones((H, W), np.float32)
+    if medium == "screen":
+        b = int(round(bezel * tpm))
+        body = np.float32(rng.uniform(0.02, 0.05))
+        tex[:b], tex[-b:], tex[:, :b], tex[:, -b:] = body, body, body, body
+        # rounded phone corners
+        r = 3 * b
+        yy, xx = np.mgrid[0:H, 0:W]
+        for cx, cy in ((r, r), (W - r, r), (r, H - r), (W - r, H - r)):
+            corner = ((xx < r) if cx == r else (xx > W - r)) & ((yy < r) if cy == r else (yy > H - r))
+            alpha[corner & ((xx - cx) ** 2 + (yy - cy) ** 2 > r * r)] = 0.0
+    quad = np.float32([[x0, y0], [x0 + n * tpm, y0], [x0 + n * tpm, y0 + n * tpm], [x0, y0 + n * tpm]])
+    return _Carrier(tex, alpha, quad, n, tpm, medium, np.float32(white * tint))
+
+
+def _damage(rng, car: _Carrier, severity: float) -> list[str]:
+    """Stains, pen marks, tears, holes and worn toner on a print, in texture space."""
+    H, W = car.alpha.shape
+    tpm, n = car.tpm, car.n
+    (qx0, qy0), (qx1, qy1) = car.quad[0], car.quad[2]
+    side = qx1 - qx0
+    kinds = ["stain", "pen", "tear", "hole", "worn"]
+    picked = list(rng.choice(kinds, size=1 + int(severity > 0.3) + int(severity > 0.65), replace=False))
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    for kind in picked:
+        if kind == "stain":
+            # coffee / tea: a translucent dye, denser at the drying rim; absorbs blue most
+            c = np.float32([rng.uniform(qx0, qx1), rng.uniform(qy0, qy1)])
+            rad = side * float(rng.uniform(0.12, 0.2 + 0.3 * severity))
+            wob = _smooth_noise(rng, H, W, rad / 1.5) * 0.25 * rad
+            r = np.sqrt((xx - c[0]) ** 2 + (yy - c[1]) ** 2) + wob
+            inside = np.clip((rad - r) / (0.3 * tpm), 0, 1)
+            rim = np.exp(-((r - rad + 0.6 * tpm) / (0.5 * tpm)) ** 2)
+            dens = ((0.3 + 1.5 * severity * float(rng.uniform(0.5, 1.0))) * inside + float(rng.uniform(0.5, 1.2)) * rim
+                    * inside)
+            colour = np.float32([rng.uniform(0.2, 0.45), rng.uniform(0.45, 0.65), rng.uniform(0.75, 0.9)])
+            car.albedo *= np.power(colour[None, None, :], dens[..., None])
+        elif kind == "pen":
+            # ballpoint / marker strokes across the symbol, somewhat translucent
+            colour = [np.float32([0.75, 0.3, 0.15]), np.float32([0.08, 0.08, 0.1]),
+                      np.float32([0.2, 0.15, 0.8]), np.float32([0.2, 0.6, 0.3])][int(rng.integers(0, 4))]
+            layer = np.zeros((H, W), np.float32)
+            for _ in range(int(rng.integers(1, 3 + int(5 * severity)))):
+                p = np.float32([rng.uniform(qx0, qx1), rng.uniform(qy0, qy1)])
+                ang = rng.uniform(0, 2 * math.pi)
+                pts = []
+                for _ in range(int(rng.integers(8, 30))):
+                    ang += rng.normal(0, 0.35)
+                    p = p + tpm * float(rng.uniform(0.8, 2.5)) * np.float32([math.cos(ang), math.sin(ang)])
+                    pts.append(p.copy())
+                width = max(1, int(round(tpm * rng.uniform(0.25, 0.5 + 1.2 * severity))))
+                cv2.polylines(layer, [np.int32(np.round(pts))], False, 1.0, width, cv2.LINE_AA)
+            op = float(rng.uniform(0.6, 0.95))
+            a = (np.clip(layer, 0, 1) * op)[..., None]
+            car.albedo[:] = car.albedo * (1 - a) + car.albedo * colour * a
+        elif kind == "tear":
+            # a piece torn out of the card's edge next to the code, reaching into the symbol:
+            # a jagged outline, with the torn paper's white fibres along it
+            edge = int(rng.integers(0, 4))
+            depth = side * float(rng.uniform(0.06, 0.1 + 0.3 * severity))     # how far into the code
+            length = side * float(rng.uniform(0.15, 0.25 + 0.3 * severity))
+            along = float(rng.uniform(0.2, 0.8))
+            if edge in (0, 1):
+                ex = qx0 if edge == 0 else qx1
+                cxy, rx, ry = (ex, qy0 + along * side), depth * 2, length / 2
+            else:
+                ey = qy0 if edge == 2 else qy1
+                cxy, rx, ry = (qx0 + along * side, ey), length / 2, depth * 2
+            ell = np.sqrt(((xx - cxy[0]) / rx) ** 2 + ((yy - cxy[1]) / ry) ** 2)
+            jag = _smooth_noise(rng, H, W, tpm * 1.2) * 0.3 * tpm + _smooth_noise(rng, H, W, tpm * 5) * 0.8 * tpm
+            d = (ell - 1) * min(rx, ry) + jag          # > 0: paper left, < 0: torn away
+            car.alpha *= np.clip(d + 0.5, 0, 1)
+            fringe = (np.exp(-((d - 0.5 * tpm) / (0.4 * tpm)) ** 2) * 0.8)[..., None]
+            car.albedo[:] = car.albedo * (1 - fringe) + car.white * fringe
+        elif kind == "hole":
+            c = np.float32([rng.uniform(qx0, qx1), rng.uniform(qy0, qy1)])
+            rad = tpm * float(rng.uniform(1.5, 2.5 + 3 * severity))
+            r = np.sqrt((xx - c[0]) ** 2 + (yy - c[1]) ** 2)
+            car.alpha *= np.clip(r - rad, 0, 1)
+        elif kind == "worn":
+            # toner rubbed off along a fold or pocket wear: dark modules turn grey in patches
+            wear = _smooth_noise(rng, H, W, tpm * rng.uniform(1, 3))
+            ang = rng.uniform(0, math.pi)
+            band = np.exp(-(((xx - (qx0 + qx1) / 2) * math.cos(ang) + (yy - (qy0 + qy1) / 2) * math.sin(ang))
+                            / (side * rng.uniform(0.08, 0.12 + 0.2 * severity))) ** 2)
+            amount = np.clip(wear * 0.5 + 0.5, 0, 1)
+            lift = (band * amount * float(rng.uniform(0.4, 0.6 + 0.35 * severity)))[..., None]
+            car.albedo[:] = car.albedo * (1 - lift) + car.white * lift
+    return picked
+
+
+def _wrinkles(rng, car: _Carrier, amp_modules: float) -> None:
+    """Crumpled paper: random fold ridges (sharp) plus smooth undulation, as a height field."""
+    H, W = car.alpha.shape
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    h = np.zeros((H, W), np.float32)
+    for _ in range(int(rng.integers(3, 8))):
+        ang = rng.uniform(0, math.pi)
+        off = rng.uniform(0, 1) * (W * abs(math.cos(ang)) + H * abs(math.sin(ang)))
+        dist = xx * math.cos(ang) + yy * math.sin(ang) - off
+        width = car.tpm * rng.uniform(4, 20)
+        h += float(rng.normal(0, 1)) * np.maximum(0, 1 - np.abs(dist) / width)
+    h += 0.5 * _smooth_noise(rng, H, W, car.tpm * 12)
+    h = cv2.GaussianBlur(h, (0, 0), car.tpm * 0.7)
+    h *= amp_modules * car.tpm / (np.abs(h).max() + 1e-6)
+    car.height = h
+
+
+def _rotation(rot_deg, tilt_deg, axis_deg):
+    a = math.radians(axis_deg)
+    rtilt, _ = cv2.Rodrigues(np.array([math.cos(a), math.sin(a), 0.0]) * math.radians(tilt_deg))
+    r = math.radians(rot_deg)
+    rz = np.array([[math.cos(r), -math.sin(r), 0], [math.sin(r), math.cos(r), 0], [0, 0, 1]])
+    return rz @ rtilt
+
+
+class _Pose:
+    """Where the carrier is: rotation R (columns: texture u, texture v, away from camera),
+    the code centre P0 (world, camera at the origin looking +z), texel size s (world units),
+    and the surface: "plane", "convex" / "concave" cylinder (radius rc, world) bent along u."""
+
+    def __init__(self, R, P0, s, surface="plane", rc=0.0):
+        self.R, self.P0, self.s, self.surface, self.rc = R, np.asarray(P0, np.float64), s, surface, rc
+
+    def normal(self, uv, centre):
+        """The unit normal towards the camera at texel uv (2,)."""
+        eu, ez = self.R[:, 0], self.R[:, 2]
+        if self.surface == "plane":
+            return -ez
+        th = (uv[0] - centre[0]) * self.s / self.rc
+        sign = 1.0 if self.surface == "convex" else -1.0
+        return _unit(sign * math.sin(th) * eu - math.cos(th) * ez)
+
+    def forward(self, uv, centre):
+        """Texel coordinates (N x 2) -> world points (N x 3), for the outline and the corners."""
+        a = (uv[:, 0] - centre[0]) * self.s
+        b = (uv[:, 1] - centre[1]) * self.s
+        c = np.zeros_like(a)
+        if self.surface == "convex":
+            th = a / self.rc
+            a, c = self.rc * np.sin(th), self.rc * (np.cos(th) - 1)
+        elif self.surface == "concave":
+            th = a / self.rc
+            a, c = self.rc * np.sin(th), self.rc * (1 - np.cos(th))
+        eu, ev, ez = self.R[:, 0], self.R[:, 1], self.R[:, 2]
+        # local c is towards the camera, i.e. along -ez
+        return self.P0 + np.outer(a, eu) + np.outer(b, ev) - np.outer(c, ez)
+
+
+def _project_pts(X, f, pc):
+    return np.stack([f * X[:, 0] / X[:, 2] + pc[0], f * X[:, 1] / X[:, 2] + pc[1]], axis=1)
+
+
+def _raycast(pose: _Pose, car: _Carrier, centre, xs, ys, f, pc):
+    """For pixel centres (xs, ys) (2-D arrays, full-frame coordinates): texel coords u, v,
+    depth z, unit normal towards the camera n (... x 3) and a hit mask."""
+    R, P0, s = pose.R.astype(np.float32), pose.P0.astype(np.float32), pose.s
+    xs, ys = xs.astype(np.float32), ys.astype(np.float32)
+    d = np.stack([(xs - pc[0]) / f, (ys - pc[1]) / f, np.ones_like(xs)], axis=-1)
+    eu, ev, ez = R[:, 0], R[:, 1], R[:, 2]
+    # ray in carrier-local coordinates (a along u, b along v, c towards the camera)
+    o = -P0
+    o_l = np.array([o @ eu, o @ ev, -(o @ ez)])
+    d_a, d_b, d_c = d @ eu, d @ ev, -(d @ ez)
+    if pose.surface == "plane":
+        t = -o_l[2] / np.where(np.abs(d_c) < 1e-9, -1e-9, d_c)
+        a = o_l[0] + t * d_a
+        ok = t > 0
+        nl = np.zeros(xs.shape + (3,), np.float32)
+        nl[..., 2] = 1
+        u_arc = a
+    else:
+        rc = pose.rc
+        sign = 1.0 if pose.surface == "convex" else -1.0     # circle centre at c = -sign * rc
+        oc = o_l[2] + sign * rc
+        A = d_a ** 2 + d_c ** 2
+        B = 2 * (o_l[0] * d_a + oc * d_c)
+        C = o_l[0] ** 2 + oc ** 2 - rc ** 2
+        disc = B * B - 4 * A * C
+        ok = disc >= 0
+        sq = np.sqrt(np.maximum(disc, 0))
+        t1, t2 = (-B - sq) / (2 * A), (-B + sq) / (2 * A)
+        t = np.where(sign > 0, t1, t2)          # convex: the near side; concave: the far side
+        a = o_l[0] + t * d_a
+        cc = oc + t * d_c                       # c + sign*rc: the local centre offset
+        u_arc = rc * np.arctan2(a, sign * cc)
+        nl = np.stack([sign * a / rc, np.zeros_like(a), sign * cc / rc], axis=-1)
+        ok &= (sign * cc > 0) & (t > 0)
+    b = o_l[1] + t * d_b
+    u = u_arc / s + centre[0]
+    v = b / s + centre[1]
+    if car.height is not None:
+        # parallax of the wrinkles: move along the ray until its height meets the surface
+        hmap = car.height
+        tt = t.copy()
+        for _ in range(3):
+            hh = cv2.remap(hmap, u.astype(np.float32), v.astype(np.float32), cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE) * s
+            tt = t + hh / np.where(np.abs(d_c) < 1e-9, -1e-9, d_c)
+            u = (o_l[0] + tt * d_a) / s + centre[0]
+            v = (o_l[1] + tt * d_b) / s + centre[1]
+        t = tt
+        gx = cv2.Sobel(hmap, cv2.CV_32F, 1, 0, ksize=3) / 8
+        gy = cv2.Sobel(hmap, cv2.CV_32F, 0, 1, ksize=3) / 8
+        hu = cv2.remap(gx, u.astype(np.float32), v.astype(np.float32), cv2.INTER_LINEAR)
+        hv = cv2.remap(gy, u.astype(np.float32), v.astype(np.float32), cv2.INTER_LINEAR)
+        nl = np.stack([-hu, -hv, np.ones_like(hu)], axis=-1)
+        nl /= np.linalg.norm(nl, axis=-1, keepdims=True)
+    n_world = nl[..., 0:1] * eu + nl[..., 1:2] * ev - nl[..., 2:3] * ez
+    z = t * d[..., 2]
+    X = t[..., None] * d
+    return u, v, z, n_world, X, ok
+
+
+@dataclass
+class _Light:
+    direction: np.ndarray      # unit vector from the surface towards the light
+    power: float               # peak specular radiance relative to lit white paper
+    shininess: float
+    colour: np.ndarray         # B, G, R
+
+
+def _mirror_light(X, n, power, shininess, colour):
+    """A light placed so that its highlight falls on world point X with normal n."""
+    v = _unit(-X)
+    n = _unit(n)
+    return _Light(_unit(2 * (n @ v) * n - v).astype(np.float32), power, shininess, np.float32(colour))
+
+
+def _shade(car, u, v, n, X, ok, key_dir, ambient, lights, ks):
+    """Radiance (... x 3) and coverage of the carrier at the ray hits."""
+    uf, vf = u.astype(np.float32), v.astype(np.float32)
+    alb = cv2.remap(car.albedo, uf, vf, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    cov = cv2.remap(car.alpha, uf, vf, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    cov = cov * ok
+    view = -X / np.linalg.norm(X, axis=-1, keepdims=True)
+    facing = np.clip(np.sum(n * view, axis=-1), 0, 1)
+    if car.medium == "screen":
+        # emissive; LCDs dim off-axis; the glass reflects a little of the room (diffusely)
+        rad = alb * (0.35 + 0.65 * facing[..., None] ** 0.5) + 0.02 * ambient
+    else:
+        # irradiance relative to a carrier facing the camera squarely (white paper is then ~its albedo)
+        irr = ambient + (1 - ambient) * np.clip(n @ key_dir, 0, 1) / max(1e-3, -float(key_dir[2]))
+        rad = alb * irr[..., None]
+    for L in lights:
+        hvec = view + L.direction
+        hvec /= np.linalg.norm(hvec, axis=-1, keepdims=True)
+        spec = np.power(np.clip(np.sum(n * hvec, axis=-1), 0, 1), L.shininess)
+        # Fresnel: dielectrics reflect more at grazing angles
+        fres = ks + (1 - ks) * (1 - facing) ** 5
+        rad = rad + (L.power * spec * fres / max(ks, 1e-3))[..., None] * L.colour
+    return rad.astype(np.float32), cov.astype(np.float32)
+
+
+def _depth_blur(img, sigma_map, max_sigma):
+    """Spatially varying Gaussian blur: blend between a few blurred copies by the per-pixel sigma."""
+    levels = [0.0] + list(np.geomspace(0.5, max(0.6, max_sigma), 6))
+    stack = [img if s == 0 else cv2.GaussianBlur(img, (0, 0), s) for s in levels]
+    out = np.zeros_like(img)
+    sm = np.clip(sigma_map, 0, levels[-1])
+    for i in range(len(levels) - 1):
+        lo, hi = levels[i], levels[i + 1]
+        w_hi = np.clip((sm - lo) / (hi - lo), 0, 1)
+        in_band = ((sm >= lo) & (sm <= hi)).astype(np.float32)
+        if i == len(levels) - 2:
+            in_band = (sm >= lo).astype(np.float32)
+        wb = (in_band * (1 - w_hi))[..., None], (in_band * w_hi)[..., None]
+        out += stack[i] * wb[0] + stack[i + 1] * wb[1]
+    return out
+
+
+def _photo_background(rng, w, h):
+    """The colour scene behind the carrier, linear light."""
+    g = _background(rng, w, h) / 255.0
+    # muted colours: a room's colour cast, and a few gentle colour regions (walls, clothes)
+    tint = np.stack([1 + 0.08 * _smooth_noise(rng, h, w, min(w, h) / 2) for _ in range(3)], axis=-1)
+    tint *= np.float32(rng.uniform(0.85, 1.1, size=3))
+    return _srgb_decode(np.clip(g[..., None] * tint, 0, 1)) * float(rng.uniform(0.6, 1.0))
+
+
+def _photo_frame(category: str, rng: np.random.Generator, size, text: str, severity: float):
+    w, h = size
+    scale = h / 720.0
+    params: dict = {"category": category, "severity": round(severity, 3)}
+    medium = str(rng.choice(_MEDIA, p=[0.35, 0.2, 0.2, 0.25]))
+    if category == "bright_spots":
+        medium = str(rng.choice(("glossy", "laminate", "screen"), p=[0.35, 0.35, 0.3]))
+    elif category == "damaged":
+        medium = str(rng.choice(("paper", "glossy", "laminate"), p=[0.6, 0.2, 0.2]))
+    elif category == "veiling_glare":
+        medium = str(rng.choice(("glossy", "laminate", "screen", "paper"), p=[0.25, 0.3, 0.3, 0.15]))
+    elif category == "curved":
+        medium = str(rng.choice(("paper", "glossy", "laminate"), p=[0.5, 0.3, 0.2]))
+    params["medium"] = medium
+    n_mod = qr_modules(text).shape[0]
+    # pixels per module where the code faces the camera; a photo at any size shows the same scene
+    mpx = float(rng.uniform(3.0, 6.0)) * scale
+    mpx = min(mpx, 0.62 * min(w, h) / (n_mod + 10))
+    ss = 2 if mpx < 8 else 1
+    tpm = int(np.clip(round(mpx * ss * 1.3), 4, 14))
+    car = _ticket_texture(rng, text, medium, tpm)
+    damage = _damage(rng, car, severity) if category == "damaged" else []
+    if damage:
+        params["damage"] = damage
+    surface, rc = "plane", 0.0
+    rot = float(rng.uniform(-20, 20))
+    tilt = float(rng.uniform(0, 20))
+    if category == "steep_perspective":
+        tilt = float(45 + 30 * severity * rng.uniform(0.6, 1.0))
+    if category == "curved":
+        if rng.random() < 0.6:
+            surface = "convex" if rng.random() < 0.75 else "concave"
+            bend = math.radians(30 + 100 * severity * rng.uniform(0.7, 1.0))   # angle the code wraps
+            rc = -1.0   # set below, once the texel size is known
+            params["bend_deg"] = round(math.degrees(bend))
+            if rng.random() < 0.5:   # bend along v instead of u: turn the carrier a quarter
+                car.albedo = np.ascontiguousarray(np.rot90(car.albedo))
+                car.alpha = np.ascontiguousarray(np.rot90(car.alpha))
+                Ht = car.albedo.shape[0]
+                q = car.quad
+                car.quad = np.float32([[y, Ht - 1 - x] for x, y in q])[[1, 2, 3, 0]]
+        else:
+            _wrinkles(rng, car, amp_modules=float(0.5 + 2.5 * severity))
+            params["wrinkle_modules"] = round(0.5 + 2.5 * severity, 2)
+        params["surface"] = surface
+    centre = car.quad.mean(axis=0)
+    f = float(rng.uniform(0.9, 1.3)) * max(w, h)
+    pc = (w / 2, h / 2)
+    R = _rotation(rot, tilt, float(rng.uniform(0, 180)))
+    s = mpx / tpm / f          # texel size in world units at depth 1
+    if surface != "plane":
+        rc = (n_mod * tpm * s) / bend
+    half = 0.5 * mpx * (n_mod + 8)
+    # the whole code (with a module to spare) lands inside the frame; the card may not
+    for _ in range(20):
+        cx = float(rng.uniform(min(half, w / 2), max(w - half, w / 2)))
+        cy = float(rng.uniform(min(half, h / 2), max(h - half, h / 2)))
+        P0 = np.array([(cx - pc[0]) / f, (cy - pc[1]) / f, 1.0])
+        pose = _Pose(R, P0, s, surface, rc)
+        cc = _project_pts(pose.forward(car.quad, car.quad.mean(axis=0)), f, pc)
+        if cc.min() >= 1.5 * mpx and (cc[:, 0].max() <= w - 1.5 * mpx) and (cc[:, 1].max() <= h - 1.5 * mpx):
+            break
+    else:
+        # too big for the frame at this pose: face the camera, centred
+        cx, cy = w / 2, h / 2
+        R = _rotation(rot, 0.0, 0.0)
+        P0 = np.array([0.0, 0.0, 1.0])
+        pose = _Pose(R, P0, s, surface, rc)
+    params.update(module_px=round(mpx, 2), rot=round(rot, 1), tilt=round(tilt, 1))
+    # where the carrier lands: its outline, sampled along the edges
+    Ht, Wt = car.alpha.shape
+    edge = np.concatenate([np.stack([np.linspace(0, Wt, 40), np.full(40, y)], 1) for y in (0, Ht)] +
+                          [np.stack([np.full(40, x), np.linspace(0, Ht, 40)], 1) for x in (0, Wt)])
+    outline = _project_pts(pose.forward(edge, centre), f, pc)
+    pad = 4 + 3 * mpx
+    bx0, by0 = (int(max(0, np.floor(outline[:, i].min() - pad))) for i in (0, 1))
+    bx1, by1 = int(min(w, np.ceil(outline[:, 0].max() + pad))), int(min(h, np.ceil(outline[:, 1].max() + pad)))
+    # lighting: ambient + a key light from above-front, lamps for highlights
+    key = _unit([rng.uniform(-0.5, 0.5), rng.uniform(-1.0, -0.3), -1.0]).astype(np.float32)   # towards the light (camera side, above)
+    ambient = float(rng.uniform(0.35, 0.6))
+    ks = {"paper": 0.02, "glossy": 0.06, "laminate": 0.09, "screen": 0.05}[medium]
+    shin_base = {"paper": 8.0, "glossy": 150.0, "laminate": 900.0, "screen": 3000.0}[medium]
+    code_corners = _project_pts(pose.forward(car.quad, centre), f, pc)
+    lights: list[_Light] = []
+    ppm_world = mpx / f     # one module's size in world units at the code's depth (~1)
+    code_w = n_mod * ppm_world
+    warm = np.float32([rng.uniform(0.7, 0.95), rng.uniform(0.88, 1.0), 1.0])
+    if category == "bright_spots":
+        for _ in range(1 + int(severity > 0.4) + int(severity > 0.75)):
+            t = rng.uniform(0.0, 1.0, size=2)
+            uv = car.quad[0] + t[0] * (car.quad[1] - car.quad[0]) + t[1] * (car.quad[3] - car.quad[0])
+            Xs = pose.forward(uv[None, :], centre)[0]
+            radius = code_w * (0.03 + 0.25 * severity * float(rng.uniform(0.5, 1.0)))
+            alpha = radius / 2.0     # half-vector angle across the spot (depth ~1)
+            shin = float(np.clip(2.0 / alpha ** 2, 30, 20000))
+            power = 1.3 + 6.0 * severity * float(rng.uniform(0.5, 1.0))
+            lights.append(_mirror_light(Xs, pose.normal(uv, centre), power, shin, warm if rng.random() < 0.6 else np.float32([1, 1, 1])))
+        params["spots"] = len(lights)
+    elif category == "veiling_glare":
+        t = rng.uniform(-0.2, 1.2, size=2)
+        uv = car.quad[0] + t[0] * (car.quad[1] - car.quad[0]) + t[1] * (car.quad[3] - car.quad[0])
+        Xs = pose.forward(uv[None, :], centre)[0]
+        radius = code_w * float(rng.uniform(0.5, 1.2))
+        shin = float(np.clip(2.0 / (radius / 2.0) ** 2, 4, 400))
+        power = 0.4 + 2.5 * severity * float(rng.uniform(0.6, 1.0))
+        lights.append(_mirror_light(Xs, pose.normal(uv, centre), power, shin, np.float32([1.0, 0.98, 0.95])))
+        params["sheen"] = round(power, 2)
+    else:
+        # an ordinary room: a ceiling lamp's highlight somewhere, usually off the code
+        if medium != "paper" and rng.random() < 0.5:
+            t = rng.uniform(-0.8, 1.8, size=2)
+            uv = car.quad[0] + t[0] * (car.quad[1] - car.quad[0]) + t[1] * (car.quad[3] - car.quad[0])
+            Xs = pose.forward(uv[None, :], centre)[0]
+            lights.append(_mirror_light(Xs, pose.normal(uv, centre), float(rng.uniform(0.3, 1.0)), shin_base, warm))
+    # the carrier, 2x supersampled over its box
+    ys, xs = np.mgrid[by0:by1:1.0 / ss, bx0:bx1:1.0 / ss]
+    xs, ys = xs + 0.5 / ss, ys + 0.5 / ss
+    u, v, z, nrm, X, ok = _raycast(pose, car, centre, xs, ys, f, pc)
+    rad, cov = _shade(car, u, v, nrm, X, ok, key, ambient, lights, ks)
+    if ss > 1:
+        bw, bh = bx1 - bx0, by1 - by0
+        rad = cv2.resize(rad * cov[..., None], (bw, bh), interpolation=cv2.INTER_AREA)
+        cov = cv2.resize(cov, (bw, bh), interpolation=cv2.INTER_AREA)
+        z = cv2.resize(np.where(ok, z, 0).astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
+        rad = rad / np.maximum(cov, 1e-4)[..., None]
+    scene = _photo_background(rng, w, h)
+    layer = np.zeros((h, w, 3), np.float32)
+    alpha = np.zeros((h, w), np.float32)
+    layer[by0:by1, bx0:bx1] = rad
+    alpha[by0:by1, bx0:bx1] = cov
+    depth = np.full((h, w), 3.0, np.float32)
+    depth[by0:by1, bx0:bx1] = np.where(cov > 0.5, np.maximum(z, 0.05), 3.0)
+    if category == "hand_motion":
+        # the exposure integrates the carrier over its path: translation plus a turn of the wrist
+        length = mpx * float(0.3 + 2.5 * severity) * float(rng.uniform(0.8, 1.0))
+        ang = rng.uniform(0, 2 * math.pi)
+        turn = float(rng.uniform(-1, 1)) * (0.3 + 3 * severity)              # degrees over the exposure
+        pivot = (float(cx + rng.normal(0, half)), float(cy + rng.normal(0, half)))   # the wrist
+        k = int(np.clip(math.ceil(length * 1.5), 5, 31))
+        prem = layer * alpha[..., None]
+        acc, acc_a = np.zeros_like(layer), np.zeros_like(alpha)
+        speeds = np.sin(np.linspace(0.15, math.pi - 0.15, k))              # the hand accelerates, then slows
+        pos = np.cumsum(speeds) / speeds.sum() - 0.5
+        for p in pos:
+            M = cv2.getRotationMatrix2D(pivot, turn * p, 1.0)
+            M[:, 2] += np.float64([math.cos(ang), math.sin(ang)]) * length * p
+            acc += cv2.warpAffine(prem, M, (w, h), flags=cv2.INTER_LINEAR)
+            acc_a += cv2.warpAffine(alpha, M, (w, h), flags=cv2.INTER_LINEAR)
+        layer, alpha = acc / k, acc_a / k
+        frame = scene * (1 - alpha[..., None]) + layer
+        params.update(motion_px=round(length, 1), turn_deg=round(turn, 1))
+    else:
+        frame = scene * (1 - alpha[..., None]) + layer * alpha[..., None]
+    # optics: depth of field (a steep view is sharp at the focus depth only), else a little defocus
+    if category == "steep_perspective":
+        zc = depth[(alpha > 0.5)]
+        zc = zc[zc < 2.9]
+        z_near, z_far = float(np.percentile(zc, 2)), float(np.percentile(zc, 98))
+        z_focus = float(z_near + rng.uniform(0.2, 0.8) * (z_far - z_near))
+        worst = max(abs(1 - z_focus / z_near), abs(1 - z_focus / z_far), 1e-3)
+        blur_px = mpx * float(0.15 + 0.55 * severity)
+        k_dof = blur_px / worst
+        sig = np.minimum(k_dof * np.abs(1 - z_focus / depth), 3 * blur_px + 1)
+        frame = _depth_blur(frame, sig.astype(np.float32), float(sig.max()))
+        params["defocus_px"] = round(blur_px, 2)
+    else:
+        frame = cv2.GaussianBlur(frame, (0, 0), float(rng.uniform(0.35, 0.75)) * max(1.0, scale ** 0.5))
+    # lens haze: a veil of scattered light, strongest towards the bright source
+    if category == "veiling_glare":
+        gx, gy = rng.uniform(-1, 1, size=2)
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        ramp = np.clip(0.6 + 0.4 * (gx * (xx / w - 0.5) + gy * (yy / h - 0.5)) * 2, 0, 1.5)
+        haze = 0.04 + 0.35 * severity * float(rng.uniform(0.5, 1.0))
+        frame = frame + (haze * ramp)[..., None]
+        params["haze"] = round(haze, 3)
+    # auto-exposure on a centre-weighted mean, then bloom around light past full scale
+    lum = frame @ np.float32([0.114, 0.587, 0.299])
+    yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
+    wgt = np.exp(-(((xx - w / 2) / (0.4 * w)) ** 2 + ((yy - h / 2) / (0.4 * h)) ** 2))
+    mean = float((lum[::8, ::8] * wgt).sum() / wgt.sum())
+    exposure = float(np.clip(rng.uniform(0.18, 0.26) / max(mean, 1e-3), 0.5, 2.5))
+    frame = frame * exposure
+    over = np.maximum(frame - 1.0, 0)
+    if over.max() > 0:
+        # lens flare: a narrow glow, and a wide one (blurred at 1/8 size: same result, faster)
+        small = cv2.resize(over, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+        wide = cv2.resize(cv2.GaussianBlur(small, (0, 0), 0.02 * max(w, h) / 8), (w, h),
+                          interpolation=cv2.INTER_LINEAR)
+        frame = frame + 0.25 * cv2.GaussianBlur(over, (0, 0), 1.2 * max(1.0, scale)) + 0.06 * wide
+    # the sensor: photon (shot) noise grows with the signal, read noise does not; clipped at full scale
+    gain = float(rng.uniform(0.0003, 0.0015))
+    frame = frame + rng.normal(0, 1, size=frame.shape).astype(np.float32) * np.sqrt(
+        np.clip(frame, 0, 1) * gain + 0.002 ** 2).astype(np.float32)
+    out = _srgb_encode_u8(frame)
+    q = int(rng.integers(70, 95))
+    ok_, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, q])
+    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    params["jpeg_q"] = q
+    return bgr, [code_corners.astype(np.float32)], params
+
+
+# ---------------------------------------------------------------------------------------------
 # categories
 
 
 def make_frame(category: str, rng: np.random.Generator, size=(1280, 720),
-               payloads: Sequence[str] | None = None) -> SynthFrame:
-    """One camera-like frame of `category` drawn with `rng`. `payloads` overrides the texts."""
-    if category not in CATEGORIES:
-        raise ValueError(f"unknown category {category!r}; known: {', '.join(CATEGORIES)}")
+               payloads: Sequence[str] | None = None, severity: float | None = None) -> SynthFrame:
+    """One camera-like frame of `category` drawn with `rng`. `payloads` overrides the texts.
+    `severity` (0..1, photo categories only; default: drawn uniformly) sets how hard it is."""
+    if category not in ALL_CATEGORIES:
+        raise ValueError(f"unknown category {category!r}; known: {', '.join(ALL_CATEGORIES)}")
+    if category in PHOTO_CATEGORIES:
+        text = payloads[0] if payloads else random_payload(rng)
+        sev = float(rng.uniform(0, 1)) if severity is None else float(severity)
+        bgr, corners, params = _photo_frame(category, rng, size, text, sev)
+        return SynthFrame(gray=cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), texts=[text], category=category,
+                          params=params, bgr=bgr, corners=corners)
     w, h = size
     scale = h / 480.0  # the same scene at a higher resolution shows more pixels per module
     frame = _background(rng, w, h)
@@ -365,15 +987,20 @@ def make_frame(category: str, rng: np.random.Generator, size=(1280, 720),
     return SynthFrame(gray=out, texts=texts, category=category, params=params)
 
 
-def generate(category: str, count: int, seed: int = 0, size=(1280, 720)) -> list[SynthFrame]:
-    """`count` frames of one category; the same (category, seed, size) always gives the same frames."""
-    rng = np.random.default_rng([seed, CATEGORIES.index(category), size[0], size[1]])
-    return [make_frame(category, rng, size) for _ in range(count)]
+def generate(category: str, count: int, seed: int = 0, size=(1280, 720), easy: bool = False) -> list[SynthFrame]:
+    """`count` frames of one category; the same (category, seed, size, easy) always gives the same
+    frames. `easy`: photo categories drawn at severity 0..0.3 only (their easy examples)."""
+    if category not in ALL_CATEGORIES:
+        raise ValueError(f"unknown category {category!r}; known: {', '.join(ALL_CATEGORIES)}")
+    rng = np.random.default_rng([seed, ALL_CATEGORIES.index(category), size[0], size[1]] + ([1] if easy else []))
+    sev = (lambda: float(rng.uniform(0, 0.3))) if easy else (lambda: None)
+    return [make_frame(category, rng, size, severity=sev()) for _ in range(count)]
 
 
 def generate_all(count: int, seed: int = 0, size=(1280, 720),
                  categories: Iterable[str] = CATEGORIES) -> dict[str, list[SynthFrame]]:
-    """`count` frames of every category, by category name."""
+    """`count` frames of every category (default: the original 15; PHOTO_CATEGORIES or
+    ALL_CATEGORIES for the photo ones), by category name."""
     return {c: generate(c, count, seed, size) for c in categories}
 
 
