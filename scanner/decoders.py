@@ -276,9 +276,26 @@ def _sharpen(img: np.ndarray, sigma: float, amount: float) -> np.ndarray:
     return cv2.addWeighted(img, 1 + amount, blurred, -amount, 0)
 
 
+BIN_WINDOW = 17   # px: the "bin" threshold's window, 3-6 modules at the sizes the live path sees
+
+
+def binarize_local(img: np.ndarray, window: int = BIN_WINDOW) -> np.ndarray:
+    """Black (0) where a pixel is darker than the mean of its `window` x `window` neighbourhood
+    (less 2 levels), else white (255).
+
+    zxing-cpp's own local binarizer leaves a block white when its contrast is below a fixed
+    floor (24 levels): that is right on a clean frame and wrong where glare, a highlight's
+    halo or a screen seen at an angle has squeezed the modules into a few levels. This one has
+    no floor, so those modules survive; the price is noise in flat areas, which the QR finder
+    and Reed-Solomon reject (0 false reads in the bench)."""
+    return cv2.adaptiveThreshold(img, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY, window | 1, 2)
+
+
 def apply_variant(img: np.ndarray, tokens, ref_scale: float = 1.0) -> tuple[np.ndarray, float]:
     """Image transforms named by step tokens: "up" (2x cubic), "half" (0.5x area), "sharp"
-    (unsharp mask), "sharp2" (stronger), "eq" (CLAHE), "inv" (invert). Returns (image, scale).
+    (unsharp mask), "sharp2" (stronger), "eq" (CLAHE), "inv" (invert), "bin" (binarize_local:
+    a local mean threshold without a contrast floor; zxing then reads the bits as they are).
+    Returns (image, scale).
 
     `ref_scale` is the frame's height / 480: the unsharp mask's radius follows it, since the
     same scene at 720 lines shows 1.5x more pixels per module than at 480."""
@@ -298,11 +315,26 @@ def apply_variant(img: np.ndarray, tokens, ref_scale: float = 1.0) -> tuple[np.n
             img = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(img)
         elif tok == "inv":
             img = 255 - img
+        elif tok == "bin":
+            img = binarize_local(img)
         elif tok == "global":
             pass  # a binarizer choice, handled by the zxing step
         else:
             raise ValueError(f"unknown step token {tok!r}")
     return img, scale
+
+
+STILL_FULL_PIXELS = 12_500_000   # still images up to this many pixels are decoded at full resolution
+
+
+def least_saturated_channel(bgr: np.ndarray, clipped: int = 250, min_fraction: float = 0.001) -> np.ndarray | None:
+    """The colour channel (B, G or R, contiguous) with the fewest clipped pixels, when some
+    channel of the image is clipped on at least `min_fraction` of its pixels; else None
+    (nothing saturated: the grey image already says everything the channels do)."""
+    counts = [int(cv2.countNonZero(cv2.inRange(bgr[:, :, c], clipped, 255))) for c in range(3)]
+    if max(counts) < min_fraction * bgr.shape[0] * bgr.shape[1]:
+        return None
+    return np.ascontiguousarray(bgr[:, :, int(np.argmin(counts))])
 
 
 class CascadeDecoder:
@@ -361,13 +393,13 @@ class CascadeDecoder:
             self._cv = OpenCvDecoder()
         self.stats: dict[str, int] = {}  # rescues per step, for the bench and diagnostics
 
-    def _fits(self, step: str, pixels: int, t0: float) -> bool:
+    def _fits(self, step: str, pixels: int, t0: float, budget_ms: float | None) -> bool:
         """Whether `step` on `pixels` is expected to finish within the frame budget."""
-        if self.budget_ms is None:
+        if budget_ms is None:
             return True
         elapsed = (self._clock() - t0) * 1000.0
         predicted = self._ms_per_px.get(step, 0.0) * pixels
-        if elapsed + predicted <= self.budget_ms:
+        if elapsed + predicted <= budget_ms:
             return True
         self.stats["skipped"] = self.stats.get("skipped", 0) + 1
         return False
@@ -382,8 +414,56 @@ class CascadeDecoder:
         return got
 
     def decode(self, gray: np.ndarray) -> list[Decoded]:
+        """Every code in one camera frame, within the per-frame budget."""
+        return self._decode(_as_gray(gray), self.budget_ms)
+
+    def decode_still(self, img: np.ndarray) -> list[Decoded]:
+        """Every code in a still image (a photo up to 12 MP and beyond, grey or BGR): the whole
+        cascade with no time budget, over a pyramid, then on the least saturated colour channel.
+
+        1. The full-resolution frame, zxing-cpp alone: its own downscaling finds big symbols.
+        2. The cascade, coarse to fine: levels halving from the full size down to a long side
+           of about 1000-2000 px, coarsest first. The rescue steps work in pixels (the
+           unsharp radius, the local threshold's window), so a 20 px module is met at the
+           level where it is 3-6 px; the coarse levels are also the cheap ones. The first
+           level that reads anything ends the search (its codes are every code it saw).
+        3. A colour photo with clipped pixels: the same on the channel with the fewest clipped
+           pixels. A highlight of a warm lamp saturates red and green before blue; the blue
+           channel then still shows the modules under it.
+        """
+        shrink = 1.0
+        if img.shape[0] * img.shape[1] > STILL_FULL_PIXELS:
+            # bigger than 12 MP: decoded at 12 MP (a 36 MP picture has no module a 12 MP one lacks)
+            shrink = math.sqrt(STILL_FULL_PIXELS / (img.shape[0] * img.shape[1]))
+            img = cv2.resize(img, (max(1, int(img.shape[1] * shrink)), max(1, int(img.shape[0] * shrink))),
+                             interpolation=cv2.INTER_AREA)
+        colour = img if img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8 else None
+        gray = _as_gray(img)
+        found = self._decode_pyramid(gray)
+        if not found and colour is not None:
+            chan = least_saturated_channel(colour)
+            if chan is not None:
+                found = [Decoded(d.text, d.raw, d.corners, d.decoder + "+channel") for d in self._decode_pyramid(chan)]
+        if shrink != 1.0:
+            found = [Decoded(d.text, d.raw, _offset(d.corners, 0, 0, shrink), d.decoder) for d in found]
+        return found
+
+    def _decode_pyramid(self, gray: np.ndarray) -> list[Decoded]:
+        found = [self._zx.to_decoded(b, "cascade/zxing") for b in self._zx.read(gray) if b.valid]
+        if found:
+            return found
+        levels = [(gray, 1.0)]
+        while max(levels[-1][0].shape) > 2000:
+            g, sc = levels[-1]
+            levels.append((cv2.resize(g, (g.shape[1] // 2, g.shape[0] // 2), interpolation=cv2.INTER_AREA), sc * 2))
+        for g, sc in reversed(levels):
+            found = self._decode(g, None)
+            if found:
+                return [Decoded(d.text, d.raw, _offset(d.corners, 0, 0, 1 / sc), d.decoder) for d in found]
+        return []
+
+    def _decode(self, gray: np.ndarray, budget_ms: float | None) -> list[Decoded]:
         t0 = self._clock()
-        gray = _as_gray(gray)
         found: list[Decoded] = []
         failed = []
         for b in self._zx.read(gray, return_errors=True):
@@ -410,7 +490,7 @@ class CascadeDecoder:
                 continue
             for step in self.crop_steps:
                 key = "crop:" + step
-                if not self._fits(key, crop.size, t0):
+                if not self._fits(key, crop.size, t0, budget_ms):
                     break
                 got = [d for d in self._timed_step(key, step, crop, dx=x0, dy=y0, label=f"cascade/{key}",
                                                    ref_scale=ref_scale) if d.text not in texts]
@@ -422,7 +502,7 @@ class CascadeDecoder:
         if not found:
             for step in self.frame_steps:
                 key = "frame:" + step
-                if not self._fits(key, gray.size, t0):
+                if not self._fits(key, gray.size, t0, budget_ms):
                     break
                 got = self._timed_step(key, step, gray, label=f"cascade/{key}", ref_scale=ref_scale)
                 if got:
@@ -438,8 +518,15 @@ class CascadeDecoder:
         img, scale = apply_variant(img, tokens, ref_scale)
         label = label or step
         if kind == "zxing":
-            binarizer = self._zx._zx.Binarizer.GlobalHistogram if "global" in tokens else self._zx._binarizer
-            return [self._zx.to_decoded(b, label, dx, dy, scale) for b in self._zx.read(img, binarizer=binarizer)
+            zb = self._zx._zx.Binarizer
+            extra = {}
+            if "bin" in tokens:
+                # already black and white: zxing takes the bits as they are (0 = dark); an
+                # inverted (dark-mode) code is read by the plain steps, so no inverted pass
+                binarizer, extra = zb.BoolCast, {"try_invert": False}
+            else:
+                binarizer = zb.GlobalHistogram if "global" in tokens else self._zx._binarizer
+            return [self._zx.to_decoded(b, label, dx, dy, scale) for b in self._zx.read(img, binarizer=binarizer, **extra)
                     if b.valid]
         dec = self._zbar if kind == "zbar" else self._cv
         if dec is None:
@@ -447,31 +534,40 @@ class CascadeDecoder:
         return [Decoded(d.text, d.raw, _offset(d.corners, dx, dy, scale), label) for d in dec.decode(img)]
 
 
-# Chosen by `python -m bench.bench_scanner --explore` (24 seeded frames x 15 categories, seed
-# 2026, CPU ms on one core). Each list is the union of the greedy picks (most new rescues per
-# ms first) at 640x480 and 1280x720; a step that rescued nothing new, or read anything wrong,
-# is out.
+# Chosen by `python -m bench.bench_scanner --explore --count 16` (seed 2026, CPU ms on one core):
+# 15 categories at 640x480; the same plus the 6 photo categories at 1280x720. Each list is the
+# union of the greedy picks (most new rescues per ms first) at both sizes, in order of cost;
+# a step that rescued nothing the others did not, or read anything wrong, is out.
 #
-# Crop steps, on symbols zxing located but could not read (53 at 640x480, 67 at 1280x720):
-#   zxing-sharp  +16 / +16, 0.6 / 1.0 ms   unsharp mask (radius follows the frame height)
-#   zxing-eq     +2 / +0,  0.6 / 1.0 ms    CLAHE: glare and low contrast
-#   zxing-up     +0 / +2,  0.9 / 1.5 ms    2x cubic upscale: small modules
-#   zbar-eq      +1 / +0,  2.1 / 4.6 ms    ZBar's own binariser after CLAHE
-#   Not kept: zxing-global (0 rescues), zbar / zbar-up (covered by the above), opencv (0 at
-#   1280x720, 2 at 640x480 already covered, 8-35 ms).
-# Frame steps, on frames where zxing read nothing (68 / 51 frames, incl. the empty ones):
-#   zxing-half-sharp +7 / +13, 0.5 / 1.3 ms   sharpen a half-size copy: defocus, motion blur
-#   zxing-half       +0 / +1,  0.3 / 0.8 ms
-#   zxing-half-eq    +1 / +1,  0.6 / 1.8 ms
-#   zxing-sharp      +19 / +1, 2.1 / 6.3 ms   full-size sharpen: small modules, strong blur
-#   zbar-half        +0 / +5,  2.3 / 6.6 ms   ZBar rescues rotated / edge / motion frames
-#   zxing-eq         +3 / +1,  2.5 / 7.2 ms
-#   zxing-sharp2     +1 / +1,  2.5 / 8.3 ms
-#   Not kept: zbar on the full frame (28 ms at 1280x720), opencv (13-40 ms, +1).
-# With the 25 ms budget the 1280x720 chain usually stops before zxing-eq on an empty frame.
-DEFAULT_CROP_STEPS: tuple[str, ...] = ("zxing-sharp", "zxing-eq", "zxing-up", "zbar-eq")
-DEFAULT_FRAME_STEPS: tuple[str, ...] = ("zxing-half-sharp", "zxing-half", "zxing-half-eq", "zxing-sharp", "zbar-half",
-                                        "zxing-eq", "zxing-sharp2")
+# Crop steps, on symbols zxing located but could not read (43 at 640x480, 112 at 1280x720):
+#   zxing-half-bin   +2 / +7,  0.1 / 0.2 ms   local threshold without a contrast floor on a half-
+#                                             size crop: glare, highlight halos, low contrast
+#   zxing-sharp      +10 / +12, 0.5 / 0.9 ms  unsharp mask (radius follows the frame height)
+#   zxing-bin        +0 / +1,  0.4 / 0.6 ms   the same threshold at full size (small modules)
+#   zxing-sharp-bin  +1 / +0,  0.5 / 0.9 ms   both: blur and low contrast together
+#   zbar-eq          +1 / +0,  2.4 / 3.9 ms   ZBar's own binariser after CLAHE
+#   Out: zxing-eq and zxing-up (kept before; +0 once the "bin" steps are in), zxing-global,
+#   zbar / zbar-up / zbar-sharp (covered), opencv (0-2, 7-24 ms).
+# Frame steps, on frames where zxing read nothing (44 / 89 frames, incl. the empty ones):
+#   zxing-half-bin        +5 / +9, 0.3 / 0.8 ms   first: cheapest, and the biggest single winner
+#   zxing-half-sharp      +6 / +9, 0.5 / 1.3 ms   defocus, motion blur
+#   zxing-global          +0 / +2, 0.4 / 0.9 ms   zxing's global-histogram binariser: steep views
+#   zxing-half-sharp-bin  +0 / +2, 0.6 / 1.3 ms
+#   zxing-sharp-bin       +0 / +4, 1.8 / 4.7 ms   full-size: small modules under glare or blur
+#   zxing-sharp           +8 / +0, 1.9 / 5.4 ms   full-size sharpen: small modules, strong blur
+#   zbar-half             +0 / +3, 2.2 / 6.2 ms   ZBar rescues rotated / edge / motion frames
+#   zxing-eq              +1 / +1, 2.8 / 7.8 ms   CLAHE
+#   zxing-sharp2          +1 / +0, 2.4 / 7.4 ms
+#   Out: zxing-half / zxing-half-eq (kept before; +0 now), zxing-eq-bin / zxing-bin (covered),
+#   zbar on the full frame (24 ms at 1280x720), opencv (11-35 ms).
+# With the 25 ms budget an empty 1280x720 frame usually stops before zxing-eq.
+# zxing-cpp's other options: try_invert and try_rotate are on in every step (dark mode,
+# rotation); try_downscale is on (it is how big symbols are found); is_pure rescued nothing on
+# rectified crops; try_denoise (a morphological closing of the binarised image) is not in the
+# Python binding (3.1.1); the same done by hand before a BoolCast read rescued fewer than "bin".
+DEFAULT_CROP_STEPS: tuple[str, ...] = ("zxing-half-bin", "zxing-sharp", "zxing-bin", "zxing-sharp-bin", "zbar-eq")
+DEFAULT_FRAME_STEPS: tuple[str, ...] = ("zxing-half-bin", "zxing-half-sharp", "zxing-global", "zxing-half-sharp-bin",
+                                        "zxing-sharp-bin", "zxing-sharp", "zbar-half", "zxing-eq", "zxing-sharp2")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,17 +607,21 @@ _default_cascade: CascadeDecoder | None = None
 
 
 def decode_image_file(path: str | os.PathLike, decoder: Decoder | None = None) -> list[Decoded]:
-    """Every QR code in an image file, read with the cascade by default. The file is read by
+    """Every QR code in an image file, read with the cascade's still-image path
+    (`CascadeDecoder.decode_still`) by default. The file is read by
     `scanner.frames.read_image` (PNG/JPEG/..., colour or gray, 16-bit, alpha, non-ASCII paths
     fine; at most MAX_PIXELS, checked from the header before decoding); raises FileNotFoundError,
     or scanner.frames.ImageRejected (a ValueError) with a one-line reason."""
     global _default_cascade
-    gray = read_image(path)
     if decoder is None:
         if _default_cascade is None:
             _default_cascade = CascadeDecoder()
         decoder = _default_cascade
-    found = decoder.decode(gray)
+    still = getattr(decoder, "decode_still", None)
+    img = read_image(path, colour=still is not None)
+    gray = _as_gray(img)
+    # a still image gets the cascade's full treatment (no frame budget, pyramid, colour channel)
+    found = still(img) if still is not None else decoder.decode(gray)
     if not found and min(gray.shape) < 200:
         # a tiny generated image (1 px per module): give the finder room to work
         found = decoder.decode(cv2.resize(gray, None, fx=4, fy=4, interpolation=cv2.INTER_NEAREST))

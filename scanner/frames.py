@@ -328,18 +328,20 @@ def _mp(pixels: int) -> str:
     return f"{pixels / 1e6:.0f} MP" if pixels >= 10_000_000 else f"{pixels / 1e6:.1f} MP"
 
 
-def decode_image(data: bytes, path: str | os.PathLike | None = None) -> np.ndarray:
+def decode_image(data: bytes, path: str | os.PathLike | None = None, colour: bool = False) -> np.ndarray:
     """Image file bytes as a gray uint8 frame, bounded: the header's dimensions are checked
     before any pixel is decoded (at most MAX_PIXELS; a JPEG up to MAX_REDUCED_PIXELS is decoded at
     half size), colour is turned grey by the decoder itself (IMREAD_GRAYSCALE), 16-bit becomes
     8-bit, and an image with alpha is composited over white (a transparent background is paper).
+    `colour=True`: a colour image without alpha stays BGR uint8 (H x W x 3), for decoders that
+    read one colour channel (the still-image path); everything else is grey as above.
     Raises ImageRejected with a one-line reason for anything else."""
     info = image_info(data) if path is None else _info_for(data, path)
     pixels = info.width * info.height
     what = f"{info.width}x{info.height} ({_mp(pixels)})"
     if pixels > MAX_PIXELS:
         if info.format == "jpeg" and pixels <= MAX_REDUCED_PIXELS:
-            flags = cv2.IMREAD_REDUCED_GRAYSCALE_2
+            flags = cv2.IMREAD_REDUCED_COLOR_2 if colour and info.channels >= 3 else cv2.IMREAD_REDUCED_GRAYSCALE_2
         else:
             raise ImageRejected(f"image too large: {what}, limit {MAX_PIXELS // 1_000_000} MP", path)
     elif info.alpha:
@@ -349,7 +351,7 @@ def decode_image(data: bytes, path: str | os.PathLike | None = None) -> np.ndarr
                                 f"{need >> 20} MB to decode, limit {MAX_DECODE_BYTES >> 20} MB", path)
         flags = cv2.IMREAD_UNCHANGED
     else:
-        flags = cv2.IMREAD_GRAYSCALE
+        flags = cv2.IMREAD_COLOR if colour and info.channels >= 3 else cv2.IMREAD_GRAYSCALE
     try:
         img = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error as exc:
@@ -361,6 +363,8 @@ def decode_image(data: bytes, path: str | os.PathLike | None = None) -> np.ndarr
         raise ImageRejected(f"cannot decode {info.format.upper()} {what} (truncated or corrupt)", path)
     if img.shape[0] * img.shape[1] > MAX_PIXELS:     # a decoder that disagrees with the header
         raise ImageRejected(f"image too large: decoded {img.shape[1]}x{img.shape[0]}", path)
+    if colour and img.ndim == 3 and img.shape[2] == 3 and img.dtype == np.uint8:
+        return np.ascontiguousarray(img)
     return to_gray(img)
 
 
@@ -371,11 +375,11 @@ def _info_for(data: bytes, path) -> ImageInfo:
         raise ImageRejected(exc.reason, path) from None
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike, colour: bool = False) -> np.ndarray:
     """An image file (PNG, JPEG, BMP, WebP, TIFF, GIF, PNM; colour, gray, 16-bit or with alpha) as
     gray uint8, bounded as `decode_image` says. Paths with non-ASCII characters work. Raises
     FileNotFoundError, or ImageRejected (a ValueError) with a one-line reason."""
-    return decode_image(_read_bounded(path), path)
+    return decode_image(_read_bounded(path), path, colour)
 
 
 class _StateMixin:
