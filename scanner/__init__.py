@@ -27,7 +27,9 @@ scanner.decoders
     ZxingDecoder, ZbarDecoder (needs libzbar0), OpenCvDecoder, CascadeDecoder
     make_decoder("zxing" | "zbar" | "opencv" | "cascade"), available_decoders()
     DecoderUnavailable: a missing native library, with the fix in its message
-    decode_image_file(path, decoder=None) -> list[Decoded]   (cascade by default)
+    decode_image_file(path, decoder=None) -> list[Decoded]   (cascade's decode_still by default)
+    CascadeDecoder.decode(gray): a camera frame within the per-frame budget;
+        .decode_still(gray or BGR): a photo, no budget, pyramid, least saturated channel
 
 scanner.debounce
     Debouncer(hold_seconds=3.0, away_seconds=0.5).feed(texts_in_frame, now) -> new scans
@@ -53,6 +55,7 @@ scanner.loop  (the one scan loop: the Qt capture worker and the headless demo bo
     camera_events(frames, decoder, debouncer) -> ScanEvent iterator; frame_events(frame, ...)
 
 scanner.synth
-    Seeded camera-like frames: CATEGORIES, generate(category, n, seed, size),
+    Seeded camera-like frames: CATEGORIES, PHOTO_CATEGORIES (physically rendered, colour:
+    SynthFrame.bgr and .corners), generate(category, n, seed, size, easy=False),
     generate_all(...), make_frame(...), random_payload(rng), qr_image(text), write_video(...)
 """
