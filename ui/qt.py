@@ -8,17 +8,17 @@ no Qt cameras).
 from __future__ import annotations
 
 from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLibraryInfo, QLocale, QMetaObject, QObject,
-                            QPointF, QRectF, QRegularExpression, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
+                            QPointF, QRect, QRectF, QRegularExpression, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
                             QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
-from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QGuiApplication, QIcon, QImage,
+from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage,
                            QKeyEvent, QKeySequence, QPainter, QRegularExpressionValidator, QPalette, QPen, QPixmap, QPolygonF, QShortcut,
                            QWindow)
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,
                                QDialogButtonBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame, QGridLayout,
                                QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMainWindow,
+                               QHBoxLayout, QHeaderView, QLabel, QLayout, QLineEdit, QListWidget, QListWidgetItem, QMainWindow,
                                QMenu, QMessageBox,
-                               QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,
+                               QBoxLayout, QPushButton, QSizePolicy, QStackedWidget, QStatusBar, QTableWidget,
                                QTableWidgetItem, QTextEdit, QToolButton, QVBoxLayout, QWidget)
 
 try:  # QtMultimedia: PySide6-Addons + libpulse0

@@ -14,11 +14,11 @@ from datetime import datetime
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QAbstractItemView, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+from .qt import (QAbstractItemView, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                  QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QPainter, QPixmap, QPushButton,
                  QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
                  QWidget, Signal)
-from .widgets import PreviewWidget, VerdictPanel, font
+from .widgets import PreviewWidget, Scaler, VerdictPanel, font
 
 
 ALG_DISPLAY = {"SM2": "国密 SM2", "ES256": "ECDSA P-256", "EdDSA": "Ed25519", "PS256": "RSA-PSS"}
@@ -80,6 +80,7 @@ class GateView(QWidget):
         super().__init__(parent)
         self._lang = language
         self.verdict_seconds = verdict_seconds
+        self.scaler = Scaler()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
@@ -89,11 +90,13 @@ class GateView(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         self.preview = PreviewWidget()
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.hint.setFont(font(30, True))
+        self.scaler.add(self.hint, 30, True)
+        self.hint.setWordWrap(True)              # a narrow screen: two lines, never cut off
         self.hint.setStyleSheet("background: #263238; color: white; padding: 10px;")
         ll.addWidget(self.preview, 1)
         ll.addWidget(self.hint)
-        self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language, staff_pt=18)
+        self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language, staff_pt=18,
+                                  design=(1280, 640))
         self.stack.addWidget(live)
         self.stack.addWidget(self.panel)
         lay.addWidget(self.stack, 1)
@@ -104,7 +107,7 @@ class GateView(QWidget):
         self.admitted = QLabel()
         self.refused = QLabel()
         for w, c, name in ((self.admitted, "#1b8a3a", "admitted today"), (self.refused, "#c62828", "refused today")):
-            w.setFont(font(24, True))
+            self.scaler.add(w, 24, True)
             w.setStyleSheet(f"color: {c};")
             w.setAccessibleName(name)
             bl.addWidget(w)
@@ -118,6 +121,11 @@ class GateView(QWidget):
 
     def set_frame(self, img, corners, t_in) -> None:
         self.preview.set_frame(img, corners, t_in)
+
+    def set_scale(self, s: float) -> None:
+        """The window's size relative to the design size (widgets.window_scale): the hint and the
+        counts follow it; the verdict panel fits itself to its area."""
+        self.scaler.apply(s)
 
     def show_verdict(self, v: Verdict, t_in: float) -> None:
         self.panel.show_verdict(v, t_in)
@@ -157,21 +165,23 @@ class KioskView(QWidget):
         super().__init__(parent)
         self._lang = language
         self.verdict_seconds = max(verdict_seconds, 3.0)   # older users read slower than gate staff glance
+        self.scaler = sc = Scaler(min_pt=12)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QWidget()
         top.setStyleSheet("background: #0d47a1;")
         tl = QHBoxLayout(top)
         self.title = QLabel()
-        self.title.setFont(font(32, True))
+        sc.add(self.title, 32, True)
         self.title.setStyleSheet("color: white;")
         self.lang_button = QPushButton()
-        self.lang_button.setFont(font(28, True))
+        sc.add(self.lang_button, 28, True)
         self.lang_button.setMinimumHeight(72)
+        sc.on(lambda s: self.lang_button.setMinimumHeight(max(48, round(72 * s))))   # a finger's width at least
         self.lang_button.setStyleSheet("background: white; color: #0d47a1; padding: 6px 24px; border-radius: 10px;")
         self.lang_button.clicked.connect(self.toggle_language)
         self.admin_button = QPushButton("⚙")
-        self.admin_button.setFont(font(20))
+        sc.add(self.admin_button, 20)
         self.admin_button.setFlat(True)
         self.admin_button.setStyleSheet("color: #90caf9;")
         self.admin_button.setAccessibleName("administrator settings")
@@ -186,14 +196,15 @@ class KioskView(QWidget):
         idle = QWidget()
         il = QVBoxLayout(idle)
         il.addStretch(1)
-        icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        icon.setPixmap(scan_icon(240))
+        self.idle_icon = icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        icon.setPixmap(scan_icon(240))          # sized to the screen in resizeEvent
         icon.setAccessibleName("scan icon")
         self.idle_guide = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.idle_guide.setFont(font(48, True))
+        sc.add(self.idle_guide, 48, True)
         self.idle_guide.setWordWrap(True)
         self.idle_guide_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.idle_guide_en.setFont(font(28))
+        sc.add(self.idle_guide_en, 28)
+        self.idle_guide_en.setWordWrap(True)
         self.idle_guide_en.setStyleSheet("color: #455a64;")
         il.addWidget(icon)
         il.addWidget(self.idle_guide)
@@ -204,11 +215,12 @@ class KioskView(QWidget):
         gl = QVBoxLayout(guide)
         self.preview = PreviewWidget()
         self.guide = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.guide.setFont(font(40, True))
+        sc.add(self.guide, 40, True)
         self.guide.setWordWrap(True)
         gl.addWidget(self.preview, 1)
         gl.addWidget(self.guide)
-        self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language, staff=False)
+        self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language, staff=False,
+                                  design=(1280, 700))
         for w in (idle, guide, self.panel):
             self.stack.addWidget(w)
         self.idle_page, self.guide_page = idle, guide
@@ -221,6 +233,17 @@ class KioskView(QWidget):
         self._idle_timer.timeout.connect(self.go_idle)
         self.retranslate()
         self.go_idle()
+
+    def set_scale(self, s: float) -> None:
+        """The window's size relative to the design size (widgets.window_scale)."""
+        self.scaler.apply(s)
+
+    def resizeEvent(self, ev) -> None:
+        # the idle picture: a third of the height, less than half the width (large on a portrait screen)
+        px = round(max(96, min(420, self.width() * 0.45, self.height() * 0.34)))
+        if px != self.idle_icon.pixmap().width():
+            self.idle_icon.setPixmap(scan_icon(px))
+        super().resizeEvent(ev)
 
     def go_idle(self) -> None:
         if self.stack.currentWidget() is not self.panel:
@@ -281,33 +304,39 @@ class CounterView(QWidget):
         self._lang = language
         self.verdict: Verdict | None = None
         self._recent: list[dict] = []
-        grid = QGridLayout(self)
-        # left: preview + verdict
-        left = QVBoxLayout()
+        self.scaler = sc = Scaler(min_pt=10)
+        self.portrait: bool | None = None
+        self.grid = grid = QGridLayout(self)
+        # left: preview + verdict (side by side on a portrait screen)
+        self.left = QWidget()
+        self.left_layout = left = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.left)
+        left.setContentsMargins(0, 0, 0, 0)
         self.preview = PreviewWidget()
-        self.preview.setMinimumSize(360, 240)
-        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=64, language=language, staff_pt=13)
-        self.panel.setMinimumHeight(260)
-        left.addWidget(self.preview, 1)
-        left.addWidget(self.panel)
-        grid.addLayout(left, 0, 0)
+        self.panel = VerdictPanel(big=36, reason_pt=18, icon_pt=64, language=language, staff_pt=13,
+                                  design=(380, 300))
+        left.addWidget(self.preview, 4)
+        left.addWidget(self.panel, 5)
         # middle: details
-        mid = QVBoxLayout()
+        self.mid = QWidget()
+        mid = QVBoxLayout(self.mid)
+        mid.setContentsMargins(0, 0, 0, 0)
         self.details_box = QGroupBox()
-        self.details_box.setFont(font(13, True))
+        sc.add(self.details_box, 13, True)
         form = QFormLayout(self.details_box)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.fields: dict[str, tuple[QLabel, QLabel]] = {}
         for key in ("type", "name", "id", "age", "valid_until", "issuer"):
             lab, val = QLabel(), QLabel()
-            val.setFont(font(15))
+            sc.add(val, 15)
+            val.setWordWrap(True)               # a long issuer line wraps in a narrow column
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             val.setAccessibleName(key)
-            lab.setFont(font(13))
+            sc.add(lab, 13)
             form.addRow(lab, val)
             self.fields[key] = (lab, val)
         self.empty_note = QLabel()
         self.empty_note.setWordWrap(True)
-        self.empty_note.setFont(font(13))
+        sc.add(self.empty_note, 13)
         self.empty_note.setStyleSheet("color: #555;")
         form.addRow(self.empty_note)
         mid.addWidget(self.details_box)
@@ -317,7 +346,7 @@ class CounterView(QWidget):
         self.certs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.certs.horizontalHeader().setStretchLastSection(True)
         self.certs.verticalHeader().hide()
-        self.certs.setFont(font(13))
+        sc.add(self.certs, 13)
         mid.addWidget(self.certs, 1)
         self.dcc_box = QGroupBox()
         self.dcc_form = QFormLayout(self.dcc_box)
@@ -327,32 +356,66 @@ class CounterView(QWidget):
         self.copy_button = QPushButton()
         self.export_button = QPushButton()
         for b in (self.copy_button, self.export_button):
-            b.setFont(font(13))
+            sc.add(b, 13)
             b.setEnabled(False)
             buttons.addWidget(b)
         self.copy_button.clicked.connect(self.copy_json)
         self.export_button.clicked.connect(self.export_json)
         mid.addLayout(buttons)
-        grid.addLayout(mid, 0, 1)
         # right: the day's scans
-        right = QVBoxLayout()
+        self.right = QWidget()
+        right = QVBoxLayout(self.right)
+        right.setContentsMargins(0, 0, 0, 0)
         self.log_title = QLabel()
-        self.log_title.setFont(font(13, True))
+        self.log_title.setWordWrap(True)
+        sc.add(self.log_title, 13, True)
         self.log = QTableWidget(0, 4)
         self.log.setAccessibleName("today's scans")
         self.log.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.log.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.log.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.log.verticalHeader().hide()
-        self.log.setFont(font(12))
+        sc.add(self.log, 12)
         right.addWidget(self.log_title)
         right.addWidget(self.log, 1)
-        grid.addLayout(right, 0, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 4)
-        grid.setColumnStretch(2, 3)
         self.last_json = ""
+        self.set_portrait(False)
         self.retranslate()
+
+    def set_portrait(self, portrait: bool) -> None:
+        """Three columns side by side on a landscape screen; stacked (camera and verdict side by side,
+        then the holder, then the day's scans) on a portrait one, so nothing is squeezed over
+        anything else."""
+        if portrait == self.portrait:
+            return
+        self.portrait = portrait
+        g = self.grid
+        for w in (self.left, self.mid, self.right):
+            g.removeWidget(w)
+        for i in range(3):
+            g.setRowStretch(i, 0)
+            g.setColumnStretch(i, 0)
+        if portrait:
+            self.left_layout.setDirection(QBoxLayout.Direction.LeftToRight)
+            for row, (w, stretch) in enumerate(((self.left, 3), (self.mid, 4), (self.right, 3))):
+                g.addWidget(w, row, 0)
+                g.setRowStretch(row, stretch)
+            g.setColumnStretch(0, 1)
+        else:
+            self.left_layout.setDirection(QBoxLayout.Direction.TopToBottom)
+            for col, (w, stretch) in enumerate(((self.left, 3), (self.mid, 4), (self.right, 3))):
+                g.addWidget(w, 0, col)
+                g.setColumnStretch(col, stretch)
+            g.setRowStretch(0, 1)
+
+    def set_scale(self, s: float) -> None:
+        """The window's size relative to the design size: a clerk sits close, so the counter's type
+        shrinks less than the gate's (never under 85 %)."""
+        self.scaler.apply(max(0.85, min(1.3, s)))
+
+    def resizeEvent(self, ev) -> None:
+        self.set_portrait(self.height() > self.width())
+        super().resizeEvent(ev)
 
     def set_frame(self, img, corners, t_in) -> None:
         self.preview.set_frame(img, corners, t_in)

@@ -11,15 +11,58 @@ from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QFont, QFrame, QHBoxLayout, QImage, QLabel, QPainter, QPen, QPointF, QPolygonF,
-                 QRectF, QSizePolicy, Qt, QVBoxLayout, QWidget, Signal)
+from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QFont, QFontMetrics, QFrame, QHBoxLayout, QImage, QLabel,
+                 QPainter, QPen, QPointF, QPolygonF, QRect, QRectF, QSize, QSizePolicy, Qt, QVBoxLayout, QWidget, Signal)
 
 
-def font(pt: int, bold: bool = False) -> QFont:
+def font(pt: float, bold: bool = False) -> QFont:
     f = QFont()
-    f.setPointSize(pt)
+    f.setPointSizeF(pt)
     f.setBold(bold)
     return f
+
+
+DESIGN_SIZE = (1280, 800)     # the window size the views' point sizes were chosen for
+SMALLEST_FULL = (1024, 680)   # the smallest window in which they still fit at full size
+
+
+def window_scale(width: int, height: int, lo: float = 0.5, hi: float = 1.6) -> float:
+    """How much larger or smaller than designed the views' type should be in a window of this size:
+    full size from SMALLEST_FULL up to DESIGN_SIZE, smaller below (800x480: 0.71), larger above
+    (1920x1080: 1.35); the tighter of the two directions, so a portrait screen goes by its width."""
+    s = min(width / SMALLEST_FULL[0], height / SMALLEST_FULL[1])
+    if s >= 1:
+        s = max(1.0, min(width / DESIGN_SIZE[0], height / DESIGN_SIZE[1]))
+    return max(lo, min(hi, s))
+
+
+class Scaler:
+    """The fonts (and a few pixel sizes) of a view, given at DESIGN_SIZE, applied at a scale.
+    add(widget, pt, bold): that widget's font is pt * scale (never under `min_pt`);
+    on(callback): called with the scale (pixmaps, minimum heights)."""
+
+    def __init__(self, min_pt: float = 9.0):
+        self.min_pt = min_pt
+        self.scale = 1.0
+        self._fonts: list[tuple[QWidget, float, bool]] = []
+        self._calls: list = []
+
+    def add(self, w: QWidget, pt: float, bold: bool = False) -> QWidget:
+        self._fonts.append((w, pt, bold))
+        w.setFont(font(pt, bold))
+        return w
+
+    def on(self, fn) -> None:
+        self._calls.append(fn)
+
+    def apply(self, s: float) -> None:
+        if abs(s - self.scale) < 0.01:
+            return
+        self.scale = s
+        for w, pt, bold in self._fonts:
+            w.setFont(font(max(self.min_pt, pt * s), bold))
+        for fn in self._calls:
+            fn(s)
 
 
 class PreviewWidget(QWidget):
@@ -83,7 +126,7 @@ class OutcomeIcon(QWidget):
         super().__init__(parent)
         self.outcome: Outcome | None = None
         self.colour = QColor("white")
-        self.setFixedSize(size, size)
+        self.resize(size, size)                # the verdict panel sizes it to the space it has
 
     def set_outcome(self, outcome: Outcome, colour: str) -> None:
         self.outcome, self.colour = outcome, QColor(colour)
@@ -125,13 +168,23 @@ class VerdictPanel(QWidget):
     personal data. `staff`: also a staff line with the technical reason, its code and the rule
     (gate and counter); the kiosk's panel has none (nothing technical for the public).
 
+    The sizes given are for a panel of about `design` pixels; the panel scales everything (icon,
+    fonts, margins) to the largest size at which it all fits its area, up to `grow` times those
+    sizes on a large screen: the icon stacked above the word (never over it), the word on one line,
+    the guidance wrapped (fit_scale; 800x480 to 1920x1080 and portrait, tests/ui/test_layout.py).
+
     `policy_source`: a callable giving the venue policy in force (for its explanations), or None.
     `painted` fires on the first paint after a verdict is set (for the latency bench)."""
 
     painted = Signal(object, float, float)    # verdict, t_in, perf_counter at paint
 
+    MARGIN = 24
+    SPACING = 8
+    MIN_SCALE = 0.15
+
     def __init__(self, *, big: int = 96, reason_pt: int = 40, icon_pt: int = 160, parent: QWidget | None = None,
-                 language=None, staff: bool = True, staff_pt: int = 16):
+                 language=None, staff: bool = True, staff_pt: int = 16, design: tuple[int, int] = (1280, 640),
+                 grow: float = 1.5):
         super().__init__(parent)
         self._lang = language
         self.staff = staff
@@ -141,32 +194,103 @@ class VerdictPanel(QWidget):
         self.guidance: tuple[str, str] = ("", "")
         self._t_in = 0.0
         self._pending_paint = False
+        self._design, self._grow = design, grow
+        self.scale = 1.0                       # the scale of the last fit (1: the sizes given)
+        self._fitted_for = None
         self.setAutoFillBackground(True)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(24, 24, 24, 24)
-        lay.addStretch(1)
-        self.icon = OutcomeIcon(icon_pt)
-        self.word = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.word.setFont(font(big, True))
-        self.word.setWordWrap(True)
-        self.word_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.word_en.setFont(font(max(16, big // 3), True))
-        self.reason = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.reason.setFont(font(reason_pt, True))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.icon = OutcomeIcon(icon_pt, self)
+        self.word = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.word_en = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.reason = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
         self.reason.setWordWrap(True)
-        self.reason_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.reason_en.setFont(font(max(14, reason_pt // 2)))
+        self.reason_en = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
         self.reason_en.setWordWrap(True)
         # the staff's line: technical reason, support code (e.g. "bad_signature") and rule
-        self.staff_line = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.staff_line.setFont(font(staff_pt, True))
+        self.staff_line = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
         self.staff_line.setWordWrap(True)
         self.staff_line.setVisible(staff)
-        lay.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignHCenter)
-        for w in (self.word, self.word_en, self.reason, self.reason_en, self.staff_line):
-            lay.addWidget(w)
-        lay.addStretch(1)
+        # (widget, design size in pt (px for the icon), bold, wraps); top to bottom
+        self._items = [(self.icon, icon_pt, False, False), (self.word, big, True, False),
+                       (self.word_en, max(16, big // 3), True, True), (self.reason, reason_pt, True, True),
+                       (self.reason_en, max(14, reason_pt // 2), False, True), (self.staff_line, staff_pt, True, True)]
+        for w, pt, bold, _wrap in self._items[1:]:
+            w.setFont(font(pt, bold))
         self.setAccessibleName("verdict")
+
+    # ------------------------------------------------------------------ fitting
+    def sizeHint(self) -> QSize:
+        return QSize(*self._design)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, 90)                  # it scales itself down: the layout may give it little
+
+    def _shown_items(self):
+        return [it for it in self._items if it[0] is self.icon or (it[0].text() and not it[0].isHidden())]
+
+    def _heights(self, s: float, width: int) -> list[int] | None:
+        """Each shown item's height at scale s in `width` px, or None when something does not fit."""
+        out = []
+        for w, pt, bold, wrap in self._shown_items():
+            if w is self.icon:
+                out.append(max(8, round(pt * s)))
+                continue
+            f = font(pt, bold)
+            f.setPointSizeF(pt * s)
+            flags = int(Qt.AlignmentFlag.AlignCenter.value) | (int(Qt.TextFlag.TextWordWrap.value) if wrap else 0)
+            r = QFontMetrics(f).boundingRect(QRect(0, 0, width, 1 << 20), flags, w.text())
+            if r.width() > width:
+                return None                    # a word (or the one-line verdict word) longer than the line
+            out.append(r.height())
+        return out
+
+    def fit_scale(self, width: int, height: int) -> float:
+        """The largest scale (MIN_SCALE .. grow) at which everything fits width x height."""
+        dw, dh = self._design
+        # start from the area's share of the design area (a tall portrait panel grows too: the word
+        # is then limited by the width, the icon and the wrapped lines use the height)
+        s = max(self.MIN_SCALE, min(self._grow, max(1.0, (width * height / (dw * dh)) ** 0.5)))
+        while True:
+            m, sp = self._margins(s)
+            hs = self._heights(s, width - 2 * m)
+            if hs is not None and sum(hs) + sp * (len(hs) - 1) <= height - 2 * m:
+                return s
+            if s <= self.MIN_SCALE:
+                return s
+            s = max(self.MIN_SCALE, s * 0.93)
+
+    def _margins(self, s: float) -> tuple[int, int]:
+        return max(4, round(self.MARGIN * min(1.0, s))), max(2, round(self.SPACING * s))
+
+    def fit(self) -> None:
+        """Scale and place the icon and the lines for the panel's current size and texts."""
+        key = (self.width(), self.height(), tuple(w.text() for w, *_ in self._shown_items()[1:]))
+        if key == self._fitted_for:
+            return
+        self._fitted_for = key
+        s = self.scale = self.fit_scale(self.width(), self.height())
+        m, sp = self._margins(s)
+        width = self.width() - 2 * m
+        items = self._shown_items()
+        hs = self._heights(s, width) or [0] * len(items)
+        y = max(m, (self.height() - (sum(hs) + sp * (len(hs) - 1))) // 2)
+        for (w, pt, bold, _wrap), h in zip(items, hs):
+            if w is self.icon:
+                w.setGeometry((self.width() - h) // 2, y, h, h)
+            else:
+                f = font(pt, bold)
+                f.setPointSizeF(pt * s)
+                w.setFont(f)
+                w.setGeometry(m, y, width, h)
+            y += h + sp
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self.fit()
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        self.fit()
 
     def show_verdict(self, v: Verdict, t_in: float = 0.0) -> None:
         self.verdict, self._t_in = v, t_in
@@ -201,8 +325,10 @@ class VerdictPanel(QWidget):
         self.word_en.setVisible(chinese)
         self.reason_en.setVisible(chinese)
         self.staff_line.setText(T.staff_line(v, chinese) if self.staff else "")
+        self.staff_line.setVisible(self.staff and bool(self.staff_line.text()))
         self.setAccessibleName(f"verdict {out.value}")
         self.setAccessibleDescription(f"{T.outcome_word(out)}: {zh if chinese else en}")
+        self.fit()
 
     def colour(self) -> str:
         return T.OUTCOME_COLOUR[self.outcome] if self.outcome else ""
@@ -228,6 +354,9 @@ class Banner(QLabel):
         self.setWordWrap(True)
         self.hide()
 
+    def set_scale(self, s: float) -> None:
+        self.setFont(font(StaffAlerts.PT * StaffAlerts.scale_for(s), True))
+
 
 class StatusStrip(QWidget):
     """Online/offline, trust data age, events waiting for upload, camera state."""
@@ -245,6 +374,7 @@ class StatusStrip(QWidget):
             w.setFont(font(12))
             w.setAccessibleName(name)
             lay.addWidget(w)
+            self._labels = [self.online, self.trust, self.pending, self.camera]
             sep = QFrame()
             sep.setFrameShape(QFrame.Shape.VLine)
             lay.addWidget(sep)
@@ -252,6 +382,10 @@ class StatusStrip(QWidget):
 
     def duration(self, seconds: float) -> str:
         return duration_text(seconds)
+
+    def set_scale(self, s: float) -> None:
+        for w in self._labels:
+            w.setFont(font(12 * max(0.85, min(1.3, s))))
 
     def show_status(self, st, camera_state: str, now: float | None = None) -> None:
         """st: terminal.service.Status (or None before the first poll)."""
@@ -332,6 +466,15 @@ class StaffAlerts(QWidget):
             self.rows[kind] = lab
         self.kinds: list[str] = []
         self.hide()
+
+    @staticmethod
+    def scale_for(s: float) -> float:
+        """Staff read these from 2 m: they shrink with a small window, but less than the rest."""
+        return max(0.75, min(1.3, s))
+
+    def set_scale(self, s: float) -> None:
+        for lab in self.rows.values():
+            lab.setFont(font(self.PT * self.scale_for(s), True))
 
     def show_status(self, st, camera_state: str, *, language, public: bool, now: float | None = None) -> None:
         """st: terminal.service.Status or None; public: the kiosk (nothing is shown there)."""

@@ -22,12 +22,13 @@ from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObjec
 from terminal.pins import UNSET, PinGuard, admin_pin_state
 from terminal.settings import Settings
 from .views import CounterView, GateView, KioskView
-from .widgets import Banner, StaffAlerts, StatusStrip, font
+from .widgets import Banner, StaffAlerts, StatusStrip, font, window_scale
 
 log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
+    MINIMUM = (480, 320)
     scan_requested = Signal(str, float, str)       # text, t_in, source: wedge scans go to the verify worker
     settings_saved = Signal(object)                # the new Settings (the app applies them)
     platform_url_saved = Signal(str)               # a changed platform URL (the app stores it in the identity)
@@ -56,6 +57,11 @@ class MainWindow(QMainWindow):
         self._on_close: Callable[[], None] | None = None
         self.setObjectName("MainWindow")
         self.setAccessibleName("Venue Terminal")
+        # An explicit minimum: the content's own minimum (over 1000 px wide, from the widest of the
+        # three views) must not stop the window fitting an 800x480 or a portrait screen; every view
+        # scales its type to the window instead (resizeEvent, tests/ui/test_layout.py).
+        self.setMinimumSize(*self.MINIMUM)
+        self.ui_scale = 1.0
 
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -139,6 +145,19 @@ class MainWindow(QMainWindow):
         self.language.set(code)   # installs/removes the translator: Qt sends LanguageChange
         self.settings.language = code
         self.retranslate()
+
+    def resizeEvent(self, ev) -> None:
+        self.apply_scale(window_scale(self.width(), self.height()))
+        super().resizeEvent(ev)
+
+    def apply_scale(self, s: float) -> None:
+        """Type sizes for this window size (widgets.window_scale; 1: the design size, 1280x800)."""
+        self.ui_scale = s
+        for v in (self.gate, self.kiosk, self.counter):
+            v.set_scale(s)
+        for w in (self.strip, self.alerts, self.offline_banner, self.stale_banner):
+            w.set_scale(s)
+        self.admin_button.setFont(font(12 * max(0.85, min(1.3, s))))
 
     def changeEvent(self, ev) -> None:
         if ev.type() == QEvent.Type.LanguageChange:
