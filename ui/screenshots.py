@@ -2,6 +2,9 @@
 
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m ui.screenshots docs/screenshots
     # add --no-demo to skip the (30 s) demo run
+    xvfb-run -a -s "-screen 0 1920x1920x24" .venv/bin/python -m ui.screenshots --sizes OUT
+    # every mode at every screen size of tests/ui/test_layout.py (issue 11 defect 3), idle and
+    # with an admission, a refusal and a see-staff verdict: OUT/<mode>-<W>x<H>-<state>.png
 
 Writes gate-live.png (camera preview with the code outlined), gate-admit.png, gate-refuse.png,
 gate-check.png, kiosk-idle.png, kiosk-result.png, counter.png, settings.png, and demo.png (from
@@ -22,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT.parent / "shared" / "spec" / "vectors"
 SIZE = (1280, 800)
+# the screens every mode must lay out on (issue 11): small, common, large and portrait; checked by
+# tests/ui/test_layout.py
+SIZES = [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (768, 1024), (1080, 1920)]
 
 
 def _vectors() -> Path:
@@ -35,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screenshots"))
     ap.add_argument("--no-demo", action="store_true")
+    ap.add_argument("--sizes", action="store_true", help="every mode at each screen size (see the module docs)")
     a = ap.parse_args(argv)
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM")):
         raise SystemExit("no display: run under xvfb-run (see the module docs)")
@@ -77,6 +84,23 @@ def main(argv: list[str] | None = None) -> int:
         rt.stop()
 
     ok = svc.scan(cases["resident_es256_ok"]["code"])
+    if a.sizes:
+        from vocab import reasons as R
+        from terminal.verdict import Verdict
+        states = [("admit", ok), ("refuse", svc.scan(cases["revoked"]["code"])),
+                  ("check", Verdict(valid=False, reason=R.UNREADABLE))]
+        for mode in ("gate", "kiosk", "counter"):
+            for w, h in SIZES:
+                rt = build(AppOptions(mode=mode, source="camera:0", service=svc, fullscreen=False, settings_path=tmp))
+                rt.window.resize(w, h)
+                rt.window.show()
+                shot(rt, f"{mode}-{w}x{h}-idle.png")
+                for name, v in states:
+                    rt.window.show_verdict(v, 0.0)
+                    shot(rt, f"{mode}-{w}x{h}-{name}.png")
+                done(rt)
+        tmp.unlink(missing_ok=True)
+        return 0
     # gate: live preview with the outline, then each outcome
     rt = runtime("gate")
     frame = synth.make_frame("tilt", np.random.default_rng(5), size=(1280, 720),

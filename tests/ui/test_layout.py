@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication,
                                QStyle, QStyleOptionButton, QWidget)
 from ui.widgets import OutcomeIcon, PreviewWidget
 
-SIZES = [(800, 480), (1024, 600), (1280, 800), (1920, 1080), (768, 1024), (1080, 1920)]
+from ui.screenshots import SIZES      # the screens the layouts must work on (also the screenshots')
 # the verdict word's font height as a share of the window's short side: the gate and the kiosk are
 # read from a distance, the counter's clerk sits in front of it
 WORD_SHARE = {"gate": 0.10, "kiosk": 0.08, "counter": 0.035}
