@@ -16,7 +16,7 @@ from .commands._common import UsageError, make_parser, run_command
 
 __all__ = ["COMMANDS", "UsageError", "build_parser", "main"]
 
-COMMANDS = ("verify", "decode", "enroll", "sync", "status", "staff", "admin-pin", "venue-secret", "gui", "demo")
+COMMANDS = ("verify", "decode", "enroll", "sync", "status", "staff", "admin-pin", "venue-secret", "gui", "demo", "install", "uninstall")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vocab import reasons as R
-from vocab.events import ALERT, DISPUTE, DISPUTE_CODES, DOUBLE_USE, MANUAL, SCAN, SESSION, event_kind
+from vocab.events import ALERT, DISPUTE, DISPUTE_CODES, DOUBLE_USE, MANUAL, NOT_WALKED, SCAN, SESSION, event_kind
 from vocab.reasons import Outcome
-from vocab.spec import KIOSK, MODES, VENUE_SECRET_LEN, entry_key, replay_key
+from vocab.spec import GATE, KIOSK, MODES, VENUE_SECRET_LEN, entry_key, replay_key
 
 from cache.shared_pending import PendingClaim
 from cache.venue_store import SharedUnavailable
@@ -242,6 +242,7 @@ class TerminalService:
         self._stop = threading.Event()
         if shared is not None:
             threading.Thread(target=self._reconcile_loop, name="venue-store-reconcile", daemon=True).start()
+        self._logged_id: str | None = None     # the id of the scan event the current scan() logged (scan_logged)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -489,6 +490,14 @@ class TerminalService:
         return holder_ref(self._venue_secret, v.holder_sub), entry_period(now, venue_zone(self._policy.timezone),
                                                                           limit.per)
 
+    def scan_logged(self, text: str, source: str = "camera", held: bool = False) -> tuple[Verdict, str | None]:
+        """scan(), and the id of the scan event it logged (None: no scan log, or not logged). The
+        gate pulses an admission under this id, so what follows (not walked through) refers to it."""
+        with self._lock:                      # re-entrant: scan() takes it too; no other scan in between
+            self._logged_id = None
+            v = self.scan(text, source, held=held)
+            return v, self._logged_id
+
     def _record(self, v: Verdict, now: int, now_f: float) -> Verdict:
         """Claim a valid presentation's nonce, count the holder's entry and log the scan,
         atomically. The decisions are the claims: a presentation that another process, thread or
@@ -634,8 +643,9 @@ class TerminalService:
     def _event(self, v: Verdict, now_f: float) -> dict:
         ident = self._identity
         cred = v.credential
+        self._logged_id = str(uuid.uuid4())
         return {
-            "ts": _event_ts(now_f),
+            "id": self._logged_id, "ts": _event_ts(now_f),
             "terminal": ident.terminal_id, "venue": ident.venue_id, "mode": self.mode,
             "profile": v.profile or None, "typ": cred.typ if cred else None, "valid": v.valid,
             "reason": v.reason, "issuer": cred.kid or None if cred else None,
@@ -793,14 +803,35 @@ class TerminalService:
                 self._operator = None
 
     def record_manual(self, cert: str, valid: bool) -> dict:
-        """The counter checked a paper certificate by hand (线下兜底): a `manual` event with the
-        certificate type (vocab.spec.CERT_TYPES) and the result, nothing about the holder."""
+        """Staff checked a paper certificate by hand (线下兜底): a `manual` event with the
+        certificate type (vocab.spec.CERT_TYPES) and the result, nothing about the holder. At the
+        counter; and at the gate, where a valid one is how staff open the gate by hand (the app
+        pulses the gate under the returned event's id): there only staff signed in may, so the
+        event always names its operator."""
         from vocab.spec import CERT_TYPES
-        self._staff_mode("record a paper check", modes=("counter",))
+        self._staff_mode("record a paper check")
         if cert not in CERT_TYPES or not isinstance(valid, bool):
             raise ConfigError(f"a paper check needs a certificate type ({', '.join(CERT_TYPES)}) and a result")
         with self._lock:
+            if self.mode == GATE and self._operator is None:
+                raise ConfigError("sign in first: at the gate only staff signed in may open it by hand")
             return self._staff_event(MANUAL, cert=cert, valid=valid)
+
+    def admission_not_walked(self, ref: str) -> dict | None:
+        """The gate opened for the event `ref` (an admission's scan event, or a `manual` one) and
+        its pass sensor saw nobody walk through in time: an `alert` event with code `not_walked`
+        and `ref`, nothing about the holder (None: no scan log here, or `ref` is not an event of it).
+
+        This is the hook for entry limits (spec section 7): an admission not walked through does
+        not count against the holder's limit; give the entry back here, keyed by `ref`."""
+        if self._store is None or self._identity is None or not isinstance(ref, str):
+            return None
+        with self._lock:
+            ev = self._store.outbox.get(ref)
+            if ev is None or event_kind(ev) not in (SCAN, MANUAL) or ev.get("terminal") != self._identity.terminal_id:
+                log.warning("not walked through: %.64s is not a scan or manual event of this terminal", ref)
+                return None
+            return self._staff_event(ALERT, code=NOT_WALKED, ref=ref)
 
     def recent_scans(self, limit: int = 10) -> list[dict]:
         """The newest scan events of this terminal, newest first (what a dispute can refer to)."""

@@ -56,6 +56,9 @@ class AppOptions:
     overrides: tuple[str, ...] = ()      # --set KEY=VALUE, typed by terminal.settings
     on_verdict: Callable[[Any, str], None] | None = None   # (verdict, text), GUI thread (the demo prints)
     voice_engine: str | None = None      # Qt TextToSpeech engine (None: $VENUE_TTS_ENGINE or speechd; "none")
+    session: bool = False                # the app is the whole X session (venue-terminal install): it fills
+                                         # the screen in every mode, with no window manager to do it, and
+                                         # leaves syncing to the sync timer
 
 
 def pick_font(app: QApplication) -> None:
@@ -125,8 +128,15 @@ class Runtime(QObject):
         self.capture_thread: QThread | None = None
         self.first_frame_at: float | None = None
         self.started_at = time.perf_counter()
+        self.started_mono = time.monotonic()
+        self.frames_seen = 0                   # previews that reached the GUI thread (proof both threads run)
+        self.last_frame_mono: float | None = None
+        self.last_frame_at: float | None = None    # wall clock, for status and the health endpoint
 
-        self.verify = VerifyWorker(service)
+        from .gate_link import GateLink
+        self.gate_link = GateLink(settings, service)       # the turnstile (no actuator setting: nothing pulses)
+        window.set_gate(self.gate_link)
+        self.verify = VerifyWorker(service, gate=self.gate_link)
         self.verify_thread = start_thread(self.verify, "verify")
         self.verify.verdict.connect(window.on_verdict)
         if opts.on_verdict is not None:
@@ -153,6 +163,9 @@ class Runtime(QObject):
         self.wedge.scanned.connect(lambda code, t_in, source: self.handheld.offer_text(code, source))
         window.scan_requested.connect(self.verify.verify)
         app.installEventFilter(self.wedge)
+
+        from .watchdog import Watchdog
+        self.watchdog = Watchdog(self.health_ok, parent=self)   # systemd's (a no-op when not run by it)
 
         window.settings_saved.connect(self.apply_settings)
         window.platform_url_saved.connect(self.apply_platform_url)
@@ -191,16 +204,33 @@ class Runtime(QObject):
                                      loop=self.opts.loop_media)
         w = self.window
         self.capture.frame.connect(w.on_frame)
+        self.capture.frame.connect(self._on_frame_seen)
         self.capture.scanned.connect(self.verify.verify_held)
         self.capture.unreadable.connect(w.on_unreadable)
         self.capture.state.connect(w.on_camera_state)
         self.capture.first_frame.connect(self._on_first_frame)
         self.capture_thread = start_thread(self.capture, "capture", self.capture.run)
 
+    def _on_frame_seen(self, *_frame) -> None:
+        self.frames_seen += 1
+        self.last_frame_mono, self.last_frame_at = time.monotonic(), time.time()
+
+    def health_ok(self) -> tuple[bool, str]:
+        """(healthy, one line): not healthy when the camera is up but no frame reached the screen for
+        the watchdog's stall time (the frame loop or the GUI thread hangs)."""
+        state = self.window.camera_state.split(":")[0]
+        age = time.monotonic() - (self.last_frame_mono or self.started_mono)
+        stall = self.watchdog.stall_s or 10.0
+        if state == "live" and age > stall:
+            return False, f"camera live but no frame processed for {age:.0f} s"
+        gate = self.gate_link.state
+        return True, f"camera {state}, last frame {age:.1f} s ago" + ("" if gate == "none" else f", gate {gate}")
+
     @Slot(float)
     def _on_first_frame(self, t: float) -> None:
         if self.first_frame_at is None:
             self.first_frame_at = t
+            log.info("first frame processed %.0f ms after start", (t - self.started_at) * 1000)
 
     def stop_capture(self) -> None:
         if self.capture is not None:
@@ -236,6 +266,7 @@ class Runtime(QObject):
         if s.scanner != old.scanner:
             self.stop_serial()
             self.start_serial()
+        self.gate_link.reconfigure(s)                 # a changed actuator or sensor setting: a new controller
         if s.dcc_trust != old.dcc_trust:
             try:
                 self.service.set_dcc(dcc_from_files(self.opts, s))
@@ -266,7 +297,9 @@ class Runtime(QObject):
                 self.service.sign_out()          # a clean quit ends the staff session in the log
         except Exception:  # noqa: BLE001 - shutting down regardless
             log.exception("sign-out at shutdown failed")
+        self.watchdog.stop()
         self.sync.stop()
+        self.gate_link.stop()
         self.stop_serial()
         self.stop_capture()
         QMetaObject.invokeMethod(self.status, "stop", Qt.ConnectionType.BlockingQueuedConnection)
@@ -317,7 +350,13 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
 
 def show(rt: Runtime) -> None:
     w = rt.window
-    if rt.settings.fullscreen and rt.settings.mode in ("gate", "kiosk") and not rt.opts.screenshot:
+    if rt.opts.session and not rt.opts.screenshot:
+        # A bare X session has no window manager: showFullScreen() alone keeps the window's own size.
+        screen = rt.app.primaryScreen()
+        if screen is not None:
+            w.setGeometry(screen.geometry())
+        w.showFullScreen()
+    elif rt.settings.fullscreen and rt.settings.mode in ("gate", "kiosk") and not rt.opts.screenshot:
         w.showFullScreen()
     else:
         w.resize(1280, 800)
@@ -330,13 +369,46 @@ def save_screenshot(rt: Runtime, path: str) -> None:
         log.error("could not save screenshot %s", path)
 
 
+class JournalFormatter(logging.Formatter):
+    """Under systemd (stderr is the journal, $JOURNAL_STREAM set): the syslog priority as a `<N>`
+    prefix, which journald reads as the line's level, and no timestamp of our own."""
+
+    PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
+
+    def __init__(self) -> None:
+        super().__init__("%(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        prio = self.PRIORITY.get(record.levelno, 6)
+        return "\n".join(f"<{prio}>{line}" for line in super().format(record).splitlines() or [""])
+
+
+def setup_logging() -> None:
+    import os
+    if os.environ.get("JOURNAL_STREAM"):
+        h = logging.StreamHandler()
+        h.setFormatter(JournalFormatter())
+        logging.basicConfig(level=logging.INFO, handlers=[h])
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main(opts: AppOptions) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("venue-terminal")
     rt = build(opts, app)
     show(rt)
     rt.start()
+    QTimer.singleShot(0, rt.watchdog.start)     # READY=1 once the event loop runs the shown window
+    import signal
+
+    def terminate(*_):                           # systemctl stop: quit like the admin's Quit (staff signed out)
+        QTimer.singleShot(0, lambda: (rt.window.shutdown(), app.quit()))
+    signal.signal(signal.SIGTERM, terminate)
+    wake = QTimer()                              # Python runs its signal handlers only when it gets control
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
     if opts.exit_after is not None:
         def finish():
             if opts.screenshot:

@@ -23,6 +23,12 @@ TS = ROOT / "assets" / "i18n" / "venue_zh_CN.ts"
 QM = TS.with_suffix(".qm")
 
 FIRST_FILL = {
+    "Gate fault: %1. Admissions show amber: check the gate, or open it by hand (Staff menu)":
+        "闸机故障：%1。通过的码显示为黄色：请检查闸机，或手动开闸（员工菜单）",
+    "Open the gate by hand": "手动开闸", "Open the gate by hand…": "手动开闸…",
+    "Certificate valid: open the gate": "证件有效：开闸",
+    "Check the holder's paper certificate. Valid opens the gate; only the kind of certificate, the result and your "
+    "staff code are recorded.": "请核验持证人的纸质证件。选择有效即开闸；只记录证件类型、结果和您的员工编号。",
     "The platform URL must start with https:// (http:// only for this computer) and name a host":
         "平台地址须以 https:// 开头（http:// 仅限本机）并包含主机名",
     "Another platform host needs a new enrolment (venue-terminal enroll --code); the token is not moved":

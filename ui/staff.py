@@ -12,6 +12,7 @@ Threads: GUI thread only. A PIN check takes ~0.35 s (scrypt); the scan workers d
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from vocab.events import DISPUTE_CODES
@@ -192,16 +193,21 @@ class DisputeDialog(QDialog):
 
 
 class ManualCheckDialog(QDialog):
-    """The counter checked a paper certificate by hand: its type and the result, nothing else."""
+    """Staff checked a paper certificate by hand: its type and the result, nothing else. At the
+    gate (`gate=True`) this is how staff open the gate by hand: "valid" records the `manual`
+    event (with the operator signed in) and the caller pulses the gate under its id."""
 
-    def __init__(self, service, parent: QWidget | None = None):
+    def __init__(self, service, parent: QWidget | None = None, *, gate: bool = False):
         super().__init__(parent)
         self._service = service
         self.recorded: dict | None = None
-        self.setWindowTitle(self.tr("Paper certificate checked by hand"))
-        self.setAccessibleName("paper certificate checked by hand")
+        self.gate = gate
+        self.setWindowTitle(self.tr("Open the gate by hand") if gate else self.tr("Paper certificate checked by hand"))
+        self.setAccessibleName("open the gate by hand" if gate else "paper certificate checked by hand")
         lay = QVBoxLayout(self)
-        note = QLabel(self.tr("For a holder without a code: record only the kind of certificate and the result. "
+        note = QLabel(self.tr("Check the holder's paper certificate. Valid opens the gate; only the kind of "
+                              "certificate, the result and your staff code are recorded.") if gate else
+                      self.tr("For a holder without a code: record only the kind of certificate and the result. "
                               "Nothing about the holder is kept."))
         note.setWordWrap(True)
         lay.addWidget(note)
@@ -214,7 +220,8 @@ class ManualCheckDialog(QDialog):
         form.addRow(self.tr("Certificate"), self.cert)
         lay.addLayout(form)
         row = QHBoxLayout()
-        self.valid_button = QPushButton("✓ " + self.tr("Certificate valid"))
+        self.valid_button = QPushButton("✓ " + (self.tr("Certificate valid: open the gate") if gate
+                                                else self.tr("Certificate valid")))
         self.invalid_button = QPushButton("✗ " + self.tr("Certificate not valid"))
         for b, ok, colour in ((self.valid_button, True, "#1b8a3a"), (self.invalid_button, False, "#c62828")):
             b.setFont(font(16, True))
@@ -329,15 +336,23 @@ class StaffButton(QToolButton):
         self.menu_.addSeparator()
         self.dispute_action = self.menu_.addAction("")
         self.manual_action = self.menu_.addAction("")
+        self.open_gate_action = self.menu_.addAction("")
+        self.open_gate: Callable[[str], object] | None = None   # pulses the gate for a manual event id (set_gate)
         self.sign_in_action.triggered.connect(self.sign_in)
         self.sign_out_action.triggered.connect(self.sign_out)
         self.dispute_action.triggered.connect(self.dispute)
         self.manual_action.triggered.connect(self.manual)
+        self.open_gate_action.triggered.connect(self.open_gate_by_hand)
         self.setMenu(self.menu_)
         self.retranslate()
 
     def set_mode(self, mode: str) -> None:
         self.mode = mode
+        self.retranslate()
+
+    def set_gate(self, open_gate: Callable[[str], object] | None) -> None:
+        """A turnstile here: `open_gate(manual event id)` pulses it (None: no turnstile)."""
+        self.open_gate = open_gate
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -349,6 +364,9 @@ class StaffButton(QToolButton):
         self.dispute_action.setText(self.tr("Mark a verdict disputed…"))
         self.manual_action.setText(self.tr("Paper certificate checked by hand…"))
         self.manual_action.setVisible(self.mode == "counter")
+        self.open_gate_action.setText(self.tr("Open the gate by hand…"))
+        self.open_gate_action.setVisible(self.mode == "gate" and self.open_gate is not None)
+        self.open_gate_action.setEnabled(op is not None)
 
     def _run(self, dlg: QDialog) -> bool:
         self.dialog = dlg
@@ -372,6 +390,17 @@ class StaffButton(QToolButton):
 
     def manual(self) -> bool:
         return self._run(ManualCheckDialog(self._service, self.window()))
+
+    def open_gate_by_hand(self) -> bool:
+        """Staff signed in at the gate: a paper check whose "valid" opens the gate (a `manual` event
+        with the operator; the gate pulses under its id)."""
+        if self.open_gate is None:
+            return False
+        dlg = ManualCheckDialog(self._service, self.window(), gate=True)
+        ok = self._run(dlg)
+        if ok and dlg.recorded is not None and dlg.recorded.get("valid") is True:
+            self.open_gate(dlg.recorded["id"])
+        return ok
 
 
 class QuarantineNote(QLabel):

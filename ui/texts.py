@@ -137,6 +137,16 @@ WARNING_GUIDANCE: dict[str, tuple[str, str]] = {
 }
 
 
+# An admission whose gate did not open (the actuator is unplugged, failing or timing out): the
+# verdict turns amber with these words; staff see the fault (gate_fault_line) and can open by hand.
+GATE_FAULT = ("闸机未能打开，请联系工作人员", "The gate did not open. Please see staff.")
+
+
+def gate_fault_line(fault: str, chinese: bool) -> str:
+    """The staff line under an admission the gate did not open for: the actuator's one-line fault."""
+    return ("闸机故障 / Gate fault: " if chinese else "Gate fault: ") + fault
+
+
 def public_guidance(v: Verdict, policy=None) -> tuple[str, str]:
     """(Chinese, English): what the holder is told for this verdict and what to do next.
     `policy`: the venue policy the verdict was made under; its [policy.explain] words replace

@@ -191,6 +191,7 @@ class VerdictPanel(QWidget):
         self.policy_source = None
         self.verdict: Verdict | None = None
         self.outcome: Outcome | None = None
+        self.gate_fault: str | None = None      # an admission the gate did not open for (show_gate_fault)
         self.guidance: tuple[str, str] = ("", "")
         self._t_in = 0.0
         self._pending_paint = False
@@ -294,9 +295,20 @@ class VerdictPanel(QWidget):
 
     def show_verdict(self, v: Verdict, t_in: float = 0.0) -> None:
         self.verdict, self._t_in = v, t_in
+        self.gate_fault = None
         self.outcome = T.ui_outcome(v)
         self._pending_paint = True
         self.retranslate()
+
+    def show_gate_fault(self, fault: str | None) -> None:
+        """The admission shown was not followed by the gate opening (`fault`: the actuator's one
+        line): amber, "please see staff"; None: it opened after all, back to the verdict."""
+        if self.verdict is None or fault == self.gate_fault:
+            return
+        self.gate_fault = fault
+        self.outcome = Outcome.CHECK if fault is not None else T.ui_outcome(self.verdict)
+        self.retranslate()
+        self.update()
 
     def _policy(self):
         try:
@@ -317,14 +329,15 @@ class VerdictPanel(QWidget):
         self.icon.set_outcome(out, fg)
         self.word.setText(T.outcome_word(out))
         chinese = self._lang.chinese if self._lang is not None else False
-        self.guidance = T.public_guidance(v, self._policy())
+        self.guidance = T.GATE_FAULT if self.gate_fault is not None else T.public_guidance(v, self._policy())
         zh, en = self.guidance
         self.reason.setText(zh if chinese else en)
         self.word_en.setText(T.OUTCOME_WORD[out] if chinese else "")
         self.reason_en.setText(en if chinese else "")
         self.word_en.setVisible(chinese)
         self.reason_en.setVisible(chinese)
-        self.staff_line.setText(T.staff_line(v, chinese) if self.staff else "")
+        line = T.gate_fault_line(self.gate_fault, chinese) if self.gate_fault is not None else T.staff_line(v, chinese)
+        self.staff_line.setText(line if self.staff else "")
         self.staff_line.setVisible(self.staff and bool(self.staff_line.text()))
         self.setAccessibleName(f"verdict {out.value}")
         self.setAccessibleDescription(f"{T.outcome_word(out)}: {zh if chinese else en}")
@@ -454,8 +467,8 @@ class StaffAlerts(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         self.rows: dict[str, QLabel] = {}
-        for kind, colour in (("trust_soon", "#b36b00"), ("clock", "#c62828"), ("camera", "#c62828"),
-                             ("backlog", "#b36b00")):
+        for kind, colour in (("gate", "#c62828"), ("trust_soon", "#b36b00"), ("clock", "#c62828"),
+                             ("camera", "#c62828"), ("backlog", "#b36b00")):
             lab = QLabel()
             lab.setFont(font(self.PT, True))
             lab.setWordWrap(True)
@@ -476,9 +489,15 @@ class StaffAlerts(QWidget):
         for lab in self.rows.values():
             lab.setFont(font(self.PT * self.scale_for(s), True))
 
-    def show_status(self, st, camera_state: str, *, language, public: bool, now: float | None = None) -> None:
-        """st: terminal.service.Status or None; public: the kiosk (nothing is shown there)."""
+    def show_status(self, st, camera_state: str, *, language, public: bool, now: float | None = None,
+                    gate_fault: str | None = None) -> None:
+        """st: terminal.service.Status or None; public: the kiosk (nothing is shown there);
+        gate_fault: the gate actuator's fault (ui.gate_link), None while it works or there is none."""
         texts: dict[str, str] = {}
+        if gate_fault and not public:
+            src = "Gate fault: %1. Admissions show amber: check the gate, or open it by hand (Staff menu)"
+            texts["gate"] = self._two(language, self.tr("Gate fault: %1. Admissions show amber: check the gate, or "
+                                                        "open it by hand (Staff menu)"), src, gate_fault)
         if st is not None and not public:
             if now is None:
                 now = st.trust_iat + st.trust_age_s if st.trust_iat is not None and st.trust_age_s is not None \

@@ -53,6 +53,9 @@ class MainWindow(QMainWindow):
         self.local_counts = [0, 0]
         self.local_recent: list[dict] = []
         self.verdicts_shown = 0
+        self.gate_link = None                # ui.gate_link.GateLink (set_gate), None: no turnstile here
+        self.gate_fault: str | None = None   # the actuator's fault, shown to staff (StaffAlerts)
+        self.shown_gate_ref: str | None = None   # the ref the gate pulses for the verdict on screen
         self._allow_close = False
         self._on_close: Callable[[], None] | None = None
         self.setObjectName("MainWindow")
@@ -191,6 +194,13 @@ class MainWindow(QMainWindow):
         self.last_verdict = v
         out = T.ui_outcome(v)
         self.view.show_verdict(v, t_in)
+        self.shown_gate_ref = self.gate_link.ref_for(v) if self.gate_link is not None else None
+        if self.shown_gate_ref is not None:
+            res = self.gate_link.result_for(self.shown_gate_ref)
+            if res is not None and not res[0]:
+                out = self._gate_failed(res[1])                  # the pulse failed before the verdict showed
+            elif res is None and self.gate_link.state == "fault":
+                out = self._gate_failed(self.gate_link.fault or "")   # a known fault: amber now, green if it opens
         self.sound.play(out)
         if self.voice is not None:
             self.voice.say(*T.spoken_prompt(v, self._policy() if self._policy else None),
@@ -207,6 +217,39 @@ class MainWindow(QMainWindow):
                 self.counter.set_recent(self.local_recent)
         else:
             self.recent_wanted.emit()
+
+    # ------------------------------------------------------------------ the gate (ui/gate_link.py)
+    def set_gate(self, gate) -> None:
+        """Show what the turnstile does: an admission it did not open for turns amber, its fault
+        goes to staff, and staff signed in can open it by hand (Staff menu)."""
+        self.gate_link = gate
+        gate.pulsed.connect(self.on_gate_pulse)
+        gate.state_changed.connect(self.on_gate_state)
+        self.gate_fault = gate.fault if gate.state == "fault" else None
+        self.on_gate_state(gate.state, gate.fault or "")
+
+    def _gate_failed(self, fault: str) -> Outcome:
+        self.view.panel.show_gate_fault(fault)
+        return Outcome.CHECK
+
+    @Slot(str, bool, str)
+    def on_gate_pulse(self, ref: str, opened: bool, why: str) -> None:
+        if ref != self.shown_gate_ref or not getattr(self.view, "showing_verdict", True):
+            return
+        panel = self.view.panel
+        if not opened:
+            if panel.gate_fault is None:
+                self.sound.play(Outcome.CHECK)
+            panel.show_gate_fault(why)
+        elif panel.gate_fault is not None:
+            panel.show_gate_fault(None)                          # it opened after all
+
+    @Slot(str, str)
+    def on_gate_state(self, state: str, fault: str) -> None:
+        self.gate_fault = (fault or "fault") if state == "fault" else None
+        if self.staff_button is not None and self.gate_link is not None:    # (a new actuator setting too)
+            self.staff_button.set_gate(self.gate_link.open_by_hand if self.gate_link.configured else None)
+        self._show_status()
 
     @Slot(object, object)
     def on_status(self, st, counts) -> None:
@@ -245,7 +288,8 @@ class MainWindow(QMainWindow):
         self.strip.show_status(st, self.camera_state)
         public = self.mode == "kiosk"
         self.quarantine_note.show_status(st, public=public)
-        self.alerts.show_status(st, self.camera_state, language=self.language, public=public)
+        self.alerts.show_status(st, self.camera_state, language=self.language, public=public,
+                                gate_fault=self.gate_fault)
         if self.staff_button is not None:
             self.staff_button.setVisible(self.mode != "kiosk" and st is not None and st.enrolled)
             self.staff_button.retranslate()            # who is signed in (also after a sign-out elsewhere)

@@ -146,13 +146,17 @@ class CaptureWorker(QObject):
 
 
 class VerifyWorker(QObject):
-    """Verifies scanned texts through the service (on the verify thread)."""
+    """Verifies scanned texts through the service (on the verify thread). With a gate
+    (ui.gate_link.GateLink) an admission is handed to it here, right after the scan was logged
+    and before the screen hears of it. Each verdict is one log line (journald on a device):
+    outcome, reason, profile and source, never the code or anything about its holder."""
 
     verdict = Signal(object, float, str, str)   # Verdict, t_in, source, text
 
-    def __init__(self, service):
+    def __init__(self, service, gate=None):
         super().__init__()
         self._svc = service
+        self._gate = gate
 
     @Slot(str, float, str)
     def verify(self, text: str, t_in: float, source: str) -> None:
@@ -161,7 +165,17 @@ class VerifyWorker(QObject):
     @Slot(str, float, str, bool)
     def verify_held(self, text: str, t_in: float, source: str, held: bool) -> None:
         """`held`: the camera saw this code stay in view since its last scan (the same presentation)."""
-        v = self._svc.scan(text, source=source, held=held)
+        logged = getattr(self._svc, "scan_logged", None)
+        v, ref = logged(text, source=source, held=held) if logged is not None \
+            else (self._svc.scan(text, source=source, held=held), None)
+        pulsed = None
+        if self._gate is not None:
+            try:
+                pulsed = self._gate.admit(v, ref)
+            except Exception:  # noqa: BLE001 - the verdict is shown whatever the gate does
+                log.exception("gate hand-over failed")
+        log.info("verdict %s reason=%s profile=%s source=%s%s", v.outcome.value, v.reason, v.profile or "-",
+                 source, " gate=pulse" if pulsed else "")
         self.verdict.emit(v, t_in, source, text)
 
 

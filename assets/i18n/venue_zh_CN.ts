@@ -376,12 +376,24 @@
       <translation>人工核验纸质证明（线下兜底）</translation>
     </message>
     <message>
+      <source>Open the gate by hand</source>
+      <translation>手动开闸</translation>
+    </message>
+    <message>
+      <source>Check the holder's paper certificate. Valid opens the gate; only the kind of certificate, the result and your staff code are recorded.</source>
+      <translation>请核验持证人的纸质证件。选择有效即开闸；只记录证件类型、结果和您的员工编号。</translation>
+    </message>
+    <message>
       <source>For a holder without a code: record only the kind of certificate and the result. Nothing about the holder is kept.</source>
       <translation>用于无码人员（线下兜底）：只记录证明类型和核验结果，不保存持证人的任何信息。</translation>
     </message>
     <message>
       <source>Certificate</source>
       <translation>证照</translation>
+    </message>
+    <message>
+      <source>Certificate valid: open the gate</source>
+      <translation>证件有效：开闸</translation>
     </message>
     <message>
       <source>Certificate valid</source>
@@ -741,6 +753,10 @@
   <context>
     <name>StaffAlerts</name>
     <message>
+      <source>Gate fault: %1. Admissions show amber: check the gate, or open it by hand (Staff menu)</source>
+      <translation>闸机故障：%1。通过的码显示为黄色：请检查闸机，或手动开闸（员工菜单）</translation>
+    </message>
+    <message>
       <source>Trust data expires in %1: connect the terminal so it can sync</source>
       <translation>信任数据将在 %1后过期：请让终端联网同步</translation>
     </message>
@@ -786,6 +802,10 @@
     <message>
       <source>Paper certificate checked by hand…</source>
       <translation>人工核验纸质证明…</translation>
+    </message>
+    <message>
+      <source>Open the gate by hand…</source>
+      <translation>手动开闸…</translation>
     </message>
   </context>
   <context>

@@ -43,6 +43,10 @@ def register(sub) -> None:
                         "(repeatable; see README, Settings)")
     add_venue_store_args(p)
     p.add_argument("--loop", action="store_true", help="loop a video or image source")
+    p.add_argument("--session", action="store_true",
+                   help="the app is the whole X session (the systemd unit of venue-terminal install): fill the "
+                        "screen in every mode without a window manager, tell systemd it is ready and alive "
+                        "(sd_notify, watchdog), and leave syncing to the sync timer")
     p.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting (with --exit-after)")
     p.add_argument("--exit-after", type=float, metavar="SECONDS", help="quit after this many seconds")
     p.set_defaults(func=run)
@@ -64,7 +68,8 @@ def run(args) -> int:
                       dcc_cert=tuple(args.dcc_cert), dcc_trust=tuple(args.dcc_trust), decoder=args.decoder, language=args.language,
                       fullscreen=False if args.windowed else None, screenshot=args.screenshot,
                       exit_after=args.exit_after, loop_media=args.loop,
-                      overrides=tuple(args.set) + venue_store_overrides(args))
+                      overrides=tuple(args.set) + venue_store_overrides(args),
+                      session=args.session, sync=not args.session)
     try:
         return main(opts)
     except (ConfigError, SettingsError) as exc:

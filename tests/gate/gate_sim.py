@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import select
 import socket
 import threading
@@ -148,3 +149,31 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _vectors() -> Path:
+    v = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "vectors"
+    return v if v.exists() else Path("/work/shared/spec/vectors")
+
+
+def make_video(path: Path, seconds: float = 4.0, fps: int = 10) -> None:
+    """The simulated camera: a code held in front of it, as an MJPG video."""
+    import cv2
+    import numpy as np
+    img = cv2.imread(str(_vectors() / "img" / "resident_es256_ok.png"), cv2.IMREAD_GRAYSCALE)
+    frame = np.full((480, 640), 230, np.uint8)
+    s = min(400 / img.shape[0], 1.0)
+    img = cv2.resize(img, (int(img.shape[1] * s), int(img.shape[0] * s)))
+    y, x = (480 - img.shape[0]) // 2, (640 - img.shape[1]) // 2
+    frame[y:y + img.shape[0], x:x + img.shape[1]] = img
+    w = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480), False)
+    for _ in range(int(seconds * fps)):
+        w.write(frame)
+    w.release()
+
+
+def free_display() -> int:
+    while True:
+        n = random.randint(200, 400)
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n

@@ -143,9 +143,11 @@ def test_staff_rules_and_modes(home):
         svc.add_staff(CODE, PIN)
         with pytest.raises(ConfigError, match="kiosk"):
             svc.sign_in(CODE, PIN)                          # nobody signs in at the public kiosk
+        with pytest.raises(ConfigError, match="kiosk"):
+            svc.record_manual("senior", True)              # nor records a paper check there
         svc.mode = "gate"
-        with pytest.raises(ConfigError, match="counter"):
-            svc.record_manual("senior", True)              # paper checks are the counter's
+        with pytest.raises(ConfigError, match="sign in first"):
+            svc.record_manual("senior", True)              # at the gate it opens the gate: staff signed in only
         with pytest.raises(ConfigError, match="scan event"):
             svc.record_dispute("0b7e3f4c-1d2a-4e5f-8a9b-0c1d2e3f4a5b", "wrong_admission")
         raw = json.dumps(Store.open(home).staff.load())
