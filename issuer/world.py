@@ -32,7 +32,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from terminal import codec, cose, sm2
-from vocab.spec import revocation_key
+from vocab import reasons as R
+from vocab.spec import CLAIM_CNF, revocation_key
 
 from . import claims as C
 from . import keys
@@ -72,6 +73,21 @@ SM2_UID = b"SD-PSB@shandong.gov.cn"        # a non-default distinguishing ID for
 ALGS = ("p256", "sm2")
 ROOT_ALGS = ("ed25519", "p256", "sm2")
 
+
+
+def expected_warnings(case: dict) -> list[str]:
+    """The warnings section 2 adds to a valid case (cases.json keeps the shared vectors' layout,
+    which states none): an EZ1 whose credential carries `cnf` (made for a phone, shown bare) is
+    `bound_credential_static`."""
+    if not case["valid"] or not case["code"].startswith("EZ1"):
+        return []
+    prefix, cose_bytes = codec.decode_text(case["code"])
+    if prefix != "EZ1":
+        return []
+    outer = cbor2.loads(cose_bytes)
+    outer = outer.value if isinstance(outer, cbor2.CBORTag) else outer
+    payload = cbor2.loads(outer[2])
+    return [R.BOUND_CREDENTIAL_STATIC] if CLAIM_CNF in payload else []
 
 class _World:
     def __init__(self, seed: str, alg: str = "p256", root_alg: str | None = None):

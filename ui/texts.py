@@ -180,16 +180,17 @@ def entry_limit_guidance(v: Verdict, policy=None) -> tuple[str, str]:
         zh, en = (f"您今天在本场所的{limit.max}次入场已用完", f"Your {limit.max} entries at this venue today are used up.")
     else:
         zh, en = ("您今天已在本场所入场过，今日入场次数已用完", "Today's entry at this venue has already been used.")
+    zh, en = zh.rstrip("。."), en.rstrip(".")
     if v.next_entry is None:
-        return zh, en
+        return f"{zh}，如有疑问请到人工窗口", f"{en}. Please ask at the staffed counter if in doubt."
     from terminal.config import ConfigError, venue_zone
     try:
         zone = venue_zone(policy.timezone) if policy is not None else None
     except ConfigError:
         zone = None
     when = datetime.fromtimestamp(v.next_entry, zone)
-    return (f"{zh}。下次可入场：{when.month}月{when.day}日 {when:%H:%M} 起",
-            f"{en} Next entry from {when:%d %b %H:%M}.")
+    return (f"{zh}。请于{when.month}月{when.day}日 {when:%H:%M} 起再来",
+            f"{en}. Please come back from {when:%d %b %H:%M}.")
 
 
 # The kiosk's idle guide, spoken when someone wakes the kiosk or switches the language.

@@ -64,7 +64,7 @@ def test_one_printed_senior_code_one_entry_a_day_across_gates(gates, redis_serve
         # the public words say it was used today here, and when the next entry is
         from ui.texts import public_guidance
         zh, en = public_guidance(second, g2.policy)
-        assert "今天" in zh and "下次可入场" in zh and "Next entry from" in en
+        assert "今天" in zh and "起再来" in zh and "Please come back from" in en
     finally:
         for s in (g1, g2, m1):
             s.close()
