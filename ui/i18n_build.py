@@ -23,6 +23,8 @@ TS = ROOT / "assets" / "i18n" / "venue_zh_CN.ts"
 QM = TS.with_suffix(".qm")
 
 FIRST_FILL = {
+    "The other gates cannot be reached: valid codes show amber, check each holder (%1 to write back)":
+        "无法连接其他闸机：有效的码显示为黄色，请逐一核验（%1 条待回写）",
     "Gate fault: %1. Admissions show amber: check the gate, or open it by hand (Staff menu)":
         "闸机故障：%1。通过的码显示为黄色：请检查闸机，或手动开闸（员工菜单）",
     "Open the gate by hand": "手动开闸", "Open the gate by hand…": "手动开闸…",

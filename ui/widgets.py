@@ -451,8 +451,9 @@ class StatusStrip(QWidget):
 
 class StaffAlerts(QWidget):
     """What staff must act on, large enough to read from 2 m (gate and counter; never the kiosk):
-    trust data about to expire, a suspect clock, no camera picture, scan events waiting for upload
-    while the platform cannot be reached. One bold row each, coloured by urgency; hidden when all
+    the gate's actuator failing, the venue's shared store (the other gates) out of reach, trust
+    data about to expire, a suspect clock, no camera picture, scan events waiting for upload while
+    the platform cannot be reached. One bold row each, coloured by urgency; hidden when all
     is well. `kinds` lists the alerts shown (for tests and the screenshots).
 
     Threads: GUI thread (fed by MainWindow from the status worker's results)."""
@@ -467,7 +468,7 @@ class StaffAlerts(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         self.rows: dict[str, QLabel] = {}
-        for kind, colour in (("gate", "#c62828"), ("trust_soon", "#b36b00"), ("clock", "#c62828"),
+        for kind, colour in (("gate", "#c62828"), ("venue", "#c62828"), ("trust_soon", "#b36b00"), ("clock", "#c62828"),
                              ("camera", "#c62828"), ("backlog", "#b36b00")):
             lab = QLabel()
             lab.setFont(font(self.PT, True))
@@ -499,6 +500,12 @@ class StaffAlerts(QWidget):
             texts["gate"] = self._two(language, self.tr("Gate fault: %1. Admissions show amber: check the gate, or "
                                                         "open it by hand (Staff menu)"), src, gate_fault)
         if st is not None and not public:
+            if getattr(st, "venue_store", None) and st.venue_store_state == "unavailable":
+                src = ("The other gates cannot be reached: valid codes show amber, check each holder "
+                       "(%1 to write back)")
+                texts["venue"] = self._two(language, self.tr("The other gates cannot be reached: valid codes show "
+                                                             "amber, check each holder (%1 to write back)"),
+                                           src, str(st.venue_store_pending))
             if now is None:
                 now = st.trust_iat + st.trust_age_s if st.trust_iat is not None and st.trust_age_s is not None \
                     else time.time()

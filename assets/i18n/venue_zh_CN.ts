@@ -757,6 +757,10 @@
       <translation>闸机故障：%1。通过的码显示为黄色：请检查闸机，或手动开闸（员工菜单）</translation>
     </message>
     <message>
+      <source>The other gates cannot be reached: valid codes show amber, check each holder (%1 to write back)</source>
+      <translation>无法连接其他闸机：有效的码显示为黄色，请逐一核验（%1 条待回写）</translation>
+    </message>
+    <message>
       <source>Trust data expires in %1: connect the terminal so it can sync</source>
       <translation>信任数据将在 %1后过期：请让终端联网同步</translation>
     </message>

@@ -47,6 +47,22 @@ def test_staff_warnings_are_large_at_gate_and_counter(qtbot, make_app, service, 
     assert "camera" not in w.alerts.kinds
 
 
+def test_staff_see_when_the_other_gates_cannot_be_reached(qtbot, make_app, service):
+    rt = make_app("gate", "images:/nonexistent", start=False)
+    w = rt.window
+    st = dataclasses.replace(service.status(), venue_store="redis://127.0.0.1:6390/0",
+                             venue_store_state="unavailable", venue_store_pending=3)
+    w.on_status(st, (0, 0))
+    assert "venue" in w.alerts.kinds
+    text = w.alerts.rows["venue"].text()
+    assert text.startswith("无法连接其他闸机") and "3 条待回写" in text and "3 to write back" in text
+    w.on_status(dataclasses.replace(st, venue_store_state="ok", venue_store_pending=0), (0, 0))
+    assert "venue" not in w.alerts.kinds
+    kiosk = make_app("kiosk", "images:/nonexistent", start=False).window
+    kiosk.on_status(st, (0, 0))
+    assert not kiosk.alerts.isVisible()
+
+
 def test_the_kiosk_shows_the_public_nothing_technical(qtbot, make_app, service, cases):
     rt = make_app("kiosk", "images:/nonexistent", start=False)
     w = rt.window
