@@ -19,12 +19,15 @@ signal; `spoken(lang, text)` comes back when the engine has started saying one.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 
 from .qt import QLocale, QObject, QTextToSpeech, QThread, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+_LIVE: list = []          # every Voice whose thread was started (see Voice._start)
 
 DEFAULT_ENGINE = "speechd"
 ENGINE_ENV = "VENUE_TTS_ENGINE"        # "mock" in the tests (Qt's own test engine), "none" for silence
@@ -158,6 +161,10 @@ class VoiceGuide(QObject):
             self._start()
 
     def _start(self) -> None:
+        # The voice, its speaker and its thread stay referenced until the process ends: Python's
+        # garbage collector freeing a running QThread (or the speaker from the wrong thread) aborts
+        # the whole process; a voice nobody closed is closed at exit instead.
+        _LIVE.append(self)
         self._thread = QThread()
         self._thread.setObjectName("voice")
         self._speaker = _Speaker(self.engine)
@@ -194,6 +201,11 @@ class VoiceGuide(QObject):
     def stop(self) -> None:
         self._stop.emit()
 
+    @staticmethod
+    def close_all() -> None:
+        for v in list(_LIVE):
+            v.close()
+
     def close(self) -> None:
         """Stop the voice thread (from Runtime.stop). An engine stuck in its daemon is left behind
         with one log line rather than blocking the quit."""
@@ -203,3 +215,9 @@ class VoiceGuide(QObject):
         self._thread.quit()
         if not self._thread.wait(3000):
             log.error("voice thread did not stop in 3 s (speech engine stuck); leaving it")
+            return
+        if self in _LIVE:
+            _LIVE.remove(self)
+
+
+atexit.register(VoiceGuide.close_all)
