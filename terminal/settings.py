@@ -32,6 +32,8 @@ from vocab.spec import MODES
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "ui-settings.json"
+RUNTIME_FILE = "runtime.json"                # the running app's report beside it (ui/health.py; status reads it)
+RUNTIME_STALE_S = 10.0                       # a report older than this: the app is gone or its GUI thread hangs
 DECODERS = ("cascade", "zxing", "zbar", "opencv")
 VOICE = ("auto", "on", "off")                # auto: spoken guidance at the kiosk, silent at gate and counter
 LEGACY_KEYS = frozenset({"platform_url"})    # written by older versions; ignored on load
@@ -85,6 +87,28 @@ def _check_actuator(spec: str) -> None:
 def _check_sensor(spec: str) -> None:
     from gate.actuators import parse_sensor
     parse_sensor(spec)
+
+
+def _check_port(port: float) -> None:
+    if port != int(port):
+        raise SettingsError(f"a port number, not {port!r}")
+
+
+def is_loopback(host: str) -> bool:
+    """A loopback address literal (127.0.0.0/8, ::1) or "localhost"."""
+    import ipaddress
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_loopback(host: str) -> None:
+    if not is_loopback(host):
+        raise SettingsError(f"{str(host)[:60]!r} is not a loopback address: the health endpoint listens on "
+                            "127.0.0.1 or ::1 only (a reverse proxy can publish it)")
 
 
 def _check_dcc_trust(path: str) -> None:
@@ -149,6 +173,10 @@ class Settings:
                                      "[:active_low] (\"\" = none)")
     pass_timeout_s: float = _setting(10.0, range=(1, 120),
                                      help="an admission nobody walks through within this is logged as not passed")
+    health_port: int = _setting(0, range=(0, 65535), check=_check_port,
+                                help="loopback HTTP health endpoint for the venue's monitoring, GET /health (0 = off)")
+    health_bind: str = _setting("127.0.0.1", check=check_loopback,
+                                help="the health endpoint's address: a loopback address only")
     decoder: str = _setting("cascade", choices=DECODERS, help="QR decoder")
     policy: str = _setting("", check=_check_policy,
                            help="venue policy TOML file or a name from assets/policies (\"\" = the default policy)")

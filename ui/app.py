@@ -12,6 +12,7 @@ stops them with a flag, then quit() and wait().
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -177,6 +178,7 @@ class Runtime(QObject):
         self.start_capture()
         self.start_serial()
         self.sync.start()
+        self.start_report()
 
     def start_serial(self) -> None:
         """A configured serial scanner (settings `scanner`) feeds the handheld dispatch on its own thread."""
@@ -214,6 +216,36 @@ class Runtime(QObject):
     def _on_frame_seen(self, *_frame) -> None:
         self.frames_seen += 1
         self.last_frame_mono, self.last_frame_at = time.monotonic(), time.time()
+
+    def runtime_snapshot(self) -> dict:
+        """For `venue-terminal status` and the health endpoint (ui/health.py): nothing personal."""
+        ok, line = self.health_ok()
+        from terminal.commands.status import shared_store, without_password
+        st = self.window.status
+        shared = shared_store(st) if st is not None else None
+        return {"pid": os.getpid(), "updated_at": time.time(), "mode": self.settings.mode, "healthy": ok,
+                "health": line, "camera": {"source": without_password(self.settings.source), "state": self.window.camera_state,
+                                           "frames": self.frames_seen, "last_frame_at": self.last_frame_at},
+                "last_frame_at": self.last_frame_at, "actuator": self.gate_link.snapshot(), "shared_store": shared,
+                "verdicts_shown": self.window.verdicts_shown}
+
+    def start_report(self) -> None:
+        """The runtime report beside the settings file, and the health endpoint if one is set."""
+        from .health import RuntimeReport
+        from terminal.settings import RUNTIME_FILE
+        self.report = RuntimeReport(self.runtime_snapshot, path=self.settings_path.parent / RUNTIME_FILE,
+                                    server=self._health_server(self.settings), parent=self)
+        self.report.start()
+
+    def _health_server(self, s):
+        from .health import HealthServer
+        if not s.health_port:
+            return None
+        try:
+            return HealthServer(s.health_bind, int(s.health_port)).start()
+        except (ValueError, OSError) as exc:           # a port in use, a hand-edited address: say so, run on
+            log.error("health endpoint not started on %s port %d: %s", s.health_bind, int(s.health_port), exc)
+            return None
 
     def health_ok(self) -> tuple[bool, str]:
         """(healthy, one line): not healthy when the camera is up but no frame reached the screen for
@@ -267,6 +299,10 @@ class Runtime(QObject):
             self.stop_serial()
             self.start_serial()
         self.gate_link.reconfigure(s)                 # a changed actuator or sensor setting: a new controller
+        report = getattr(self, "report", None)
+        if report is not None and (s.health_port, s.health_bind) != (old.health_port, old.health_bind):
+            report.set_server(None)                   # the old port is free before the new one binds
+            report.set_server(self._health_server(s))
         if s.dcc_trust != old.dcc_trust:
             try:
                 self.service.set_dcc(dcc_from_files(self.opts, s))
@@ -298,6 +334,8 @@ class Runtime(QObject):
         except Exception:  # noqa: BLE001 - shutting down regardless
             log.exception("sign-out at shutdown failed")
         self.watchdog.stop()
+        if getattr(self, "report", None) is not None:
+            self.report.stop()
         self.sync.stop()
         self.gate_link.stop()
         self.stop_serial()

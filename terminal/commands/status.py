@@ -36,6 +36,72 @@ def _when(ts: float | None) -> str:
     return datetime.fromtimestamp(ts).astimezone().strftime("%Y-%m-%d %H:%M:%S %z") if ts else "never"
 
 
+def _alive(pid) -> bool:
+    import os
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+        return True
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+
+
+def without_password(text: str) -> str:
+    """A URL (or a source spec holding one, camera:rtsp://user:pw@host/...) without its user:password."""
+    import re
+    return re.sub(r"(://)[^/@\s]*@", r"\1", text or "")
+
+
+def shared_store(st) -> dict | None:
+    """The venue's shared store as the service reports it (Status.venue_store*), its URL without any
+    password; None when there is none."""
+    if not getattr(st, "venue_store", None):
+        return None
+    return {"url": without_password(st.venue_store), "state": st.venue_store_state,
+            "error": st.venue_store_error, "pending": st.venue_store_pending}
+
+
+def runtime_fields(home, st) -> dict:
+    """What the running app reports (ui/health.py's runtime.json beside the settings): the app, the
+    camera, the last frame time, the gate actuator; and the venue's shared store from the service.
+    Without a fresh report the app is not running (or hangs): camera and last frame are null and the
+    actuator is the configured one with state "unknown"."""
+    import os
+    from ..settings import RUNTIME_FILE, RUNTIME_STALE_S, Settings, SettingsError, settings_path
+    spath = settings_path(home)
+    try:
+        settings = Settings.load(spath)
+    except SettingsError:
+        settings = Settings()
+    snap = None
+    try:
+        with open(spath.parent / RUNTIME_FILE, "rb") as f:
+            snap = json.loads(f.read(1 << 20))
+        if not isinstance(snap, dict):
+            snap = None
+    except (OSError, ValueError):
+        snap = None
+    updated = snap.get("updated_at") if snap else None
+    fresh = isinstance(updated, (int, float)) and time.time() - updated <= RUNTIME_STALE_S and _alive(snap.get("pid"))
+    actuator = snap.get("actuator") if fresh else None
+    if actuator is None and settings.actuator:
+        from gate.actuators import ActuatorSpecError, parse_actuator
+        try:
+            spec = parse_actuator(settings.actuator)
+            actuator = {"kind": spec.kind, "target": spec.target, "state": "unknown"} if spec else None
+        except ActuatorSpecError as exc:
+            actuator = {"kind": None, "target": settings.actuator[:100], "state": "fault", "fault": str(exc)}
+    return {"app": {"running": bool(fresh), "pid": snap.get("pid") if fresh else None, "updated_at": updated,
+                    "healthy": snap.get("healthy") if fresh else None, "health": snap.get("health") if fresh else None,
+                    "health_port": settings.health_port or None},
+            "camera": snap.get("camera") if fresh else None,
+            "last_frame_at": snap.get("last_frame_at") if fresh else None,
+            "actuator": actuator, "shared_store": shared_store(st)}
+
+
 def run(args) -> int:
     from cache import Store
     from ..config import ConfigError
@@ -58,6 +124,7 @@ def run(args) -> int:
     with svc:
         st = svc.status()
     d = st.to_dict()
+    d.update(runtime_fields(args.home, st))
     d["last_sync_ok_at"] = ok_at
     d["events_pruned"] = checkpoint.pruned
     if chain is not None:
@@ -89,6 +156,15 @@ def run(args) -> int:
             + (f"; {st.venue_store_pending} claims to write there when it is back" if st.venue_store_pending else ""))
     else:
         lines.append("venue store  none (replay and entry limits are this terminal's own)")
+    app, cam, act = d["app"], d["camera"], d["actuator"]
+    lines.append("app          " + (f"running (pid {app['pid']}), {'healthy' if app['healthy'] else 'NOT HEALTHY'}: "
+                                    f"{app['health']}" if app["running"] else "not running (no fresh report)"))
+    if cam is not None:
+        lines.append(f"camera       {cam.get('source')} {cam.get('state')}, last frame {_when(d['last_frame_at'])}")
+    if act is not None:
+        lines.append(f"gate         {act.get('kind')} {act.get('target')}: {act.get('state')}"
+                     + (f" ({act['fault']})" if act.get("fault") else "")
+                     + (f", {act['pulses']} pulses" if "pulses" in act else ""))
     if st.events_quarantined:
         errors = ", ".join(f"{code} {n}" for code, n in st.quarantine_errors.items())
         lines.append(f"quarantine   {st.events_quarantined} events rejected by the platform, kept and not sent again"
