@@ -4,6 +4,7 @@ has no shared store and as the fallback when the shared store is down.
 
     ok = store.entries.count_in_transaction(ref, "2026-12-03", limit=1, expires_at=t)
     # True: counted (under the limit, or limit None); False: the limit was already used up
+    store.entries.give_back(ref, "2026-12-03")   # an admission nobody walked through: one entry less
 
 Raises: `BadEntry` for a holder_ref that is not 32 hex digits or an empty period.
 Threads: use from the thread that opened the Store.
@@ -50,6 +51,14 @@ class EntryCounts:
             "ON CONFLICT (holder_ref, period) DO UPDATE SET count = count + 1, "
             "expires_at = max(expires_at, excluded.expires_at)", (ref, period, expires_at))
         return True
+
+    def give_back(self, ref: str, period: str) -> bool:
+        """Take one counted entry back (the gate opened and nobody walked through); False when
+        there was none to take (the period's row expired or was pruned)."""
+        _check(ref, period)
+        with transaction(self._conn):
+            return self._conn.execute("UPDATE entries SET count = count - 1 WHERE holder_ref = ? AND period = ? "
+                                      "AND count > 0", (ref, period)).rowcount == 1
 
     def prune(self, now: int) -> int:
         with transaction(self._conn):

@@ -5,6 +5,7 @@ that all gates of one venue see, over redis-py (hiredis parses replies when inst
     res = vs.claim(replay_key(venue, cti), ttl, entry_key(venue, ref, "2026-12-03"), 1, expire_at)
     res.replay   # "won" | "mine" (this terminal holds it) | "lost" | None (nothing to claim)
     res.counted  # True counted | False the limit was already used up | None (no entry asked)
+    vs.give_back(entry_key(venue, ref, "2026-12-03"), claim_id)   # nobody walked through: SREM the claim
 
 Every call has one budget (SHARED_BUDGET_S, 50 ms) for connecting and for each reply and is never
 retried: a call that fails or times out raises SharedUnavailable, and for a second after a
@@ -60,6 +61,10 @@ if lim >= 0 and redis.call('SCARD', KEYS[2]) > lim then
   return {state, 0}
 end
 return {state, 1}
+"""
+# An entry given back (the gate opened, nobody walked through): KEYS[1]; ARGV claim id. 1 removed, 0 none.
+_GIVE_BACK = """
+return redis.call('SREM', KEYS[1], ARGV[1])
 """
 # A presentation claimed while the store was down: KEYS[1]; ARGV terminal, expire-at. 1 collision.
 _PENDING_RP = """
@@ -137,6 +142,7 @@ class RedisVenueStore:
         self._claim = self._r.register_script(_CLAIM)
         self._pending_rp = self._r.register_script(_PENDING_RP)
         self._pending_en = self._r.register_script(_PENDING_EN)
+        self._give_back = self._r.register_script(_GIVE_BACK)
 
     # ------------------------------------------------------------------ the calls
     def claim(self, rp_key: str | None, rp_ttl: int, en_key: str | None, en_limit: int | None,
@@ -159,6 +165,11 @@ class RedisVenueStore:
             return bool(int(self._call(self._pending_rp, keys=[key], args=[self._terminal, exp])))
         n = int(self._call(self._pending_en, keys=[key], args=[int(expires_at), claim_id]))
         return limit is not None and n > limit
+
+    def give_back(self, en_key: str, claim_id: str) -> bool:
+        """Take back the entry counted under `claim_id` (SREM from the holder's set): the holder's
+        next scan at any gate of the venue finds it unused. False when it was not counted there."""
+        return bool(int(self._call(self._give_back, keys=[en_key], args=[claim_id])))
 
     def ping(self) -> bool:
         """One PING within the budget (no cooldown applies): True when the store answers."""

@@ -77,6 +77,15 @@ class RecentAdmissions:
     def forget(self) -> None:
         self._by_key.clear()
 
+    def not_walked(self, v: Verdict) -> None:
+        """The gate opened for `v` and nobody walked through: the holder app's next presentation
+        of that credential is a new admission (it opens the gate again), while the same
+        presentation still held in view stays the same admission (it does not)."""
+        if v.credential is not None:
+            seen = self._by_key.get("c:" + v.credential.cti)
+            if seen is not None and seen.verdict is v:
+                del self._by_key["c:" + v.credential.cti]
+
     def _put(self, key: str, seen: _Seen) -> None:
         self._by_key[key] = seen
         self._by_key.move_to_end(key)

@@ -23,6 +23,7 @@ import os
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -56,6 +57,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CLOCK_SKEW_BOUND = 120.0     # seconds between our clock and the platform's Date before clock_suspect
 RECONCILE_INTERVAL_S = 1.0           # how often claims made while the venue store was down are retried
+ADMITTED_KEPT = 256                  # admissions whose counted entry can be given back (not walked through)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,22 @@ class _MemoryReplay:
         new = cti not in self._seen
         self._seen[cti] = expires_at
         return new
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """An admission's counted entry: what a gate whose holder never walked through gives back."""
+    holder_ref: str
+    period: str
+    claim_id: str
+    shared_key: str | None       # the venue store's entry key (None: this terminal's store only)
+
+
+@dataclass(frozen=True)
+class _Admitted:
+    """An admission kept by its scan event's id, for admission_not_walked."""
+    verdict: Verdict
+    entry: _Counted | None       # None: no entry limit, nothing counted
 
 
 class _MemoryEntries:
@@ -243,6 +261,7 @@ class TerminalService:
         if shared is not None:
             threading.Thread(target=self._reconcile_loop, name="venue-store-reconcile", daemon=True).start()
         self._logged_id: str | None = None     # the id of the scan event the current scan() logged (scan_logged)
+        self._admitted: OrderedDict[str, _Admitted] = OrderedDict()   # event id -> admission (ADMITTED_KEPT)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -566,7 +585,15 @@ class TerminalService:
             return todo
 
         entry = (plan[0], plan[1].name, local_limit, plan[1].expires_at) if plan is not None else None
-        self._store.record_scan(event, claim if v.valid else None, entry, pending)
+        ev, _won, counted = self._store.record_scan(event, claim if v.valid else None, entry, pending)
+        if out.outcome is Outcome.ADMIT:
+            counted_entry = None
+            if counted:
+                shared = entry_key(self._identity.venue_id, plan[0], plan[1].name) if self._shared is not None else None
+                counted_entry = _Counted(plan[0], plan[1].name, claim_id, shared)
+            self._admitted[ev["id"]] = _Admitted(out, counted_entry)
+            while len(self._admitted) > ADMITTED_KEPT:
+                self._admitted.popitem(last=False)
         return out
 
     def _record_refusal(self, v: Verdict, now_f: float) -> Verdict:
@@ -822,8 +849,17 @@ class TerminalService:
         its pass sensor saw nobody walk through in time: an `alert` event with code `not_walked`
         and `ref`, nothing about the holder (None: no scan log here, or `ref` is not an event of it).
 
-        This is the hook for entry limits (spec section 7): an admission not walked through does
-        not count against the holder's limit; give the entry back here, keyed by `ref`."""
+        The holder app's next presentation of that credential is then a new admission (the same
+        presentation held in view stays the same admission: terminal.admission). An admission not
+        walked through does not count against the holder's entry limit (spec
+        section 7): the entry it counted is given back, once. In the venue's shared store its claim
+        id leaves the holder's set (SREM), and this terminal's own count goes down by one. While the
+        shared store answers, it decides the holder's next scan; a give-back that timed out there
+        still runs if the store was only slow (a paused server runs it when it wakes), one refused
+        is not retried: the entry stays counted at the venue (entry_limit_reached, staff decide),
+        the safe side. (An entry counted while
+        the shared store was down is never given back: that verdict carries shared_state_unavailable,
+        a check at best, and a check does not pulse the gate.) Returns the alert event."""
         if self._store is None or self._identity is None or not isinstance(ref, str):
             return None
         with self._lock:
@@ -831,7 +867,23 @@ class TerminalService:
             if ev is None or event_kind(ev) not in (SCAN, MANUAL) or ev.get("terminal") != self._identity.terminal_id:
                 log.warning("not walked through: %.64s is not a scan or manual event of this terminal", ref)
                 return None
-            return self._staff_event(ALERT, code=NOT_WALKED, ref=ref)
+            alert = self._staff_event(ALERT, code=NOT_WALKED, ref=ref)
+            admitted = self._admitted.pop(ref, None)
+            if admitted is not None:
+                self._recent.not_walked(admitted.verdict)
+        entry = admitted.entry if admitted is not None else None
+        if entry is None:
+            return alert
+        if entry.shared_key is not None and self._shared is not None:
+            try:
+                self._shared.give_back(entry.shared_key, entry.claim_id)
+            except SharedUnavailable as exc:
+                log.warning("entry given back here, maybe not at the venue store (%s)", exc)
+        with self._lock:
+            if self._store is not None:
+                self._store.entries.give_back(entry.holder_ref, entry.period)
+        log.info("entry given back: the gate opened and nobody walked through")
+        return alert
 
     def recent_scans(self, limit: int = 10) -> list[dict]:
         """The newest scan events of this terminal, newest first (what a dispute can refer to)."""

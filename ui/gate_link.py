@@ -6,7 +6,8 @@
     link.pulsed / link.state_changed       # Qt signals, delivered queued on the GUI thread
     link.stop()
 
-An admission is handed over on the verify thread, right after the scan was logged, so a busy
+An admission is handed over on the verify thread (a `same_admission` verdict is not a new one:
+it never pulses), right after the scan was logged, so a busy
 screen never delays the turnstile; the pulse itself runs on the controller's thread
 (gate/controller.py), so a slow or unplugged actuator never blocks scanning. A refusal or a
 check never reaches the controller. The outcome of each pulse is kept by its ref (the scan
@@ -28,6 +29,7 @@ import logging
 import threading
 from typing import Any
 
+from vocab import reasons as R
 from vocab.reasons import Outcome
 
 from .qt import QObject, Signal
@@ -111,8 +113,10 @@ class GateLink(QObject):
         return c.fault if c is not None else None
 
     def admit(self, verdict, ref: str | None) -> str | None:
-        """Pulse for `verdict` if it is an admission (returns the ref it goes under), else None."""
-        if not self.configured or verdict.outcome is not Outcome.ADMIT:
+        """Pulse for `verdict` if it is a new admission (returns the ref it goes under), else None.
+        The same admission shown again (`same_admission`: the code held in view, or the holder
+        app's next presentation of a credential admitted moments ago) opened the gate already."""
+        if not self.configured or verdict.outcome is not Outcome.ADMIT or R.SAME_ADMISSION in verdict.warnings:
             return None
         ref = ref or f"{LOCAL_PREFIX}{next(self._local)}"
         with self._lock:

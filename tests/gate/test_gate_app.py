@@ -64,8 +64,8 @@ def gate_app(qtbot, tmp_path, home):
     from ui.app import AppOptions, build
     made = []
 
-    def make(*settings: str, mode: str = "gate"):
-        svc = TerminalService.from_home(home, mode=mode, clock=lambda: NOW)
+    def make(*settings: str, mode: str = "gate", policy=None):
+        svc = TerminalService.from_home(home, mode=mode, clock=lambda: NOW, policy=policy)
         opts = AppOptions(mode=mode, source="images:/nonexistent", settings_path=tmp_path / f"s{len(made)}.json",
                           fullscreen=False, service=svc, home=home, sync=False, status_interval_ms=100,
                           overrides=settings)
@@ -228,3 +228,57 @@ def test_staff_open_the_gate_by_hand_as_a_manual_event_with_the_operator(qtbot, 
         [("senior", False, STAFF, "gate"), ("senior", True, STAFF, "gate")]
     assert rt.gate_link.snapshot()["manual_pulses"] == 1
     relay.unplug()
+
+
+ONE_A_DAY = """[policy]
+name = "one-a-day"
+accept = ["resident", "enterprise"]
+stale_trust = "warn"
+
+[policy.entry_limit]
+max = 1
+per = "day"
+"""
+
+
+def test_same_admission_never_pulses_and_not_walked_gives_the_entry_back(qtbot, gate_app, tmp_path, home):
+    ts = Turnstile()
+    policy = tmp_path / "one-a-day.toml"
+    policy.write_text(ONE_A_DAY)
+    rt = gate_app(f"actuator={ts.url}", "pass_sensor=serial-cts:loop://", "pass_timeout_s=1", policy=policy)
+    w = rt.window
+    beam = rt.gate_link.controller.sensor.handle             # loop://: CTS reads back RTS
+    beam.rts = False
+    walked: list[tuple[str, bool]] = []
+    rt.gate_link.walked.connect(lambda ref, ok: walked.append((ref, ok)))
+
+    def camera(name: str, held: bool):
+        n = w.verdicts_shown
+        rt.capture.scanned.emit(CODE[name], time.perf_counter(), "camera", held)
+        qtbot.waitUntil(lambda: w.verdicts_shown > n, timeout=5000)
+        return w.last_verdict
+
+    v = camera("resident_es256_ok", False)
+    assert v.outcome is Outcome.ADMIT
+    assert wait_for(lambda: ts.opens == 1)
+    for _ in range(2):                                       # the phone stays in view: the same admission
+        v = camera("resident_es256_ok", True)
+        assert v.outcome is Outcome.ADMIT and "same_admission" in v.warnings
+    beam.rts = True                                          # the holder walks through
+    time.sleep(0.1)
+    beam.rts = False
+    qtbot.waitUntil(lambda: len(walked) == 1, timeout=5000)
+    assert walked[0][1] and ts.opens == 1                    # one pulse for the one admission
+    v = camera("resident_es256_ok", False)                   # shown again after walking through: used
+    assert v.reason == "entry_limit_reached" and ts.opens == 1
+
+    v = camera("resident_ed25519_ok", False)                 # another holder; nobody walks through
+    assert v.outcome is Outcome.ADMIT and wait_for(lambda: ts.opens == 2)
+    qtbot.waitUntil(lambda: len(walked) == 2, timeout=5000)
+    assert not walked[1][1]
+    qtbot.waitUntil(lambda: any(e.get("code") == NOT_WALKED for e in events(home)), timeout=3000)
+    v = camera("resident_ed25519_ok", False)                 # they come back: the entry was given back
+    assert (v.reason, v.outcome) == ("ok", Outcome.ADMIT) and wait_for(lambda: ts.opens == 3)
+    time.sleep(0.3)
+    assert ts.opens == 3
+    ts.stop()
