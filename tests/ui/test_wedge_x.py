@@ -56,6 +56,13 @@ def xserver(request):
                 p.kill()
 
 
+def _high_priority() -> None:
+    try:
+        os.nice(-10)
+    except OSError:
+        pass  # not root: normal priority
+
+
 def _run(env, mode: str, focus: int, tmp: Path, keys: list[list[str]]) -> tuple[dict, dict]:
     work = tmp / f"{mode}-{focus}"
     work.mkdir()
@@ -72,7 +79,11 @@ def _run(env, mode: str, focus: int, tmp: Path, keys: list[list[str]]) -> tuple[
         subprocess.run(["xdotool", "windowfocus", "--sync", str(ready["winid"])], env=env, timeout=20)
         time.sleep(0.3)
         for k in keys:
-            subprocess.run(["xdotool", *k], env=env, check=True, timeout=60)
+            # A hardware scanner keeps its own key timing whatever the host's load; xdotool is a
+            # process like any other, and on a busy 2-core machine a descheduled xdotool leaves a
+            # gap above the wedge detector's 40 ms between two keys of one "scan". Running it (and
+            # only it) at a higher priority models the scanner's fixed rhythm.
+            subprocess.run(["xdotool", *k], env=env, check=True, timeout=60, preexec_fn=_high_priority)
         time.sleep(1.5)
         (work / "report").write_text("")
         proc.wait(30)
@@ -90,7 +101,7 @@ def _count_focusables(env, mode, tmp) -> int:
 @pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
 def test_a_wedge_scan_never_presses_the_focused_control(xserver, mode, tmp_path, cases):
     code = cases["expired"]["code"]
-    assert " " in code or True
+    assert " " in code  # the defect: each space pressed the focused button
     (tmp_path / "probe").mkdir()
     n = _count_focusables(xserver, mode, tmp_path)
     for focus in range(-1, n):
