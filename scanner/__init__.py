@@ -58,4 +58,6 @@ scanner.synth
     Seeded camera-like frames: CATEGORIES, PHOTO_CATEGORIES (physically rendered, colour:
     SynthFrame.bgr and .corners), generate(category, n, seed, size, easy=False),
     generate_all(...), make_frame(...), random_payload(rng), qr_image(text), write_video(...)
+    Sequences: SEQUENCE_CATEGORIES (moving_glare, bright_screen), NEGATIVE_SEQUENCES,
+    generate_sequence(category, length, seed, size) -> SynthSequence (.frame(i, exposure=None))
 """

@@ -22,6 +22,13 @@ photos" below): colour, linear light, lamps and their specular highlights, surfa
 optics and a sensor that saturates, so each frame also has `bgr` and the code's `corners`.
 `generate(..., easy=True)` draws a category's easy examples (severity up to 0.3).
 Payloads are QR-alphanumeric like real EZ1/EP1 codes: "EZ1:" + base45 text, 200-700 chars.
+
+Sequences (`generate_sequence`, issue 15, camera side): consecutive frames of one presentation,
+rendered the same way: `moving_glare` (the card turns a few degrees in the hand and the lamps'
+highlights slide over the symbol), `bright_screen` (a phone far brighter than the dim room,
+blown out at auto-exposure), and the negatives `fake_symbol` (real finder patterns, random
+data) and `glare_no_code`. A sequence keeps each frame's light before exposure, so
+`SynthSequence.frame(i, exposure)` is the picture at any exposure.
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -302,9 +309,29 @@ class _Carrier:
     height: np.ndarray | None = None   # wrinkles: height above the plane, texels
 
 
-def _ticket_texture(rng, text, medium, tpm) -> _Carrier:
-    """A flat carrier: printed ticket / laminated card (albedo) or phone (emission)."""
+def _symbol_modules(rng, text: str, symbol: str) -> np.ndarray:
+    """The modules a carrier shows: "code" the QR code of `text`; "fake" the same symbol's finder
+    patterns, separators and timing with a third of its data modules flipped (a QR detector
+    locates it, Reed-Solomon can never correct it); "none" no symbol at all (blank)."""
     mods = qr_modules(text)
+    if symbol == "code":
+        return mods
+    if symbol == "none":
+        return np.zeros_like(mods)
+    if symbol != "fake":
+        raise ValueError(f"unknown symbol {symbol!r}")
+    n = mods.shape[0]
+    keep = np.zeros_like(mods, dtype=bool)
+    keep[:9, :9] = keep[:9, n - 8:] = keep[n - 8:, :9] = True     # finders with separators
+    keep[6, :] = keep[:, 6] = True                                # timing patterns
+    flip = (rng.random(mods.shape) < 0.33) & ~keep
+    return np.where(flip, 1 - mods, mods).astype(np.uint8)
+
+
+def _ticket_texture(rng, text, medium, tpm, mods=None) -> _Carrier:
+    """A flat carrier: printed ticket / laminated card (albedo) or phone (emission), showing
+    `mods` (default: the QR code of `text`)."""
+    mods = qr_modules(text) if mods is None else mods
     n = mods.shape[0]
     quiet = int(rng.integers(2, 5))
     if medium == "screen":
@@ -629,7 +656,37 @@ def _photo_background(rng, w, h):
     return _srgb_decode(np.clip(g[..., None] * tint, 0, 1)) * float(rng.uniform(0.6, 1.0))
 
 
-def _photo_frame(category: str, rng: np.random.Generator, size, text: str, severity: float):
+@dataclass
+class _PhotoScene:
+    """A photo category's scene once its random draws are made: the carrier, where it is, the
+    lights, the room behind it and the camera. `_photo_render` draws it for one pose."""
+
+    category: str
+    size: tuple
+    car: _Carrier
+    pose: _Pose
+    centre: np.ndarray
+    f: float
+    pc: tuple
+    mpx: float
+    ss: int
+    half: float
+    cx: float
+    cy: float
+    key: np.ndarray
+    ambient: float
+    ks: float
+    lights: list
+    background: np.ndarray
+    params: dict
+    severity: float
+
+
+def _photo_scene(category: str, rng: np.random.Generator, size, text: str, severity: float,
+                 symbol: str = "code") -> _PhotoScene:
+    """The scene of one photo category (PHOTO_CATEGORIES, or "bright_screen": a phone screen far
+    brighter than the room). symbol: "code" (the QR code of `text`), "fake" (finder patterns and
+    timing of a real symbol, random data: located, never decodable) or "none" (no symbol)."""
     w, h = size
     scale = h / 720.0
     params: dict = {"category": category, "severity": round(severity, 3)}
@@ -642,6 +699,8 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
         medium = str(rng.choice(("glossy", "laminate", "screen", "paper"), p=[0.25, 0.3, 0.3, 0.15]))
     elif category == "curved":
         medium = str(rng.choice(("paper", "glossy", "laminate"), p=[0.5, 0.3, 0.2]))
+    elif category == "bright_screen":
+        medium = "screen"
     params["medium"] = medium
     n_mod = qr_modules(text).shape[0]
     # pixels per module where the code faces the camera; a photo at any size shows the same scene
@@ -649,7 +708,13 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
     mpx = min(mpx, 0.62 * min(w, h) / (n_mod + 10))
     ss = 2 if mpx < 8 else 1
     tpm = int(np.clip(round(mpx * ss * 1.3), 4, 14))
-    car = _ticket_texture(rng, text, medium, tpm)
+    car = _ticket_texture(rng, text, medium, tpm, mods=_symbol_modules(rng, text, symbol))
+    if category == "bright_screen":
+        # a phone at full brightness in a dim gate: its white is many times the room's
+        gain = float(rng.uniform(6.0, 8.0 + 8.0 * severity))
+        car.albedo[:] = car.albedo * gain
+        car.white = car.white * gain
+        params["screen_gain"] = round(gain, 1)
     damage = _damage(rng, car, severity) if category == "damaged" else []
     if damage:
         params["damage"] = damage
@@ -698,20 +763,11 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
         P0 = np.array([0.0, 0.0, 1.0])
         pose = _Pose(R, P0, s, surface, rc)
     params.update(module_px=round(mpx, 2), rot=round(rot, 1), tilt=round(tilt, 1))
-    # where the carrier lands: its outline, sampled along the edges
-    Ht, Wt = car.alpha.shape
-    edge = np.concatenate([np.stack([np.linspace(0, Wt, 40), np.full(40, y)], 1) for y in (0, Ht)] +
-                          [np.stack([np.full(40, x), np.linspace(0, Ht, 40)], 1) for x in (0, Wt)])
-    outline = _project_pts(pose.forward(edge, centre), f, pc)
-    pad = 4 + 3 * mpx
-    bx0, by0 = (int(max(0, np.floor(outline[:, i].min() - pad))) for i in (0, 1))
-    bx1, by1 = int(min(w, np.ceil(outline[:, 0].max() + pad))), int(min(h, np.ceil(outline[:, 1].max() + pad)))
     # lighting: ambient + a key light from above-front, lamps for highlights
     key = _unit([rng.uniform(-0.5, 0.5), rng.uniform(-1.0, -0.3), -1.0]).astype(np.float32)   # towards the light (camera side, above)
     ambient = float(rng.uniform(0.35, 0.6))
     ks = {"paper": 0.02, "glossy": 0.06, "laminate": 0.09, "screen": 0.05}[medium]
     shin_base = {"paper": 8.0, "glossy": 150.0, "laminate": 900.0, "screen": 3000.0}[medium]
-    code_corners = _project_pts(pose.forward(car.quad, centre), f, pc)
     lights: list[_Light] = []
     ppm_world = mpx / f     # one module's size in world units at the code's depth (~1)
     code_w = n_mod * ppm_world
@@ -743,18 +799,42 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
             uv = car.quad[0] + t[0] * (car.quad[1] - car.quad[0]) + t[1] * (car.quad[3] - car.quad[0])
             Xs = pose.forward(uv[None, :], centre)[0]
             lights.append(_mirror_light(Xs, pose.normal(uv, centre), float(rng.uniform(0.3, 1.0)), shin_base, warm))
+    background = _photo_background(rng, w, h)
+    if category == "bright_screen":
+        background = background * 0.5       # the dim room the bright screen is held in
+    return _PhotoScene(category, (w, h), car, pose, centre, f, pc, mpx, ss, half, cx, cy, key, ambient, ks,
+                       lights, background, params, severity)
+
+
+def _photo_render(sc: _PhotoScene, rng: np.random.Generator, pose: _Pose | None = None):
+    """The scene's light reaching the lens for one pose of the carrier (default: the scene's),
+    in linear units before the camera's exposure (float32 H x W x 3), and the code's corners."""
+    w, h = sc.size
+    scale = h / 720.0
+    car, centre, f, pc, mpx, ss, params = sc.car, sc.centre, sc.f, sc.pc, sc.mpx, sc.ss, sc.params
+    category = sc.category
+    pose = sc.pose if pose is None else pose
+    # where the carrier lands: its outline, sampled along the edges
+    Ht, Wt = car.alpha.shape
+    edge = np.concatenate([np.stack([np.linspace(0, Wt, 40), np.full(40, y)], 1) for y in (0, Ht)] +
+                          [np.stack([np.full(40, x), np.linspace(0, Ht, 40)], 1) for x in (0, Wt)])
+    outline = _project_pts(pose.forward(edge, centre), f, pc)
+    pad = 4 + 3 * mpx
+    bx0, by0 = (int(max(0, np.floor(outline[:, i].min() - pad))) for i in (0, 1))
+    bx1, by1 = int(min(w, np.ceil(outline[:, 0].max() + pad))), int(min(h, np.ceil(outline[:, 1].max() + pad)))
+    code_corners = _project_pts(pose.forward(car.quad, centre), f, pc)
     # the carrier, 2x supersampled over its box
     ys, xs = np.mgrid[by0:by1:1.0 / ss, bx0:bx1:1.0 / ss]
     xs, ys = xs + 0.5 / ss, ys + 0.5 / ss
     u, v, z, nrm, X, ok = _raycast(pose, car, centre, xs, ys, f, pc)
-    rad, cov = _shade(car, u, v, nrm, X, ok, key, ambient, lights, ks)
+    rad, cov = _shade(car, u, v, nrm, X, ok, sc.key, sc.ambient, sc.lights, sc.ks)
     if ss > 1:
         bw, bh = bx1 - bx0, by1 - by0
         rad = cv2.resize(rad * cov[..., None], (bw, bh), interpolation=cv2.INTER_AREA)
         cov = cv2.resize(cov, (bw, bh), interpolation=cv2.INTER_AREA)
         z = cv2.resize(np.where(ok, z, 0).astype(np.float32), (bw, bh), interpolation=cv2.INTER_AREA)
         rad = rad / np.maximum(cov, 1e-4)[..., None]
-    scene = _photo_background(rng, w, h)
+    scene = sc.background
     layer = np.zeros((h, w, 3), np.float32)
     alpha = np.zeros((h, w), np.float32)
     layer[by0:by1, bx0:bx1] = rad
@@ -762,11 +842,12 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
     depth = np.full((h, w), 3.0, np.float32)
     depth[by0:by1, bx0:bx1] = np.where(cov > 0.5, np.maximum(z, 0.05), 3.0)
     if category == "hand_motion":
+        severity = sc.severity
         # the exposure integrates the carrier over its path: translation plus a turn of the wrist
         length = mpx * float(0.3 + 2.5 * severity) * float(rng.uniform(0.8, 1.0))
         ang = rng.uniform(0, 2 * math.pi)
         turn = float(rng.uniform(-1, 1)) * (0.3 + 3 * severity)              # degrees over the exposure
-        pivot = (float(cx + rng.normal(0, half)), float(cy + rng.normal(0, half)))   # the wrist
+        pivot = (float(sc.cx + rng.normal(0, sc.half)), float(sc.cy + rng.normal(0, sc.half)))   # the wrist
         k = int(np.clip(math.ceil(length * 1.5), 5, 31))
         prem = layer * alpha[..., None]
         acc, acc_a = np.zeros_like(layer), np.zeros_like(alpha)
@@ -782,6 +863,7 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
         params.update(motion_px=round(length, 1), turn_deg=round(turn, 1))
     else:
         frame = scene * (1 - alpha[..., None]) + layer * alpha[..., None]
+    severity = sc.severity
     # optics: depth of field (a steep view is sharp at the focus depth only), else a little defocus
     if category == "steep_perspective":
         zc = depth[(alpha > 0.5)]
@@ -804,12 +886,29 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
         haze = 0.04 + 0.35 * severity * float(rng.uniform(0.5, 1.0))
         frame = frame + (haze * ramp)[..., None]
         params["haze"] = round(haze, 3)
-    # auto-exposure on a centre-weighted mean, then bloom around light past full scale
+    return frame, code_corners.astype(np.float32)
+
+
+def metered_exposure(frame: np.ndarray, target: float) -> float:
+    """What the camera's auto-exposure sets for linear light `frame`: `target` over the
+    centre-weighted mean luminance, within the sensor's range 0.5..2.5."""
+    h, w = frame.shape[:2]
     lum = frame @ np.float32([0.114, 0.587, 0.299])
     yy, xx = np.mgrid[0:h:8, 0:w:8].astype(np.float32)
     wgt = np.exp(-(((xx - w / 2) / (0.4 * w)) ** 2 + ((yy - h / 2) / (0.4 * h)) ** 2))
     mean = float((lum[::8, ::8] * wgt).sum() / wgt.sum())
-    exposure = float(np.clip(rng.uniform(0.18, 0.26) / max(mean, 1e-3), 0.5, 2.5))
+    return float(np.clip(target / max(mean, 1e-3), 0.5, 2.5))
+
+
+def _sensor(frame: np.ndarray, rng: np.random.Generator, exposure: float | None = None):
+    """The camera's picture of linear light `frame`: auto-exposure (or the given `exposure`, a
+    multiplier of the light), bloom around light past full scale, photon and read noise,
+    clipping at full scale, sRGB and JPEG. Returns (bgr, exposure used, JPEG quality)."""
+    h, w = frame.shape[:2]
+    scale = h / 720.0
+    target = float(rng.uniform(0.18, 0.26))
+    if exposure is None:
+        exposure = metered_exposure(frame, target)
     frame = frame * exposure
     over = np.maximum(frame - 1.0, 0)
     if over.max() > 0:
@@ -825,9 +924,122 @@ def _photo_frame(category: str, rng: np.random.Generator, size, text: str, sever
     out = _srgb_encode_u8(frame)
     q = int(rng.integers(70, 95))
     ok_, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, q])
-    bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR)
-    params["jpeg_q"] = q
-    return bgr, [code_corners.astype(np.float32)], params
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR), float(exposure), q
+
+
+def _photo_frame(category: str, rng: np.random.Generator, size, text: str, severity: float):
+    sc = _photo_scene(category, rng, size, text, severity)
+    frame, corners = _photo_render(sc, rng)
+    bgr, _, q = _sensor(frame, rng)
+    sc.params["jpeg_q"] = q
+    return bgr, [corners], sc.params
+
+
+# ---------------------------------------------------------------------------------------------
+# sequences (issue 15, camera side): what the camera sees over a few frames of one presentation
+#
+# A code is held in the hand for a moment: the card turns by a few degrees and drifts between
+# frames, and the lamps stay where they are, so a specular highlight slides across the symbol
+# from frame to frame (a mirror reflection moves by twice the turn). Each frame is the scene's
+# light before the camera's exposure (`SynthSequence.light`), so the camera can be modelled
+# separately: `SynthSequence.frame(i, exposure)` is the picture at auto-exposure (None) or at
+# a set exposure (a multiplier of the light, as a longer or shorter shutter is).
+
+SEQUENCE_CATEGORIES: tuple[str, ...] = (
+    "moving_glare",       # glossy card, laminate or screen with lamp highlights that move as the hand does
+    "bright_screen",      # a phone at full brightness in a dim gate: over-exposed at auto-exposure
+)
+NEGATIVE_SEQUENCES: tuple[str, ...] = (
+    "fake_symbol",        # a QR-like symbol (real finder patterns, random data) under moving glare
+    "glare_no_code",      # the same card and lamps with no symbol on it
+)
+ALL_SEQUENCES: tuple[str, ...] = SEQUENCE_CATEGORIES + NEGATIVE_SEQUENCES
+_SEQUENCE_SCENES = {"moving_glare": ("bright_spots", "code"), "bright_screen": ("bright_screen", "code"),
+                    "fake_symbol": ("bright_spots", "fake"), "glare_no_code": ("bright_spots", "none")}
+
+
+@dataclass
+class SynthSequence:
+    """Consecutive frames of one presentation. `light[i]`: the light reaching the lens in frame i
+    (float16 H x W x 3, linear, before exposure); `corners[i]`: the code's corners in frame i
+    (where the symbol would be, for the negative sequences); `texts`: the code's text ([] for a
+    negative sequence). `frame(i, exposure=None)` renders the camera's picture, seeded per frame,
+    so the same frame at two exposures differs only by the exposure."""
+
+    category: str
+    texts: list[str]
+    light: list[np.ndarray]
+    corners: list[np.ndarray]
+    params: dict
+    seed: tuple
+    fps: float = 15.0
+
+    def __len__(self) -> int:
+        return len(self.light)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        h, w = self.light[0].shape[:2]
+        return (w, h)
+
+    def _rng(self, i: int) -> np.random.Generator:
+        return np.random.default_rng(list(self.seed) + [i, 1])
+
+    def metered(self, i: int) -> float:
+        """The exposure the camera's auto-exposure picks for frame i."""
+        return metered_exposure(self.light[i].astype(np.float32), float(self._rng(i).uniform(0.18, 0.26)))
+
+    def frame(self, i: int, exposure: float | None = None) -> SynthFrame:
+        bgr, used, q = _sensor(self.light[i].astype(np.float32), self._rng(i), exposure)
+        params = dict(self.params, frame=i, exposure=round(used, 4), jpeg_q=q)
+        return SynthFrame(gray=cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY), texts=list(self.texts),
+                          category=self.category, params=params, bgr=bgr, corners=[self.corners[i]])
+
+    def frames(self, exposure: float | None = None) -> list[SynthFrame]:
+        return [self.frame(i, exposure) for i in range(len(self))]
+
+
+def generate_sequence(category: str, length: int = 8, seed: int = 0, size=(1280, 720),
+                      severity: float | None = None) -> SynthSequence:
+    """`length` consecutive frames of one presentation of `category` (ALL_SEQUENCES); the same
+    arguments always give the same sequence. `severity` 0..1 (default: drawn from 0.45..0.9)."""
+    if category not in ALL_SEQUENCES:
+        raise ValueError(f"unknown sequence category {category!r}; known: {', '.join(ALL_SEQUENCES)}")
+    key = (seed, ALL_SEQUENCES.index(category), size[0], size[1], 1515)
+    rng = np.random.default_rng(list(key))
+    scene_cat, symbol = _SEQUENCE_SCENES[category]
+    text = random_payload(rng)
+    sev = float(rng.uniform(0.45, 0.9)) if severity is None else float(severity)
+    sc = _photo_scene(scene_cat, rng, size, text, sev, symbol=symbol)
+    sc.params["category"] = category
+    # the hand: the card turns smoothly about two in-plane axes (a few degrees), turns a little
+    # in its plane and drifts; the lamps stay put, so their highlights slide over the symbol
+    amp = rng.uniform(1.5, 3.0, size=2)
+    period = rng.uniform(6.0, 12.0, size=2)
+    phase = rng.uniform(0, 2 * math.pi, size=2)
+    ax = float(rng.uniform(0, math.pi))
+    spin = float(rng.normal(0, 0.4))                             # degrees per frame, in the plane
+    drift = rng.normal(0, 0.3 * sc.mpx, size=2) / sc.f           # per frame, world units at depth 1
+    light, corners = [], []
+    for i in range(length):
+        turn = amp * (np.sin(2 * math.pi * i / period + phase) - np.sin(phase))
+        r1, _ = cv2.Rodrigues(np.array([math.cos(ax), math.sin(ax), 0.0]) * math.radians(turn[0]))
+        r2, _ = cv2.Rodrigues(np.array([-math.sin(ax), math.cos(ax), 0.0]) * math.radians(turn[1]))
+        r3, _ = cv2.Rodrigues(np.array([0.0, 0.0, 1.0]) * math.radians(spin * i))
+        p = sc.pose
+        pose = _Pose(r3 @ r2 @ r1 @ p.R, p.P0 + np.array([drift[0] * i, drift[1] * i, 0.0]), p.s, p.surface, p.rc)
+        frame, quad = _photo_render(sc, np.random.default_rng(list(key) + [i, 0]), pose)
+        light.append(frame.astype(np.float16))
+        corners.append(quad)
+    sc.params.update(hand_turn_deg=[round(float(a), 1) for a in amp], symbol=symbol)
+    return SynthSequence(category, [text] if symbol == "code" else [], light, corners, sc.params, key)
+
+
+def generate_sequences(category: str, count: int, length: int = 8, seed: int = 0,
+                       size=(1280, 720)) -> Iterator[SynthSequence]:
+    """`count` sequences of one category, made one at a time (each holds `length` frames of light)."""
+    for k in range(count):
+        yield generate_sequence(category, length, seed=seed * 1000 + k, size=size)
 
 
 # ---------------------------------------------------------------------------------------------
