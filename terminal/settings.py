@@ -189,7 +189,9 @@ class Settings:
     venue_store_password_file: str = _setting("", help="a file holding the venue store's password (else the "
                                                        "environment's VT_VENUE_STORE_PASSWORD)")
     language: str = _setting("zh", choices=("zh", "en"), help="screen language")
-    verdict_seconds: float = _setting(2.0, range=(0.2, 30), help="how long a verdict fills the screen")
+    verdict_seconds: float = _setting(2.0, range=(0.2, 30), help="gate: how long a verdict fills the screen")
+    kiosk_verdict_seconds: float = _setting(3.0, range=(1, 30),
+                                            help="kiosk: how long a verdict stays (older users read slower)")
     kiosk_idle_seconds: float = _setting(30.0, range=(5, 600), help="kiosk: back to the idle guide after this long")
     sound: bool = _setting(True, help="verdict sounds")
     voice: str = _setting("auto", choices=VOICE, help="spoken guidance: auto (kiosk only), on, off")

@@ -226,6 +226,7 @@ def camera_choices() -> list[tuple[str, str]]:
 _OWN_ROWS = frozenset({"source", "decoder", "mode", "policy", "language", "scanner", "pin_hash", "dcc_trust"})
 _LABELS = {
     "verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Verdict hold time (s)"),
+    "kiosk_verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk verdict hold time (s)"),
     "kiosk_idle_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk idle after (s)"),
     "sound": QT_TRANSLATE_NOOP("Settings", "Sounds"),
     "voice": QT_TRANSLATE_NOOP("Settings", "Voice guidance"),

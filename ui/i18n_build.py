@@ -146,6 +146,7 @@ FIRST_FILL = {
         "终端时钟可能不准（与平台相差 %1）：请校准时间",
     "%1 scan records waiting for upload: check the network": "%1 条核验记录待上传：请检查网络",
     "No camera picture: check the camera and its cable": "摄像头无画面：请检查摄像头及连线",
+    "Next in %1 s · tap to skip": "%1 秒后继续 · 轻触跳过", "Kiosk verdict hold time (s)": "自助机结果显示时长（秒）",
 }
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QAbstractItemView, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+from .qt import (QAbstractItemView, QApplication, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                  QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QPainter, QPixmap, QPushButton,
                  QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
                  QWidget, Signal)
@@ -72,9 +72,27 @@ def scan_icon(size: int = 220) -> QPixmap:
     return pm
 
 
+def hold_verdict(view, seconds: float) -> None:
+    """Start the verdict's countdown and give the panel the keyboard focus (Enter / Space / Escape
+    dismiss it; a screen reader reads it), remembering where the focus was."""
+    focus = QApplication.focusWidget()
+    if focus is not view.panel:
+        view.focus_before = focus if focus is not None and focus.window() is view.window() else None
+    view.panel.start_hold(seconds)
+    view.panel.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def release_focus(view) -> None:
+    """The verdict is gone: the focus goes back where it was (a control a person had tabbed to)."""
+    before, view.focus_before = view.focus_before, None
+    if view.panel.hasFocus() and before is not None and before.isVisible() and before.isEnabled():
+        before.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
 class GateView(QWidget):
-    """Full screen: live preview with the code outlined; a verdict fills the screen for ~2 s.
-    A new scan replaces the verdict at once, so the next person never waits."""
+    """Full screen: live preview with the code outlined; a verdict fills the screen for ~2 s
+    with a countdown, or until a tap or Enter / Space / Escape. A new scan replaces the verdict
+    at once, so the next person never waits."""
 
     def __init__(self, *, language, verdict_seconds: float = 2.0, parent: QWidget | None = None):
         super().__init__(parent)
@@ -96,7 +114,9 @@ class GateView(QWidget):
         ll.addWidget(self.preview, 1)
         ll.addWidget(self.hint)
         self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language, staff_pt=18,
-                                  design=(1280, 640))
+                                  design=(1280, 640), hold=True)
+        self.panel.finished.connect(self.ready)
+        self.focus_before = None
         self.stack.addWidget(live)
         self.stack.addWidget(self.panel)
         lay.addWidget(self.stack, 1)
@@ -114,9 +134,6 @@ class GateView(QWidget):
         bl.addStretch(1)
         lay.addWidget(bar)
         self._counts = (0, 0)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.ready)
         self.retranslate()
 
     def set_frame(self, img, corners, t_in) -> None:
@@ -130,10 +147,12 @@ class GateView(QWidget):
     def show_verdict(self, v: Verdict, t_in: float) -> None:
         self.panel.show_verdict(v, t_in)
         self.stack.setCurrentWidget(self.panel)
-        self._timer.start(int(self.verdict_seconds * 1000))
+        hold_verdict(self, self.verdict_seconds)
 
-    def ready(self) -> None:
+    def ready(self, _why: str = "") -> None:
+        self.panel.stop_hold()
         self.stack.setCurrentIndex(0)
+        release_focus(self)
 
     @property
     def showing_verdict(self) -> bool:
@@ -164,7 +183,7 @@ class KioskView(QWidget):
                  parent: QWidget | None = None):
         super().__init__(parent)
         self._lang = language
-        self.verdict_seconds = max(verdict_seconds, 3.0)   # older users read slower than gate staff glance
+        self.verdict_seconds = verdict_seconds    # kiosk_verdict_seconds: older users read slower than staff glance
         self.scaler = sc = Scaler(min_pt=12)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -220,14 +239,14 @@ class KioskView(QWidget):
         gl.addWidget(self.preview, 1)
         gl.addWidget(self.guide)
         self.panel = VerdictPanel(big=80, reason_pt=40, icon_pt=160, language=language, staff=False,
-                                  design=(1280, 700))
+                                  design=(1280, 700), hold=True)
+        self.panel.finished.connect(self._after_result)
+        self.focus_before = None
         for w in (idle, guide, self.panel):
             self.stack.addWidget(w)
         self.idle_page, self.guide_page = idle, guide
         lay.addWidget(self.stack, 1)
 
-        self._result_timer = QTimer(self, singleShot=True)
-        self._result_timer.timeout.connect(self._after_result)
         self._idle_timer = QTimer(self, singleShot=True)
         self._idle_timer.setInterval(int(idle_seconds * 1000))
         self._idle_timer.timeout.connect(self.go_idle)
@@ -249,9 +268,11 @@ class KioskView(QWidget):
         if self.stack.currentWidget() is not self.panel:
             self.stack.setCurrentWidget(self.idle_page)
 
-    def _after_result(self) -> None:
+    def _after_result(self, _why: str = "") -> None:
+        self.panel.stop_hold()
         self.stack.setCurrentWidget(self.guide_page)
         self._idle_timer.start()
+        release_focus(self)
 
     def set_frame(self, img, corners, t_in) -> None:
         self.preview.set_frame(img, corners, t_in)
@@ -263,7 +284,11 @@ class KioskView(QWidget):
         self.panel.show_verdict(v, t_in)
         self.stack.setCurrentWidget(self.panel)
         self._idle_timer.stop()
-        self._result_timer.start(int(self.verdict_seconds * 1000))
+        hold_verdict(self, self.verdict_seconds)
+
+    @property
+    def showing_verdict(self) -> bool:
+        return self.stack.currentWidget() is self.panel
 
     def set_counts(self, admitted: int, refused: int) -> None:
         pass

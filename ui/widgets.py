@@ -5,14 +5,16 @@ Threads: GUI thread only (they receive data through queued signals from the work
 """
 from __future__ import annotations
 
+import math
 import time
 
 from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QFont, QFontMetrics, QFrame, QHBoxLayout, QImage, QLabel,
-                 QPainter, QPen, QPointF, QPolygonF, QRect, QRectF, QSize, QSizePolicy, Qt, QVBoxLayout, QWidget, Signal)
+from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QElapsedTimer, QFont, QFontMetrics, QFrame, QHBoxLayout,
+                 QImage, QLabel, QPainter, QPen, QPointF, QPolygonF, QRect, QRectF, QSize, QSizePolicy, Qt, QTimer,
+                 QVBoxLayout, QWidget, Signal)
 
 
 def font(pt: float, bold: bool = False) -> QFont:
@@ -174,9 +176,19 @@ class VerdictPanel(QWidget):
     the guidance wrapped (fit_scale; 800x480 to 1920x1080 and portrait, tests/ui/test_layout.py).
 
     `policy_source`: a callable giving the venue policy in force (for its explanations), or None.
-    `painted` fires on the first paint after a verdict is set (for the latency bench)."""
+    `painted` fires on the first paint after a verdict is set (for the latency bench).
+
+    `hold`: the verdict stays for a while and then the view goes back to scanning (gate, kiosk).
+    `start_hold(seconds)` shows the countdown at the bottom (a thin shrinking bar and "3 秒后继续 ·
+    轻触跳过 / Next in 3 s · tap to skip"); `finished` fires with "timeout" when it runs out, or
+    "dismissed" on a tap or Enter / Space / Escape (keys reach the panel only after the wedge filter
+    in ui/window.py has let them through as a person's: a scanner's burst is never a dismissal)."""
 
     painted = Signal(object, float, float)    # verdict, t_in, perf_counter at paint
+    finished = Signal(str)                    # the hold ended: "timeout" | "dismissed"
+
+    DISMISS_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space, Qt.Key.Key_Escape)
+    TICK_MS = 100
 
     MARGIN = 24
     SPACING = 8
@@ -184,7 +196,7 @@ class VerdictPanel(QWidget):
 
     def __init__(self, *, big: int = 96, reason_pt: int = 40, icon_pt: int = 160, parent: QWidget | None = None,
                  language=None, staff: bool = True, staff_pt: int = 16, design: tuple[int, int] = (1280, 640),
-                 grow: float = 1.5):
+                 grow: float = 1.5, hold: bool = False):
         super().__init__(parent)
         self._lang = language
         self.staff = staff
@@ -218,6 +230,17 @@ class VerdictPanel(QWidget):
         for w, pt, bold, _wrap in self._items[1:]:
             w.setFont(font(pt, bold))
         self.setAccessibleName("verdict")
+        # the hold: countdown text and bar (gate, kiosk)
+        self.hold = hold
+        self.hold_seconds = 0.0
+        self._hold_clock = QElapsedTimer()
+        self._tick = QTimer(self)
+        self._tick.setInterval(self.TICK_MS)
+        self._tick.timeout.connect(self._on_tick)
+        self.countdown = QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.countdown.hide()
+        if hold:
+            self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)    # Enter / Space / Escape dismiss it
 
     # ------------------------------------------------------------------ fitting
     def sizeHint(self) -> QSize:
@@ -263,18 +286,94 @@ class VerdictPanel(QWidget):
     def _margins(self, s: float) -> tuple[int, int]:
         return max(4, round(self.MARGIN * min(1.0, s))), max(2, round(self.SPACING * s))
 
+    # ------------------------------------------------------------------ the hold and its countdown
+    @property
+    def holding(self) -> bool:
+        return self._tick.isActive()
+
+    @property
+    def remaining(self) -> float:
+        """Seconds left of the hold (0 when none runs)."""
+        if not self.holding:
+            return 0.0
+        return max(0.0, self.hold_seconds - self._hold_clock.elapsed() / 1000.0)
+
+    def start_hold(self, seconds: float) -> None:
+        self.hold_seconds = max(0.05, float(seconds))
+        self._hold_clock.start()
+        self._tick.start()
+        self._show_countdown()
+
+    def stop_hold(self) -> None:
+        self._tick.stop()
+        self.countdown.hide()
+        self.update()
+
+    def dismiss(self) -> bool:
+        """A person is done with the verdict (tap, Enter, Space, Escape): end the hold now."""
+        if not self.holding:
+            return False
+        self.stop_hold()
+        self.finished.emit("dismissed")
+        return True
+
+    def _on_tick(self) -> None:
+        if self.remaining <= 0:
+            self.stop_hold()
+            self.finished.emit("timeout")
+            return
+        self._show_countdown()
+
+    def countdown_text(self) -> str:
+        n = str(max(1, math.ceil(self.remaining - 1e-6)))
+        chinese = self._lang.chinese if self._lang is not None else False
+        main = QCoreApplication.translate("VerdictPanel", COUNTDOWN).replace("%1", n)
+        return main + (f"  ·  {COUNTDOWN.replace('%1', n)}" if chinese else "")
+
+    def _show_countdown(self) -> None:
+        text = self.countdown_text()
+        if text != self.countdown.text():
+            self.countdown.setText(text)
+            self._place_countdown()
+        self.countdown.setVisible(self.hold)
+        self.update()                                  # the bar shrinks
+
+    def _strip(self) -> tuple[int, int]:
+        """The countdown's (text height, bar height) at the panel's bottom; (0, 0) without a hold."""
+        if not self.hold:
+            return 0, 0
+        px = max(11, min(30, round(self.height() * 0.04)))
+        return round(px * 1.45), max(4, px // 3)
+
+    def _place_countdown(self) -> None:
+        text_h, bar_h = self._strip()
+        if not text_h:
+            return
+        width = max(40, self.width() - 16)
+        px = round(text_h / 1.45)
+        f = font(10, True)
+        while True:                                     # one line, smaller on a narrow panel
+            f.setPixelSize(px)
+            if QFontMetrics(f).horizontalAdvance(self.countdown.text()) <= width or px <= 8:
+                break
+            px -= 1
+        self.countdown.setFont(f)
+        self.countdown.setGeometry(8, self.height() - bar_h - text_h, width, text_h)
+
     def fit(self) -> None:
         """Scale and place the icon and the lines for the panel's current size and texts."""
         key = (self.width(), self.height(), tuple(w.text() for w, *_ in self._shown_items()[1:]))
         if key == self._fitted_for:
             return
         self._fitted_for = key
-        s = self.scale = self.fit_scale(self.width(), self.height())
+        self._place_countdown()
+        strip = sum(self._strip())
+        s = self.scale = self.fit_scale(self.width(), self.height() - strip)
         m, sp = self._margins(s)
         width = self.width() - 2 * m
         items = self._shown_items()
         hs = self._heights(s, width) or [0] * len(items)
-        y = max(m, (self.height() - (sum(hs) + sp * (len(hs) - 1))) // 2)
+        y = max(m, (self.height() - strip - (sum(hs) + sp * (len(hs) - 1))) // 2)
         for (w, pt, bold, _wrap), h in zip(items, hs):
             if w is self.icon:
                 w.setGeometry((self.width() - h) // 2, y, h, h)
@@ -341,6 +440,9 @@ class VerdictPanel(QWidget):
         self.staff_line.setVisible(self.staff and bool(self.staff_line.text()))
         self.setAccessibleName(f"verdict {out.value}")
         self.setAccessibleDescription(f"{T.outcome_word(out)}: {zh if chinese else en}")
+        self.countdown.setStyleSheet(f"color: {fg};")
+        if self.holding:
+            self._show_countdown()
         self.fit()
 
     def colour(self) -> str:
@@ -350,10 +452,31 @@ class VerdictPanel(QWidget):
         p = QPainter(self)
         if self.outcome is not None:
             p.fillRect(self.rect(), QColor(T.OUTCOME_COLOUR[self.outcome]))
+            if self.holding:                           # the bar shrinks towards the centre as the hold runs out
+                bar_h, w = self._strip()[1], self.bar_width()
+                p.fillRect(QRect((self.width() - w) // 2, self.height() - bar_h, w, bar_h),
+                           QColor(T.OUTCOME_TEXT_COLOUR[self.outcome]))
         p.end()
         if self._pending_paint:
             self._pending_paint = False
             self.painted.emit(self.verdict, self._t_in, time.perf_counter())
+
+
+    def bar_width(self) -> int:
+        """The countdown bar's width in px now (0 without a hold)."""
+        return round(self.width() * self.remaining / self.hold_seconds) if self.holding else 0
+
+    def mousePressEvent(self, ev) -> None:
+        if not self.dismiss():
+            super().mousePressEvent(ev)
+
+    def keyPressEvent(self, ev) -> None:
+        if ev.key() in self.DISMISS_KEYS and self.dismiss():
+            return
+        super().keyPressEvent(ev)
+
+
+COUNTDOWN = QT_TRANSLATE_NOOP("VerdictPanel", "Next in %1 s · tap to skip")
 
 
 class Banner(QLabel):

@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.alerts)
         self.views = QStackedWidget()
         self.gate = GateView(language=language, verdict_seconds=settings.verdict_seconds)
-        self.kiosk = KioskView(language=language, verdict_seconds=settings.verdict_seconds,
+        self.kiosk = KioskView(language=language, verdict_seconds=settings.kiosk_verdict_seconds,
                                idle_seconds=settings.kiosk_idle_seconds)
         self.counter = CounterView(language=language)
         for v in (self.gate, self.kiosk, self.counter):
@@ -377,8 +377,7 @@ class MainWindow(QMainWindow):
             self.set_language(s.language)
         if s.mode != old.mode:
             self.set_mode(s.mode)
-        for v in (self.gate, self.kiosk):
-            v.verdict_seconds = s.verdict_seconds if v is self.gate else max(3.0, s.verdict_seconds)
+        self.gate.verdict_seconds, self.kiosk.verdict_seconds = s.verdict_seconds, s.kiosk_verdict_seconds
         self.sound.enabled = s.sound
         if self.voice is not None:
             self.voice.enabled, self.voice.volume = s.voice_on(), s.voice_volume

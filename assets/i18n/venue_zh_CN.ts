@@ -521,6 +521,10 @@
       <translation>结果显示时长（秒）</translation>
     </message>
     <message>
+      <source>Kiosk verdict hold time (s)</source>
+      <translation>自助机结果显示时长（秒）</translation>
+    </message>
+    <message>
       <source>Kiosk idle after (s)</source>
       <translation>自助机空闲返回（秒）</translation>
     </message>
@@ -916,6 +920,13 @@
     <message>
       <source>Camera: error</source>
       <translation>摄像头：故障</translation>
+    </message>
+  </context>
+  <context>
+    <name>VerdictPanel</name>
+    <message>
+      <source>Next in %1 s · tap to skip</source>
+      <translation>%1 秒后继续 · 轻触跳过</translation>
     </message>
   </context>
 </TS>
