@@ -179,9 +179,59 @@ def _keys_ok(obj: Any, depth: int) -> bool:
     return depth < cbor_strict.MAX_DEPTH
 
 
+def _bstr_span(data: bytes, pos: int) -> tuple[int, int]:
+    """(start, end) of the definite-length byte string whose head is at data[pos] (length
+    below 2^16: a COSE body is at most 16 KiB); (-1, -1) for anything else or a truncated one."""
+    ib = data[pos]
+    if 0x40 <= ib <= 0x57:
+        start = pos + 1
+        end = start + ib - 0x40
+    elif ib == 0x58:
+        start = pos + 2
+        end = start + data[pos + 1]
+    elif ib == 0x59:
+        start = pos + 3
+        end = start + (data[pos + 1] << 8 | data[pos + 2])
+    else:
+        return -1, -1
+    return (start, end) if end <= len(data) else (-1, -1)
+
+
+def _sign1_plain(data: bytes) -> Sign1 | None:
+    """The COSE_Sign1 when `data` is exactly the form every signer here writes: optional tag 18,
+    array(4), a byte string, an empty map, two byte strings, nothing after. Such bytes are one
+    strict CBOR item with no map key (cbor_strict.check accepts them) and decode to these four
+    members, so the walk and cbor2 are skipped (3.1 µs of a 4.5 µs parse). Any other form, or a
+    fault, returns None and takes the general path, which gives the same result or the same error."""
+    try:
+        pos = 2 if data[0] == 0xD2 else 1
+        if data[pos - 1] != 0x84:
+            return None
+        p0, p1 = _bstr_span(data, pos)
+        if p1 < 0 or data[p1] != 0xA0:
+            return None
+        b0, b1 = _bstr_span(data, p1 + 1)
+        if b1 < 0:
+            return None
+        s0, s1 = _bstr_span(data, b1)
+        if s1 != len(data):
+            return None
+    except IndexError:
+        return None
+    prot_b = data[p0:p1]
+    return Sign1(prot_b, _protected_header(prot_b) if prot_b else _EMPTY_MAP, {}, data[b0:b1], data[s0:s1],
+                 pos == 2)
+
+
 def parse_sign1(data: bytes, *, cwt_tag: bool = False) -> Sign1:
     """The COSE_Sign1 in `data` (tag 18 or untagged). With `cwt_tag` (HC1 only, as EU DCC
     verifiers do) a CWT tag 61 around it is accepted too; our own profiles stay strict."""
+    msg = _sign1_plain(data)
+    return msg if msg is not None else _parse_sign1_any(data, cwt_tag)
+
+
+def _parse_sign1_any(data: bytes, cwt_tag: bool) -> Sign1:
+    """parse_sign1 for any encoding of the COSE_Sign1: strict walk, then cbor2."""
     obj = loads_cbor(data, "COSE", walk_first=True)
     tagged = False
     if cwt_tag and isinstance(obj, cbor2.CBORTag) and obj.tag == CWT_TAG:

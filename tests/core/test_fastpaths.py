@@ -2,7 +2,9 @@
 
 - terminal.verdict.build_*: the frozen result types without the dataclass __init__;
 - terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time;
-- terminal.cose._ecdsa_der: the DER signature encode_dss_signature would write.
+- terminal.cose._ecdsa_der: the DER signature encode_dss_signature would write;
+- terminal.cose.parse_sign1's plain-form path: the same Sign1, or the same error, as the
+  general path (strict walk, then cbor2) on every input.
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from terminal import cose
+from terminal import codec, cose
+from terminal.codec import CodecError
 from vocab.reasons import Outcome
 from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_linked_cert, build_summary,
                               build_verdict)
@@ -146,3 +149,63 @@ def test_eddsa_small_order_public_key_is_refused():
     msg = cose.Sign1(prot, {1: cose.EDDSA}, {}, b"anything", sig, True)
     with pytest.raises(cose.SignatureInvalid):
         cose.verify_signature(msg, pub, cose.EDDSA)
+
+
+def _parse_outcome(parse, data: bytes, cwt_tag: bool):
+    try:
+        return parse(data, cwt_tag)
+    except CodecError as exc:
+        return ("error", exc.reason, exc.detail)
+
+
+def _sign1_inputs():
+    """COSE_Sign1 bytes of every shape the plain path looks at, and random damage to them."""
+    from .world import World
+    w = World(seed=9052)
+    prot = cbor2.dumps({1: cose.ES256, 4: b"kid-0001"})
+    payload, sig = cbor2.dumps({1: "iss", 7: b"\x01" * 16}), bytes(range(64))
+    good = [w.ez1_cose(), w.ez1_cose(tagged=False), w.ez1_cose("EdDSA"), w.ez1_cose(kid_protected=False),
+            codec.decode_text(w.ep1(holder_alg="ES256"))[1]]
+    for p_, body in ((prot, payload), (b"", payload), (prot, b""), (prot, b"x" * 300), (prot, b"y" * 70000)):
+        for tagged in (True, False):
+            for unprot in ({}, {4: b"kid"}):
+                good.append(cbor2.dumps(cbor2.CBORTag(18, [p_, unprot, body, sig]) if tagged else [p_, unprot, body, sig]))
+    good.append(b"\xd2\x84" + b"\x58\x03" + prot[:3] + b"\xa0" + b"\x59\x00\x01x" + b"\x58\x40" + sig)  # long heads
+    good.append(b"\xd2\x84\x5f\x41a\xff\xa0\x41x\x40")                              # indefinite bstr
+    good.append(b"\xd8\x3d\xd2\x84\x40\xa0\x40\x40")                                # in a CWT tag
+    good.append(b"\xd2\x84\x40\xa0\x40")                                               # three members
+    good.append(b"\xd2\x85\x40\xa0\x40\x40\x40")                                     # five members
+    good.append(b"\xd2\x84\x40\xa0\x40\x40\x00")                                     # trailing byte
+    good.append(b"\xd2\x84\x41\xa0\xa0\x40\x40")                                     # protected not a map... of a map
+    good.append(b"\xd2\x84\x41\x01\xa0\x40\x40")                                     # protected header an int
+    good.append(b"\xd2\x84\x43\xa1\x01\x26\xa0\x40\x40")                           # {1: -7}
+    good.append(b"\xd2\x84\x45\xa2\x01\x26\x01\x26\xa0\x40\x40")                 # {1: -7, 1: -7}
+    yield from good
+    rng = random.Random(9053)
+    for _ in range(4000):
+        data = bytearray(rng.choice(good))
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            op = rng.randrange(4)
+            if op == 0 and data:
+                data[rng.randrange(len(data))] = rng.randrange(256)
+            elif op == 1 and data:
+                del data[rng.randrange(len(data)):]
+            elif op == 2:
+                data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
+            elif data:
+                data[rng.randrange(min(8, len(data)))] = rng.choice((0x40, 0x57, 0x58, 0x59, 0x5a, 0x5f, 0x84, 0xa0,
+                                                                      0xa1, 0xd2, 0xff))
+        yield bytes(data)
+
+
+def test_plain_sign1_path_gives_what_the_general_path_gives():
+    plain = 0
+    for data in _sign1_inputs():
+        for cwt_tag in (False, True):
+            fast = _parse_outcome(lambda d, c: cose.parse_sign1(d, cwt_tag=c), data, cwt_tag)
+            assert fast == _parse_outcome(cose._parse_sign1_any, data, cwt_tag), data.hex()
+        try:
+            plain += cose._sign1_plain(data) is not None
+        except CodecError:                 # a plain form whose protected header is bad
+            plain += 1
+    assert plain > 300          # the plain path was taken (437 of 4035 inputs), not only the fallback
