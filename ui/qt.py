@@ -8,7 +8,7 @@ no Qt cameras).
 from __future__ import annotations
 
 from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLibraryInfo, QLocale, QMetaObject, QObject,
-                            QPointF, QRect, QRectF, QRegularExpression, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
+                            QPointF, QProcess, QRect, QRectF, QRegularExpression, QRunnable, QSize, QThread, QThreadPool, QTimer, QTranslator,
                             QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
 from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage,
                            QKeyEvent, QKeySequence, QPainter, QRegularExpressionValidator, QPalette, QPen, QPixmap, QPolygonF, QShortcut,

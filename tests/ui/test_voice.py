@@ -66,7 +66,7 @@ def test_gate_is_silent_by_default_and_speaks_when_set(qtbot, make_app, service,
     assert said(rt) == []                                      # nothing was said while off
     rt.window.show_verdict(service.scan(cases["resident_es256_ok"]["code"]), 0.0)
     qtbot.waitUntil(lambda: said(rt) == [("zh", "通过，请通行")], timeout=5000)
-    assert abs(voice._speaker._tts.volume() - 0.3) < 0.01      # the engine's own volume
+    assert abs(voice.engine_volume - 0.3) < 0.01              # the engine's own volume
     rt.apply_settings(rt.settings.with_(voice="off"))
     rt.window.show_verdict(service.scan(cases["expired"]["code"]), 0.0)
     qtbot.wait(300)
@@ -99,6 +99,39 @@ def test_a_speech_daemon_that_is_not_there_is_silence(qtbot, caplog, tmp_path, m
         v.close()
     assert [r.getMessage() for r in caplog.records if r.name == "ui.voice"] == [
         "voice guidance off: Connection to speech-dispatcher failed"]
+    assert v.said == []
+
+
+def test_a_stuck_speech_daemon_never_freezes_the_screen(qtbot, caplog, tmp_path, monkeypatch):
+    """Seen on this machine: a speech-dispatcher hung in its own shutdown keeps its socket and never
+    answers; the engine then blocks inside Qt holding Python's GIL. Here a socket that listens and
+    never answers: the screen keeps running, the guide gives up with one line, nothing is said."""
+    import socket
+
+    from ui import voice as V
+    from ui.qt import QTimer
+    stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stuck.bind(str(tmp_path / "stuck.sock"))
+    stuck.listen(8)                                  # connects succeed; nobody ever reads or answers
+    monkeypatch.setenv("SPEECHD_ADDRESS", f"unix_socket:{tmp_path / 'stuck.sock'}")
+    monkeypatch.setattr(V, "READY_S", 3.0)
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(50)
+    try:
+        with caplog.at_level(logging.WARNING, logger="ui.voice"):
+            v = V.VoiceGuide(engine="speechd")
+            v.say("通过，请通行", "Admitted. Please go ahead.", chinese=True)
+            qtbot.waitUntil(lambda: v.available is False, timeout=20000)
+            v.say("通过，请通行", "Admitted. Please go ahead.", chinese=True)
+            v.close()
+    finally:
+        timer.stop()
+        stuck.close()
+    assert len(ticks) >= 20                          # the GUI thread ran all along (3 s of 50 ms ticks)
+    assert [r.getMessage() for r in caplog.records if r.name == "ui.voice"] == [
+        "voice guidance off: the speech engine did not start in 3 s (speech daemon stuck?)"]
     assert v.said == []
 
 
