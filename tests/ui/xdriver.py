@@ -22,6 +22,13 @@ if not VECTORS.exists():
     VECTORS = Path("/work/shared/spec/vectors")
 
 
+def _write(path: Path, text: str) -> None:
+    """Whole or not at all: the test polls for the file and reads it the moment it exists."""
+    tmp = path.with_suffix(".part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 def main() -> int:
     mode, index, work = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
     from PySide6.QtCore import Qt, QTimer
@@ -60,7 +67,7 @@ def main() -> int:
         if 0 <= index < len(fs):
             fs[index].setFocus(Qt.FocusReason.OtherFocusReason)
         f = app.focusWidget()
-        (work / "ready.json").write_text(json.dumps({"focusables": [label(c) for c in fs],
+        _write(work / "ready.json", json.dumps({"focusables": [label(c) for c in fs],
                                                      "focused": label(f) if f else None,
                                                      "language": rt.language.code,
                                                      "winid": int(w.winId())}))
@@ -73,7 +80,7 @@ def main() -> int:
                  "language": rt.language.code, "mode": rt.settings.mode,
                  "settings": (work / "settings.json").read_text() if (work / "settings.json").exists() else None,
                  "top_windows": [type(t).__name__ for t in app.topLevelWidgets() if t.isVisible()]}
-        (work / "state.json").write_text(json.dumps(state, ensure_ascii=False))
+        _write(work / "state.json", json.dumps(state, ensure_ascii=False))
         timer.stop()
         w.shutdown()
         rt.stop()
