@@ -698,6 +698,21 @@ class TerminalService:
         with self._lock:
             return self._store.outbox.recent(limit)
 
+    def authority_names(self) -> dict[str, str]:
+        """Each issuer id's display name from the trust list held (an entry's `name`, spec section 4),
+        for the counter: {"SD-RC": "山东省大数据局"}. An id none of whose entries has a name is left
+        out (screens then show the id). Entries of one id with different names: an active entry's
+        before a revoked one's, then the one with the latest nbf."""
+        with self._lock:
+            tl = self._snapshot.trust_list
+        if tl is None:
+            return {}
+        names: dict[str, str] = {}
+        for e in sorted(tl.issuers.values(), key=lambda e: (e.status == "active", e.nbf)):
+            if e.name:
+                names[e.iss] = e.name
+        return names
+
     def status(self, *, probe: bool = True) -> Status:
         """The terminal's state. `probe`: ask the venue store (one PING, within its 50 ms budget,
         outside the scan lock) so its state is today's, not the last scan's."""

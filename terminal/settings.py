@@ -193,6 +193,9 @@ class Settings:
     kiosk_verdict_seconds: float = _setting(3.0, range=(1, 30),
                                             help="kiosk: how long a verdict stays (older users read slower)")
     kiosk_idle_seconds: float = _setting(30.0, range=(5, 600), help="kiosk: back to the idle guide after this long")
+    counter_clear_after_s: float = _setting(120.0, range=(0, 3600),
+                                            help="counter: the holder's details are cleared from the screen after "
+                                                 "this long with no scan and no interaction (0 = never)")
     sound: bool = _setting(True, help="verdict sounds")
     voice: str = _setting("auto", choices=VOICE, help="spoken guidance: auto (kiosk only), on, off")
     voice_volume: float = _setting(0.8, range=(0, 1), help="voice volume, 0 to 1")

@@ -228,6 +228,7 @@ _LABELS = {
     "verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Verdict hold time (s)"),
     "kiosk_verdict_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk verdict hold time (s)"),
     "kiosk_idle_seconds": QT_TRANSLATE_NOOP("Settings", "Kiosk idle after (s)"),
+    "counter_clear_after_s": QT_TRANSLATE_NOOP("Settings", "Counter: clear holder after (s, 0 = never)"),
     "sound": QT_TRANSLATE_NOOP("Settings", "Sounds"),
     "voice": QT_TRANSLATE_NOOP("Settings", "Voice guidance"),
     "voice_volume": QT_TRANSLATE_NOOP("Settings", "Voice volume"),

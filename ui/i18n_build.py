@@ -35,6 +35,7 @@ FIRST_FILL = {
         "平台地址须以 https:// 开头（http:// 仅限本机）并包含主机名",
     "Another platform host needs a new enrolment (venue-terminal enroll --code); the token is not moved":
         "更换平台主机需要重新注册终端（venue-terminal enroll --code），令牌不会发往新主机",
+    "Counter: clear holder after (s, 0 = never)": "窗口：持码人信息清除时间（秒，0 = 不清除）",
     "Verdict hold time (s)": "结果显示时长（秒）", "Kiosk idle after (s)": "自助机空闲返回（秒）", "Sounds": "提示音",
     "Voice guidance": "语音提示", "Voice volume": "语音音量", "Sync every (s)": "同步间隔（秒）",
     "Clock difference allowed (s)": "允许的时钟偏差（秒）", "Keep uploaded scans (days)": "已上传记录保留（天）",

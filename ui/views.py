@@ -14,9 +14,11 @@ from datetime import datetime
 from terminal.verdict import Verdict
 
 from . import texts as T
-from .qt import (QAbstractItemView, QApplication, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
-                 QGuiApplication, QHBoxLayout, QHeaderView, QLabel, QPainter, QPixmap, QPushButton,
-                 QStackedWidget, Qt, QTableWidget, QTableWidgetItem, QTimer, QVBoxLayout,
+from .counter import CopyButton, FitTable, IdleClear, Summary, both, print_summary, printers_available, \
+    save_summary_pdf, word
+from .qt import (QApplication, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+                 QGuiApplication, QHBoxLayout, QLabel, QMenu, QPainter, QPixmap, QPushButton,
+                 QStackedWidget, Qt, QTimer, QVBoxLayout,
                  QWidget, Signal)
 from .widgets import PreviewWidget, Scaler, VerdictPanel, font
 
@@ -24,10 +26,11 @@ from .widgets import PreviewWidget, Scaler, VerdictPanel, font
 ALG_DISPLAY = {"SM2": "国密 SM2", "ES256": "ECDSA P-256", "EdDSA": "Ed25519", "PS256": "RSA-PSS"}
 
 
-def issuer_line(c) -> str:
-    """The counter's issuer field: the authority's display name (trust list `name`) with the
-    issuer id, and the signing algorithm (国密 SM2 / ECDSA P-256 / Ed25519)."""
-    who = f"{c.authority} ({c.issuer})" if c.authority and c.issuer else (c.authority or c.issuer or "—")
+def issuer_line(c, names: dict[str, str] | None = None) -> str:
+    """The counter's issuer field: the authority's display name (trust list `name`: the signing
+    key's entry, else another entry of the same issuer id), the id only when no entry names it;
+    and the signing algorithm (国密 SM2 / ECDSA P-256 / Ed25519)."""
+    who = c.authority or (names or {}).get(c.issuer) or c.issuer or "—"
     alg = ALG_DISPLAY.get(c.alg, c.alg)
     return f"{who} · {alg}" if alg else who
 
@@ -322,13 +325,27 @@ class KioskView(QWidget):
 
 
 class CounterView(QWidget):
-    """Service counter: the holder's masked details, linked certificates, the day's scans."""
+    """Service counter: the holder's masked details, each with a copy button, linked certificates,
+    the day's scans; copy/export as JSON and a one-page summary to print or save (ui/counter.py).
+    The holder's details leave the screen (and the copy buffers) after `clear_after_s` without a
+    scan or an interaction.
 
-    def __init__(self, *, language, parent: QWidget | None = None):
+    terminal_id: () -> this terminal's id for the summary (None: not enrolled);
+    authority_names: () -> {issuer id: display name} from the trust list held."""
+
+    FIELDS = ("type", "name", "id", "age", "valid_until", "issuer")
+
+    def __init__(self, *, language, parent: QWidget | None = None, terminal_id=None, authority_names=None,
+                 clear_after_s: float = 0.0):
         super().__init__(parent)
         self._lang = language
+        self._terminal_id = terminal_id
+        self._authority_names = authority_names
+        self.clear_after_s = clear_after_s
         self.verdict: Verdict | None = None
+        self.shown_at: datetime | None = None      # when the verdict on screen came in (the summary's time)
         self._recent: list[dict] = []
+        self._copied: set[str] = set()             # what this view put on the clipboard (cleared with the holder)
         self.scaler = sc = Scaler(min_pt=10)
         self.portrait: bool | None = None
         self.grid = grid = QGridLayout(self)
@@ -347,45 +364,60 @@ class CounterView(QWidget):
         mid.setContentsMargins(0, 0, 0, 0)
         self.details_box = QGroupBox()
         sc.add(self.details_box, 13, True)
-        form = QFormLayout(self.details_box)
+        self.form = form = QFormLayout(self.details_box)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.fields: dict[str, tuple[QLabel, QLabel]] = {}
-        for key in ("type", "name", "id", "age", "valid_until", "issuer"):
+        self.copy_buttons: dict[str, CopyButton] = {}
+        for key in self.FIELDS:
             lab, val = QLabel(), QLabel()
             sc.add(val, 15)
             val.setWordWrap(True)               # a long issuer line wraps in a narrow column
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             val.setAccessibleName(key)
             sc.add(lab, 13)
-            form.addRow(lab, val)
+            cell = QWidget()
+            row = QHBoxLayout(cell)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(val, 1)
+            b = CopyButton(val.text, chinese=lambda: self._lang.chinese, name=key)
+            b.copied.connect(self._on_copied)
+            sc.add(b, 11)
+            row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
+            lab.setBuddy(b)
+            form.addRow(lab, cell)
             self.fields[key] = (lab, val)
+            self.copy_buttons[key] = b
         self.empty_note = QLabel()
         self.empty_note.setWordWrap(True)
         sc.add(self.empty_note, 13)
         self.empty_note.setStyleSheet("color: #555;")
         form.addRow(self.empty_note)
         mid.addWidget(self.details_box)
-        self.certs = QTableWidget(0, 4)
+        self.certs = FitTable(4)
         self.certs.setAccessibleName("linked certificates")
-        self.certs.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.certs.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.certs.horizontalHeader().setStretchLastSection(True)
-        self.certs.verticalHeader().hide()
         sc.add(self.certs, 13)
         mid.addWidget(self.certs, 1)
         self.dcc_box = QGroupBox()
         self.dcc_form = QFormLayout(self.dcc_box)
         self.dcc_box.hide()
         mid.addWidget(self.dcc_box)
-        buttons = QHBoxLayout()
+        buttons = QGridLayout()
         self.copy_button = QPushButton()
         self.export_button = QPushButton()
-        for b in (self.copy_button, self.export_button):
+        self.summary_button = QPushButton()
+        self.summary_button.setAccessibleName("print or save summary")
+        self.summary_menu = QMenu(self)
+        self.save_pdf_action = self.summary_menu.addAction("", lambda: self.save_summary())
+        self.print_action = self.summary_menu.addAction("", lambda: self.print_summary())
+        for b in (self.copy_button, self.export_button, self.summary_button):
             sc.add(b, 13)
             b.setEnabled(False)
-            buttons.addWidget(b)
+        buttons.addWidget(self.copy_button, 0, 0)
+        buttons.addWidget(self.export_button, 0, 1)
+        buttons.addWidget(self.summary_button, 1, 0, 1, 2)
         self.copy_button.clicked.connect(self.copy_json)
         self.export_button.clicked.connect(self.export_json)
+        self.summary_button.clicked.connect(self.open_summary)
         mid.addLayout(buttons)
         # right: the day's scans
         self.right = QWidget()
@@ -394,16 +426,13 @@ class CounterView(QWidget):
         self.log_title = QLabel()
         self.log_title.setWordWrap(True)
         sc.add(self.log_title, 13, True)
-        self.log = QTableWidget(0, 4)
+        self.log = FitTable(4)
         self.log.setAccessibleName("today's scans")
-        self.log.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.log.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.log.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.log.verticalHeader().hide()
         sc.add(self.log, 12)
         right.addWidget(self.log_title)
         right.addWidget(self.log, 1)
         self.last_json = ""
+        self.idle = IdleClear(self, self.clear_holder)
         self.set_portrait(False)
         self.retranslate()
 
@@ -428,7 +457,8 @@ class CounterView(QWidget):
             g.setColumnStretch(0, 1)
         else:
             self.left_layout.setDirection(QBoxLayout.Direction.TopToBottom)
-            for col, (w, stretch) in enumerate(((self.left, 3), (self.mid, 4), (self.right, 3))):
+            # the holder's column gets the most: its certificate table wraps rather than cut its text
+            for col, (w, stretch) in enumerate(((self.left, 3), (self.mid, 7), (self.right, 3))):
                 g.addWidget(w, 0, col)
                 g.setColumnStretch(col, stretch)
             g.setRowStretch(0, 1)
@@ -450,8 +480,35 @@ class CounterView(QWidget):
 
     def show_verdict(self, v: Verdict, t_in: float) -> None:
         self.verdict = v
+        self.shown_at = datetime.now().astimezone()
         self.panel.show_verdict(v, t_in)
         self._fill()
+        self.idle.arm(self.clear_after_s)
+
+    def set_clear_after(self, seconds: float) -> None:
+        """counter_clear_after_s (0: never); a change starts the wait again."""
+        self.clear_after_s = seconds
+        if self.verdict is not None:
+            self.idle.arm(seconds)
+        else:
+            self.idle.disarm()
+
+    def clear_holder(self) -> None:
+        """Privacy: the holder's details and certificates off the screen, out of the JSON buffer and
+        off the clipboard when what is there came from this view. The day's scans stay (they hold
+        no personal data), and so does the verdict panel (an outcome, never a name)."""
+        self.idle.disarm()
+        self.verdict = None
+        self.shown_at = None
+        self.last_json = ""
+        cb = QGuiApplication.clipboard()
+        if self._copied and cb.text() in self._copied:
+            cb.clear()
+        self._copied.clear()
+        self._fill()
+
+    def _on_copied(self, text: str) -> None:
+        self._copied.add(text)
 
     def verdict_json(self) -> str:
         if self.verdict is None:
@@ -463,29 +520,124 @@ class CounterView(QWidget):
 
     def copy_json(self) -> None:
         self.last_json = self.verdict_json()
-        QGuiApplication.clipboard().setText(self.last_json)
+        if self.last_json:
+            QGuiApplication.clipboard().setText(self.last_json)
+            self._copied.add(self.last_json)
 
     def export_json(self, path: str | None = None) -> str | None:
+        if self.verdict is None:
+            return None
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export verdict"), "verdict.json", "JSON (*.json)",
                                                   options=QFileDialog.Option.DontUseNativeDialog)
-        if not path:
+        if not path or self.verdict is None:      # (cleared while the dialog was open)
             return None
         with open(path, "w", encoding="utf-8") as fh:
             fh.write(self.verdict_json())
         return path
 
+    # ------------------------------------------------------------------ the summary sheet (ui/counter.py)
+    def names(self) -> dict[str, str]:
+        """Issuer id -> display name: the trust list's, and the verdict's own authority."""
+        try:
+            names = dict(self._authority_names()) if self._authority_names is not None else {}
+        except Exception:  # noqa: BLE001 - the id is shown instead of a name
+            names = {}
+        c = self.verdict.credential if self.verdict is not None else None
+        if c is not None and c.authority and c.issuer:
+            names[c.issuer] = c.authority
+        return names
+
+    def summary(self) -> Summary | None:
+        """The sheet for the verdict on screen: verdict, time, terminal, the holder's fields as shown,
+        the linked certificates (None: nothing on screen)."""
+        v = self.verdict
+        if v is None:
+            return None
+        zh = self._lang.chinese
+        tid = None
+        try:
+            tid = self._terminal_id() if self._terminal_id is not None else None
+        except Exception:  # noqa: BLE001 - the sheet says "not enrolled" rather than fail
+            tid = None
+        when = (self.shown_at or datetime.now().astimezone()).strftime("%Y-%m-%d %H:%M:%S %Z").strip()
+        rows = [(both("verdict"), f"{T.outcome_word(v.outcome)} · {T.staff_line(v, zh)}"),
+                (both("time"), when), (both("terminal"), tid or word("not_enrolled", zh))]
+        holder = self._holder_shown()
+        certs: tuple = ()
+        dcc: tuple = ()
+        if holder:
+            for key in self.FIELDS:
+                lab, val = self.fields[key]
+                if self.form.isRowVisible(lab) and val.text():
+                    rows.append((lab.text(), val.text()))
+            certs = tuple(tuple(self.certs.item(i, j).text() for j in range(self.certs.columnCount()))
+                          for i in range(self.certs.rowCount()))
+            c = v.credential
+            if c.typ == "dcc" and c.dcc:
+                dcc = tuple(T.dcc_rows(c.dcc, zh))
+        heads = tuple(self.certs.horizontalHeaderItem(j).text() for j in range(self.certs.columnCount()))
+        return Summary(rows=tuple(rows), cert_headers=heads, certs=certs, holder=holder, dcc=dcc)
+
+    def save_summary(self, path: str | None = None) -> str | None:
+        """The summary as a one-page A4 PDF; without a path the clerk picks one (QFileDialog)."""
+        if self.verdict is None:
+            return None
+        if path is None:
+            stamp = (self.shown_at or datetime.now()).strftime("%Y%m%d-%H%M%S")
+            path, _ = QFileDialog.getSaveFileName(self, word("save_title", self._lang.chinese),
+                                                  f"summary-{stamp}.pdf", "PDF (*.pdf)",
+                                                  options=QFileDialog.Option.DontUseNativeDialog)
+            if path and not path.lower().endswith(".pdf"):
+                path += ".pdf"
+        s = self.summary()                        # (None: cleared while the dialog was open)
+        if not path or s is None:
+            return None
+        return save_summary_pdf(s, path)
+
+    def print_summary(self, printer=None) -> bool:
+        """The summary on a printer: the one given, or one the clerk picks (QPrintDialog)."""
+        from .qt import QPrintDialog, QPrinter
+        if self.verdict is None or QPrinter is None:
+            return False
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            dlg = QPrintDialog(printer, self)
+            if dlg.exec() != QPrintDialog.DialogCode.Accepted:
+                return False
+        s = self.summary()
+        if s is None:
+            return False
+        print_summary(s, printer)
+        return True
+
+    def open_summary(self) -> None:
+        """打印/保存摘要: straight to saving a PDF when there is no printer; else a choice of the two."""
+        if not printers_available():
+            self.save_summary()
+            return
+        self.summary_menu.exec(self.summary_button.mapToGlobal(self.summary_button.rect().bottomLeft()))
+
+    # ------------------------------------------------------------------ filling
+    def _holder_shown(self) -> bool:
+        v = self.verdict
+        return v is not None and v.valid and v.credential is not None
+
     def _fill(self) -> None:
         v = self.verdict
-        show = v is not None and v.valid and v.credential is not None
+        show = self._holder_shown()
         for _lab, val in self.fields.values():
             val.setText("")
+            val.setToolTip("")
+        for key, b in self.copy_buttons.items():
+            b.setEnabled(show)
+        self.form.setRowVisible(self.fields["age"][0], True)
         self.certs.setRowCount(0)
         while self.dcc_form.rowCount():
             self.dcc_form.removeRow(0)
         self.dcc_box.hide()
-        self.copy_button.setEnabled(v is not None)
-        self.export_button.setEnabled(v is not None)
+        for b in (self.copy_button, self.export_button, self.summary_button):
+            b.setEnabled(v is not None)
         if v is None:
             self.empty_note.setText(self.tr("Scan a code to see its details."))
             return
@@ -495,26 +647,29 @@ class CounterView(QWidget):
         self.empty_note.setText("")
         c = v.credential
         ent = c.typ == "enterprise"
+        names = self.names()
         self.fields["name"][0].setText(self.tr("Enterprise") if ent else self.tr("Name"))
         self.fields["id"][0].setText(self.tr("Credit code") if ent else T.dcc_field_label("entry.ci")
                                      if c.typ == "dcc" else self.tr("ID number"))   # a DCC's uvci, not a person's id
         self.fields["type"][1].setText(f"{T.code_type_name(c.typ)} ({v.profile})")
         self.fields["name"][1].setText(c.name)
         self.fields["id"][1].setText(c.idm)
+        # age thresholds are a person's: an enterprise (or a DCC, whose birth date is below) has none
+        self.form.setRowVisible(self.fields["age"][0], c.typ == "resident")
         self.fields["age"][1].setText("  ".join(f"≥{a}" for a in c.age) or "—")
         self.fields["valid_until"][1].setText(fmt_date(c.exp))
-        self.fields["issuer"][1].setText(issuer_line(c))
+        self.fields["issuer"][1].setText(issuer_line(c, names))
+        self.fields["issuer"][1].setToolTip(c.issuer)
         now = time.time()
-        self.certs.setRowCount(len(c.certs))
+        rows, colours = [], {}
         for i, cert in enumerate(c.certs):
             expired = cert.exp is not None and cert.exp < now
-            cells = (T.cert_type_name(cert.t), cert.no,
-                     fmt_date(cert.exp) + (" ⚠ " + self.tr("expired") if expired else ""), cert.iss or "—")
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if expired and j == 2:
-                    item.setForeground(QColor("#c62828"))
-                self.certs.setItem(i, j, item)
+            rows.append((T.cert_type_name(cert.t), cert.no,
+                         fmt_date(cert.exp) + (" ⚠ " + self.tr("expired") if expired else ""),
+                         names.get(cert.iss, cert.iss) if cert.iss else "—"))
+            if expired:
+                colours[(i, 2)] = "#c62828"
+        self.certs.fill(rows, colours)
         if c.typ == "dcc" and c.dcc:
             for label, val in T.dcc_rows(c.dcc, self._lang.chinese):
                 self.dcc_form.addRow(QLabel(label), QLabel(val))
@@ -522,7 +677,7 @@ class CounterView(QWidget):
 
     def set_recent(self, events: list[dict]) -> None:
         self._recent = events
-        self.log.setRowCount(len(events))
+        rows, colours = [], {}
         for i, ev in enumerate(events):
             ts = str(ev.get("ts", ""))
             hhmm = ts[11:19] if len(ts) >= 19 else ts
@@ -533,12 +688,9 @@ class CounterView(QWidget):
             valid = bool(ev.get("valid"))
             reason = str(ev.get("reason", ""))
             word = self.tr("Valid") if valid else T.reason_word(reason, self._lang.chinese)
-            cells = (hhmm, "✓" if valid else "✗", word, T.code_type_name(str(ev.get("typ") or "—")))
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if j == 1:
-                    item.setForeground(QColor("#1b8a3a" if valid else "#c62828"))
-                self.log.setItem(i, j, item)
+            rows.append((hhmm, "✓" if valid else "✗", word, T.code_type_name(str(ev.get("typ") or "—"))))
+            colours[(i, 1)] = "#1b8a3a" if valid else "#c62828"
+        self.log.fill(rows, colours)
 
     def retranslate(self) -> None:
         self.details_box.setTitle(self.tr("Holder"))
@@ -549,11 +701,20 @@ class CounterView(QWidget):
             lab.setText(labels[k])
         self.certs.setHorizontalHeaderLabels([self.tr("Certificate"), self.tr("Number"), self.tr("Expires"),
                                               self.tr("Issued by")])
+        self.certs.fit_columns()
         self.dcc_box.setTitle(self.tr("EU DCC details"))
         self.copy_button.setText(self.tr("Copy JSON"))
         self.export_button.setText(self.tr("Export JSON…"))
+        zh = self._lang.chinese
+        self.summary_button.setText(word("summary", zh))
+        self.save_pdf_action.setText(word("save_pdf", zh))
+        self.print_action.setText(word("print", zh))
+        self.print_action.setEnabled(printers_available())
+        for b in self.copy_buttons.values():
+            b.retranslate()
         self.log_title.setText(self.tr("Today's scans at this terminal"))
         self.log.setHorizontalHeaderLabels([self.tr("Time"), "", self.tr("Result"), self.tr("Type")])
+        self.log.fit_columns()
         self.panel.retranslate()
         self._fill()
         self.set_recent(self._recent)

@@ -82,7 +82,9 @@ class MainWindow(QMainWindow):
         self.gate = GateView(language=language, verdict_seconds=settings.verdict_seconds)
         self.kiosk = KioskView(language=language, verdict_seconds=settings.kiosk_verdict_seconds,
                                idle_seconds=settings.kiosk_idle_seconds)
-        self.counter = CounterView(language=language)
+        self.counter = CounterView(language=language, clear_after_s=settings.counter_clear_after_s,
+                                   terminal_id=lambda: self.status.terminal_id if self.status is not None else None,
+                                   authority_names=self._authority_names)
         for v in (self.gate, self.kiosk, self.counter):
             self.views.addWidget(v)
             v.panel.painted.connect(self.verdict_shown)
@@ -109,6 +111,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.admin_button)
         self.set_mode(settings.mode)
         self.retranslate()
+
+    def _authority_names(self) -> dict[str, str]:
+        """Issuer id -> display name from the service's trust list (the counter shows names, not ids)."""
+        names = getattr(self._staff, "authority_names", None)
+        return names() if names is not None else {}
 
     # ------------------------------------------------------------------ mode and language
     @property
@@ -378,6 +385,7 @@ class MainWindow(QMainWindow):
         if s.mode != old.mode:
             self.set_mode(s.mode)
         self.gate.verdict_seconds, self.kiosk.verdict_seconds = s.verdict_seconds, s.kiosk_verdict_seconds
+        self.counter.set_clear_after(s.counter_clear_after_s)
         self.sound.enabled = s.sound
         if self.voice is not None:
             self.voice.enabled, self.voice.volume = s.voice_on(), s.voice_volume

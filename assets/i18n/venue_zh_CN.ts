@@ -529,6 +529,10 @@
       <translation>自助机空闲返回（秒）</translation>
     </message>
     <message>
+      <source>Counter: clear holder after (s, 0 = never)</source>
+      <translation>窗口：持码人信息清除时间（秒，0 = 不清除）</translation>
+    </message>
+    <message>
       <source>Sounds</source>
       <translation>提示音</translation>
     </message>
