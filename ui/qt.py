@@ -32,6 +32,11 @@ try:  # QtPrintSupport: the counter's printed summary (without it the summary is
 except ImportError:  # pragma: no cover - depends on the machine
     QPrintDialog = QPrinter = QPrinterInfo = None
 
+try:  # QtPdf (PySide6-Addons): reading a PDF back, for the counter summary's picture in the README
+    from PySide6.QtPdf import QPdfDocument
+except ImportError:  # pragma: no cover - depends on the machine
+    QPdfDocument = None
+
 try:  # QtTextToSpeech: PySide6-Addons (voice guidance; without it the app runs silent)
     from PySide6.QtTextToSpeech import QTextToSpeech
 except ImportError:  # pragma: no cover - depends on the machine

@@ -7,7 +7,8 @@
     # with an admission, a refusal and a see-staff verdict: OUT/<mode>-<W>x<H>-<state>.png
 
 Writes gate-live.png (camera preview with the code outlined), gate-admit.png, gate-refuse.png,
-gate-check.png, kiosk-idle.png, kiosk-result.png, counter.png, settings.png, and demo.png (from
+gate-check.png, kiosk-idle.png, kiosk-result.png, counter.png, counter-summary.png (the counter's printed
+summary, rendered from its PDF), settings.png, and demo.png (from
 `venue-terminal demo --gui`). The app runs on the conformance vectors' trust data with the
 clock pinned to their `now`, so the pictures are the same on every run (apart from times).
 
@@ -129,12 +130,34 @@ def main(argv: list[str] | None = None) -> int:
     rt.window.show_verdict(ok, 0.0)
     shot(rt, "kiosk-result-en.png")
     done(rt)
-    # counter: a valid resident code with linked certificates, and the day's scans
-    rt = runtime("counter")
+    # counter: a valid resident code with linked certificates, and the day's scans; trust data from
+    # an SM2 conformance world, whose trust list names its authorities (山东省公安厅, not SD-RC)
+    import tempfile
+    from issuer.world import build_world
+    with tempfile.TemporaryDirectory() as wd:
+        build_world(Path(wd), "screenshots", images=False, alg="sm2")
+        wdoc = json.loads((Path(wd) / "cases.json").read_text())
+        wcases = {c["name"]: c for c in wdoc["cases"]}
+        named = TerminalService.from_files(root_key=Path(wd) / "root.pem", trust_list=Path(wd) / "trust-list.cose",
+                                           revocations=Path(wd) / "revocations.cose", clock=lambda: wdoc["now"])
+    rt = build(AppOptions(mode="counter", source="camera:0", service=named, fullscreen=False, settings_path=tmp))
+    rt.window.resize(*SIZE)
+    rt.window.show()
     rt.window.on_frame(img, [[(x * scale, y * scale) for x, y in d.corners] for d in found], 0.0)
-    for name in ("enterprise_ok", "expired", "not_a_code_url", "presentation_ok", "resident_es256_ok"):
-        rt.window.show_verdict(svc.scan(cases[name]["code"]), 0.0)
+    for name in ("enterprise_ok", "expired", "not_a_code_url", "presentation_ok", "sm2_uid_issuer_ok"):
+        rt.window.show_verdict(named.scan(wcases[name]["code"]), 0.0)
+    rt.window.counter.copy_buttons["id"].copy()            # the copy feedback, as a clerk sees it
     shot(rt, "counter.png")
+    # the summary the counter prints or saves (one A4 page), rendered back from its PDF
+    from .qt import QPdfDocument, QSize
+    pdf = rt.window.counter.save_summary(str(out / ".summary.pdf"))
+    if QPdfDocument is not None and pdf:
+        page = QPdfDocument()
+        page.load(pdf)
+        page.render(0, QSize(827, 1169)).save(str(out / "counter-summary.png"))
+        page.close()
+        print(out / "counter-summary.png")
+    Path(pdf).unlink(missing_ok=True)
     dlg = SettingsDialog(rt.settings, rt.window, pin_guard=rt.window.pin_guard)
     dlg.show()
     for _ in range(5):
