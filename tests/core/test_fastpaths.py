@@ -3,6 +3,8 @@
 - terminal.verdict.build_*: the frozen result types without the dataclass __init__;
 - terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time;
 - terminal.cose._ecdsa_der: the DER signature encode_dss_signature would write;
+- terminal.cose._decode (one cbor2 decoder per thread, kept): what cbor2.loads gives, and nothing
+  carried from one decode to the next;
 - terminal.cose.parse_sign1's plain-form path: the same Sign1, or the same error, as the
   general path (strict walk, then cbor2) on every input.
 """
@@ -209,3 +211,31 @@ def test_plain_sign1_path_gives_what_the_general_path_gives():
         except CodecError:                 # a plain form whose protected header is bad
             plain += 1
     assert plain > 300          # the plain path was taken (437 of 4035 inputs), not only the fallback
+
+
+def _loads_outcome(decode, data: bytes):
+    try:
+        return ("ok", repr(decode(data)))           # repr: NaN is not equal to itself
+    except Exception as exc:  # noqa: BLE001 - the type and message are what is compared
+        return ("error", type(exc).__name__, str(exc))
+
+
+def test_kept_decoder_decodes_what_loads_decodes_and_keeps_nothing_between_codes():
+    shareable = cbor2.dumps(cbor2.CBORTag(28, [1, 2]))              # marks [1, 2] as shared item 0
+    shared_ref = cbor2.dumps(cbor2.CBORTag(29, 0))                   # refers to shared item 0
+    namespace = bytes.fromhex("d9010082") + b"\x63abc" + bytes.fromhex("d81900")   # stringref namespace
+    string_ref = bytes.fromhex("d81900")                             # string reference 0, no namespace
+    cases = [shareable, shared_ref, namespace, string_ref, b"\xd8\x1c\x82\x01", b"\x82\x01\x02",
+             cbor2.dumps({1: "iss", -65537: {"v": 1, "age": [18, 60]}}), b"", b"\xff", b"\x5f\x41a"]
+    rng = random.Random(9054)
+    for _ in range(3000):
+        data = bytearray(rng.choice(cases))
+        if data and rng.random() < 0.7:
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        cases.append(bytes(data) + (rng.choice(cases) if rng.random() < 0.2 else b""))
+    for data in cases:                           # in this order: each after another's leftovers
+        assert _loads_outcome(cose._decode, data) == _loads_outcome(cbor2.loads, data), data.hex()
+    for first in (shareable, namespace, b"\xd8\x1c\x82\x01"):
+        for then in (shared_ref, string_ref):
+            _loads_outcome(cose._decode, first)
+            assert _loads_outcome(cose._decode, then)[0] == "error"
