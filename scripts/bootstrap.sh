@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 DEBS="libzbar0 libpulse0 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon-x11-0
  libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-randr0 libxcb-xkb1 libegl1 libgl1
- libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-wqy-microhei xvfb xauth xdotool matchbox-window-manager
+ libfontconfig1 libdbus-1-3 libglib2.0-0 fonts-wqy-microhei xvfb xauth xdotool x11-utils matchbox-window-manager
  postgresql redis-server chromium chromium-driver systemd xinit xserver-xorg-core xserver-xorg-input-libinput
  speech-dispatcher speech-dispatcher-espeak-ng espeak-ng"
 

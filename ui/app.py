@@ -168,6 +168,10 @@ class Runtime(QObject):
         from .watchdog import Watchdog
         self.watchdog = Watchdog(self.health_ok, parent=self)   # systemd's (a no-op when not run by it)
 
+        from .fullscreen import FullScreenKeeper
+        self.screen_keeper = FullScreenKeeper(window)     # full screen that holds (show(), apply_settings)
+        self.shown = False
+
         window.settings_saved.connect(self.apply_settings)
         window.platform_url_saved.connect(self.apply_platform_url)
         window.set_on_close(self.stop)
@@ -298,6 +302,8 @@ class Runtime(QObject):
         if s.scanner != old.scanner:
             self.stop_serial()
             self.start_serial()
+        if self.shown and self.wants_full_screen() != self.screen_keeper.active:
+            self.screen_keeper.set_active(self.wants_full_screen())    # e.g. gate -> counter: a normal window
         self.gate_link.reconfigure(s)                 # a changed actuator or sensor setting: a new controller
         report = getattr(self, "report", None)
         if report is not None and (s.health_port, s.health_bind) != (old.health_port, old.health_bind):
@@ -321,12 +327,17 @@ class Runtime(QObject):
         self.sync.request_sync()    # a round already running finishes first, then one more goes to url
         return True
 
+    def wants_full_screen(self) -> bool:
+        from .fullscreen import wants_full_screen
+        return wants_full_screen(self.settings, session=self.opts.session, screenshot=bool(self.opts.screenshot))
+
     # ------------------------------------------------------------------ shutdown
     def stop(self) -> None:
         """Stop every worker: flags first, then quit() and wait(). Idempotent."""
         if self._stopped:
             return
         self._stopped = True
+        self.screen_keeper.stop()
         self.app.removeEventFilter(self.wedge)
         try:
             if getattr(self.service, "operator", None):
@@ -387,18 +398,14 @@ def build(opts: AppOptions, app: QApplication | None = None) -> Runtime:
 
 
 def show(rt: Runtime) -> None:
-    w = rt.window
-    if rt.opts.session and not rt.opts.screenshot:
-        # A bare X session has no window manager: showFullScreen() alone keeps the window's own size.
-        screen = rt.app.primaryScreen()
-        if screen is not None:
-            w.setGeometry(screen.geometry())
-        w.showFullScreen()
-    elif rt.settings.fullscreen and rt.settings.mode in ("gate", "kiosk") and not rt.opts.screenshot:
-        w.showFullScreen()
+    """Full screen when asked (ui/fullscreen.py: it fills the screen without a window manager too,
+    follows the screen's size and comes back when minimised or shrunk), else the design size."""
+    rt.shown = True
+    if rt.wants_full_screen():
+        rt.screen_keeper.set_active(True)
     else:
-        w.resize(1280, 800)
-        w.show()
+        rt.window.resize(1280, 800)
+        rt.window.show()
 
 
 def save_screenshot(rt: Runtime, path: str) -> None:
