@@ -392,6 +392,9 @@ class CascadeDecoder:
         if "opencv" in kinds:
             self._cv = OpenCvDecoder()
         self.stats: dict[str, int] = {}  # rescues per step, for the bench and diagnostics
+        # the corners of the symbols the last decode() located but nothing could read (what
+        # scanner.multiframe fuses over consecutive frames)
+        self.located: list[tuple[Point, Point, Point, Point]] = []
 
     def _fits(self, step: str, pixels: int, t0: float, budget_ms: float | None) -> bool:
         """Whether `step` on `pixels` is expected to finish within the frame budget."""
@@ -475,6 +478,7 @@ class CascadeDecoder:
         ref_scale = max(1.0, gray.shape[0] / 480.0)
         boxes = [_crop_box(d.corners, gray.shape, 0.0) for d in found]
         tried = 0
+        unread = []
         for b in failed:
             if tried >= self.max_crops:
                 break
@@ -484,6 +488,7 @@ class CascadeDecoder:
                 continue  # a symbol already read, or already tried (zxing reports some twice)
             boxes.append(box)
             tried += 1
+            unread.append((corners, box))
             x0, y0, x1, y1 = _crop_box(corners, gray.shape, 0.15)
             crop = gray[y0:y1, x0:x1]
             if crop.size == 0:
@@ -509,6 +514,8 @@ class CascadeDecoder:
                     self.stats[key] = self.stats.get(key, 0) + 1
                     found.extend(got)
                     break
+        read = [_crop_box(d.corners, gray.shape, 0.0) for d in found]
+        self.located = [c for c, box in unread if not any(_overlap(box, k) > 0.5 for k in read)]
         return found
 
     def run_step(self, step: str, img: np.ndarray, dx: float = 0.0, dy: float = 0.0,

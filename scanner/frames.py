@@ -444,9 +444,54 @@ class CameraSource(_StateMixin):
         self._delay = retry_delay
         self._index = 0
         self.reconnects = 0  # successful reopenings after the first open
+        self._exposure_lock = threading.Lock()
+        self._exposure_request: tuple[float | None] | None = None   # (scale,) to apply on the next read
+        self._exposure_saved: tuple[float, float] | None = None     # (auto mode, exposure) before we changed them
+        self.exposure_scale: float | None = None                     # what is applied (None: the camera's own)
 
     def __repr__(self) -> str:
         return f"CameraSource({self.spec!r})"
+
+    # V4L2's exposure controls as OpenCV passes them: CAP_PROP_AUTO_EXPOSURE 1 is manual
+    # (V4L2_EXPOSURE_MANUAL; 3 is aperture priority, the usual auto), CAP_PROP_EXPOSURE is the
+    # exposure time in 100 us units. DEFAULT_EXPOSURE is assumed when the camera does not say.
+    MANUAL_EXPOSURE = 1.0
+    DEFAULT_EXPOSURE = 333.0     # 1/30 s
+
+    def set_exposure_scale(self, scale: float | None) -> None:
+        """Ask for `scale` times the exposure the camera had (manual exposure), or None: the
+        camera's own (auto-)exposure as it was. Safe from any thread: applied by the thread that
+        reads, before its next frame (OpenCV captures are not thread-safe)."""
+        with self._exposure_lock:
+            self._exposure_request = (scale,)
+
+    def _apply_exposure(self) -> None:
+        with self._exposure_lock:
+            req, self._exposure_request = self._exposure_request, None
+        if req is None or self._cap is None:
+            return
+        (scale,) = req
+        cap = self._cap
+        try:
+            if scale is None:
+                if self._exposure_saved is not None:
+                    auto, value = self._exposure_saved
+                    if value > 0:
+                        cap.set(cv2.CAP_PROP_EXPOSURE, value)
+                    cap.set(cv2.CAP_PROP_AUTO_EXPOSURE, auto)
+                self._exposure_saved = None
+                self.exposure_scale = None
+                log.info("%s: exposure back to the camera's own", self)
+                return
+            if self._exposure_saved is None:
+                self._exposure_saved = (float(cap.get(cv2.CAP_PROP_AUTO_EXPOSURE)), float(cap.get(cv2.CAP_PROP_EXPOSURE)))
+            base = self._exposure_saved[1] if self._exposure_saved[1] > 0 else self.DEFAULT_EXPOSURE
+            cap.set(cv2.CAP_PROP_AUTO_EXPOSURE, self.MANUAL_EXPOSURE)
+            cap.set(cv2.CAP_PROP_EXPOSURE, max(1.0, base * scale))
+            self.exposure_scale = scale
+            log.info("%s: exposure %.3g x (%.0f)", self, scale, base * scale)
+        except Exception as exc:  # a camera without these controls: it keeps its own exposure
+            log.warning("%s: cannot set the exposure: %s", self, exc)
 
     def _try_open(self) -> bool:
         try:
@@ -513,9 +558,16 @@ class CameraSource(_StateMixin):
                 self._delay = self.retry_delay
                 self.reconnects += 1
                 self._set_state(LIVE)
+                if self.exposure_scale is not None:      # a new device handle: set it again
+                    self._exposure_saved = None
+                    with self._exposure_lock:
+                        if self._exposure_request is None:
+                            self._exposure_request = (self.exposure_scale,)
             else:
                 self._schedule_retry()
                 return None
+        if self._exposure_request is not None:
+            self._apply_exposure()
         ok, img = False, None
         try:
             ok, img = self._cap.read()

@@ -35,6 +35,7 @@ from .debounce import Debouncer
 from .decoders import Decoded, Decoder
 from .events import CAMERA, ScanEvent
 from .frames import Frame
+from .multiframe import FrameFusion
 
 _QR_FORMATS = ("QR Code", "BarcodeFormat.QRCode")
 
@@ -150,13 +151,19 @@ class ScanLoop:
     UnreadableTracker (default hold 1.2 s, away 1.0 s); stop: a threading.Event ending
     `outcomes()`/`run()` before the next frame; on_first_frame(t_in): called before the first
     frame is decoded; clock: t_in's clock (default time.perf_counter, as the UI's latency marks).
+    fusion: camera mode only, a scanner.multiframe.FrameFusion (default: one with its defaults;
+    None: off): a symbol located but not read is read from its last few views combined (moving
+    glare). The located symbols come from the decoder (`CascadeDecoder.located`), or from the
+    locator when the decoder does not say. exposure: a scanner.exposure.ExposureController told
+    about every frame (None: the camera's own auto-exposure only).
     """
 
     def __init__(self, decoder: Decoder, debouncer: Any | None = None, *, locator: Any | None = None,
                  locate_every: int = 2, tracker: UnreadableTracker | None = None,
                  each_frame_is_a_scan: bool = False, stop: threading.Event | None = None,
                  on_first_frame: Callable[[float], None] | None = None,
-                 clock: Callable[[], float] = time.perf_counter, source: str = CAMERA):
+                 clock: Callable[[], float] = time.perf_counter, source: str = CAMERA,
+                 fusion: FrameFusion | None | bool = True, exposure: Any | None = None):
         self.decoder = decoder
         self.dispatch = Dispatch(None if each_frame_is_a_scan else debouncer)
         self.locator = None if each_frame_is_a_scan else locator
@@ -169,6 +176,11 @@ class ScanLoop:
         self.source = source
         self.frames_decoded = 0
         self._empty = 0
+        if each_frame_is_a_scan or fusion is None or fusion is False:
+            self.fusion = None
+        else:
+            self.fusion = FrameFusion() if fusion is True else fusion
+        self.exposure = None if each_frame_is_a_scan else exposure
 
     def stop(self) -> None:
         self.stop_flag.set()
@@ -178,6 +190,16 @@ class ScanLoop:
         if self.frames_decoded == 0 and self.on_first_frame is not None:
             self.on_first_frame(t_in)
         found = self.decoder.decode(frame.gray)
+        located = None
+        if self.fusion is not None or self.exposure is not None:
+            located = [] if found else self._located_quads(frame)
+        if self.fusion is not None:
+            if found:
+                self.fusion.reset()
+            else:
+                found = self.fusion.add(frame.gray, located, frame.ts)
+        if self.exposure is not None:
+            self.exposure.update(frame.gray, located, bool(found), frame.ts)
         self.frames_decoded += 1
         out = FrameOutcome(frame=frame, t_in=t_in, found=found)
         if self.each_frame_is_a_scan:
@@ -194,18 +216,35 @@ class ScanLoop:
         out.scans = self.dispatch.offer(events, frame.ts)
         return out
 
+    def _located_quads(self, frame: Frame) -> list:
+        """The corners of QR symbols located but not read in this frame: what the decoder says
+        (CascadeDecoder.located), else the locator's, else none."""
+        quads = getattr(self.decoder, "located", None)
+        if quads is not None:
+            return list(quads)
+        corners_of = getattr(self.locator, "corners_of", None)
+        if corners_of is None:
+            return []
+        return [corners_of(b) for b in self.locator.read(frame.gray, return_errors=True)
+                if not b.valid and str(b.format) in _QR_FORMATS]
+
     def _located(self, frame: Frame) -> bool:
         return any(not b.valid and str(b.format) in _QR_FORMATS
                    for b in self.locator.read(frame.gray, return_errors=True))
 
     def outcomes(self, frames: Iterable[Frame]) -> Iterator[FrameOutcome]:
-        """One FrameOutcome per frame until the frames end or the stop flag is set."""
-        for frame in frames:
-            if self.stop_flag.is_set():
-                return
-            yield self.step(frame)
-            if self.stop_flag.is_set():
-                return
+        """One FrameOutcome per frame until the frames end or the stop flag is set. At the end
+        the camera gets its own exposure back (if the exposure controller had changed it)."""
+        try:
+            for frame in frames:
+                if self.stop_flag.is_set():
+                    return
+                yield self.step(frame)
+                if self.stop_flag.is_set():
+                    return
+        finally:
+            if self.exposure is not None:
+                self.exposure.close()
 
     def run(self, frames: Iterable[Frame], on_frame: Callable[[FrameOutcome], None] | None = None,
             on_scan: Callable[[ScanEvent, FrameOutcome], None] | None = None,

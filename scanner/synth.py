@@ -1235,3 +1235,68 @@ def write_video(path: str | Path, frames: Iterable[np.ndarray], fps: float = 15.
     if writer is None:
         raise ValueError("no frames to write")
     return path
+
+
+class SimulatedCamera:
+    """A camera showing a SynthSequence, as a capture object for `scanner.frames.CameraSource`
+    (`capture_factory=lambda spec: SimulatedCamera(seq)`): isOpened / read / set / get / release
+    like cv2.VideoCapture on a V4L2 camera.
+
+    Exposure is modelled, not faked: each frame is rendered from the scene's light at the
+    exposure in force. CAP_PROP_AUTO_EXPOSURE 3 (the default) is the camera's auto-exposure
+    (metering as `metered_exposure`); 1 is manual, and then CAP_PROP_EXPOSURE (100 us units,
+    `UNITS` per 1.0 of light multiplier) sets it. Writing the exposure in auto mode changes
+    nothing, as on V4L2. The sequence plays forwards and backwards (a hand holding the code up).
+    `exposures` records the exposure of every frame read."""
+
+    UNITS = 200.0
+
+    def __init__(self, sequence: SynthSequence, loop: bool = True):
+        self.sequence = sequence
+        self.loop = loop
+        self.auto = True
+        self.value = 0.0
+        self.exposures: list[float] = []
+        self._i = 0
+        self._open = True
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2.VideoCapture's names
+        return self._open
+
+    def _index(self) -> int | None:
+        n = len(self.sequence)
+        if not self.loop:
+            return self._i if self._i < n else None
+        period = max(1, 2 * n - 2)
+        k = self._i % period
+        return k if k < n else period - k
+
+    def read(self):
+        i = self._index() if self._open else None
+        if i is None:
+            return False, None
+        f = self.sequence.frame(i, None if self.auto else self.value / self.UNITS)
+        self.exposures.append(f.params["exposure"])
+        self._i += 1
+        return True, f.bgr
+
+    def set(self, prop, value) -> bool:
+        if prop == cv2.CAP_PROP_AUTO_EXPOSURE:
+            self.auto = float(value) != 1.0
+        elif prop == cv2.CAP_PROP_EXPOSURE:
+            if not self.auto:
+                self.value = float(value)
+        return True
+
+    def get(self, prop) -> float:
+        if prop == cv2.CAP_PROP_AUTO_EXPOSURE:
+            return 3.0 if self.auto else 1.0
+        if prop == cv2.CAP_PROP_EXPOSURE:
+            if self.auto:     # what auto-exposure set last (the next frame's before the first)
+                last = self.exposures[-1] if self.exposures else self.sequence.metered(0)
+                return last * self.UNITS
+            return self.value
+        return 0.0
+
+    def release(self) -> None:
+        self._open = False

@@ -99,6 +99,7 @@ class CaptureWorker(QObject):
     @Slot()
     def run(self) -> None:
         from scanner.frames import LatestFrameReader
+        from scanner.exposure import exposure_controller_for
         from scanner.loop import ScanLoop, default_locator, polled_frames, reader_frames
         src = None
         try:
@@ -118,8 +119,9 @@ class CaptureWorker(QObject):
                 src.on_state = self.state.emit
                 self.reader = LatestFrameReader(src).start()
                 debouncer = self._make_debouncer() if self._make_debouncer else None
+                # a camera's exposure is lowered while a bright phone screen hides a code
                 self.loop = ScanLoop(decoder, debouncer, locator=default_locator(), stop=self._stop,
-                                     on_first_frame=self.first_frame.emit)
+                                     on_first_frame=self.first_frame.emit, exposure=exposure_controller_for(src))
                 frames = reader_frames(self.reader, self._stop, on_end=self.state.emit)
             self.loop.run(frames, on_frame=self._preview,
                           on_unreadable=lambda out: self.unreadable.emit(out.t_in),
