@@ -79,7 +79,9 @@ def stage_claims(msg: cose.Sign1) -> Claims:
                                               p.get(8), p.get(CLAIM_EZC))
     if not isinstance(iss, str) or not isinstance(sub, str):
         raise Fail(R.BAD_ENCODING, "iss/sub missing")
-    if not is_uint(exp) or not is_uint(iat) or (nbf is not None and not is_uint(nbf)):
+    # is_uint written out: these checks run on every scan
+    if type(exp) is not int or exp < 0 or type(iat) is not int or iat < 0 \
+            or (nbf is not None and (type(nbf) is not int or nbf < 0)):
         raise Fail(R.BAD_ENCODING, "exp/iat/nbf missing or not unsigned")
     if not isinstance(cti, bytes) or not 8 <= len(cti) <= 32:
         raise Fail(R.BAD_ENCODING, "cti missing or not 8-32 bytes")
@@ -94,8 +96,11 @@ def stage_claims(msg: cose.Sign1) -> Claims:
         if not isinstance(ezc.get(k), str):
             raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
     age = ezc.get("age", ())
-    if not is_array(age) or not all(type(a) is int and a >= 0 for a in age):
+    if not is_array(age):
         raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
+    for a in age:
+        if type(a) is not int or a < 0:
+            raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     certs = ezc.get("certs", ())
     if not is_array(certs):
         raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")
@@ -247,7 +252,7 @@ def _pipeline(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy,
             raise Fail(R.UNKNOWN_ISSUER, "no EU DCC trust list configured")
         prog.credential = verify_hc1(outer, snap.dcc, now, policy.skew_seconds,
                                      seen=lambda summary: setattr(prog, "credential", summary))
-    if snap.stale(now, prefix) and policy.stale_trust == "reject":
+    if policy.stale_trust == "reject" and snap.stale(now, prefix):
         raise Fail(R.TRUST_LIST_EXPIRED, "trust data stale and the venue rejects on stale data")
     assert prog.credential is not None
     rule = policy.check(prefix, prog.credential, now)

@@ -3,6 +3,7 @@
 - terminal.verdict.build_*: the frozen result types without the dataclass __init__;
 - terminal.cose's cache of loaded cnf holder keys: a bad key is refused every time;
 - terminal.cose._ecdsa_der: the DER signature encode_dss_signature would write;
+- terminal.cose's memo of keys that fit ES256 / EdDSA: a key of the wrong kind is refused every time;
 - terminal.cose._decode (one cbor2 decoder per thread, kept): what cbor2.loads gives, and nothing
   carried from one decode to the next;
 - terminal.cose.parse_sign1's plain-form path: the same Sign1, or the same error, as the
@@ -239,3 +240,25 @@ def test_kept_decoder_decodes_what_loads_decodes_and_keeps_nothing_between_codes
         for then in (shared_ref, string_ref):
             _loads_outcome(cose._decode, first)
             assert _loads_outcome(cose._decode, then)[0] == "error"
+
+
+def test_key_fit_memo_refuses_a_key_of_the_wrong_kind_every_time():
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    p256, ed = ec.generate_private_key(ec.SECP256R1()), ed25519.Ed25519PrivateKey.generate()
+    k1 = ec.generate_private_key(ec.SECP256K1())              # an EC key, but not P-256
+    good = {cose.ES256: (p256, cose.parse_sign1(cose.sign1(b"p", p256, kid=b"k"))),
+            cose.EDDSA: (ed, cose.parse_sign1(cose.sign1(b"p", ed, kid=b"k")))}
+    for _ in range(3):
+        for alg, (sk, msg) in good.items():
+            cose.verify_signature(msg, sk.public_key(), alg)
+            for wrong in (p256, ed, k1):
+                if wrong is sk:
+                    continue
+                with pytest.raises(cose.SignatureInvalid):
+                    cose.verify_signature(msg, wrong.public_key(), alg)
+    keys = [ed25519.Ed25519PrivateKey.generate() for _ in range(600)]   # past the memo's 512
+    for sk in keys + keys[:5]:
+        msg = cose.parse_sign1(cose.sign1(b"q", sk, kid=b"k"))
+        cose.verify_signature(msg, sk.public_key(), cose.EDDSA)
+        with pytest.raises(cose.SignatureInvalid):
+            cose.verify_signature(msg._replace(payload=b"r"), sk.public_key(), cose.EDDSA)
