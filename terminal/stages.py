@@ -5,8 +5,7 @@ these; each stage returns the next stage's input or raises `Fail(reason)`. Pure.
 """
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from vocab import reasons as R
@@ -57,32 +56,29 @@ def payload_map(msg: cose.Sign1, what: str) -> Mapping:
 
 # ---- stages 1-2: text to COSE ----------------------------------------------------------------
 
-def _codec_stage(step: Callable[[Any], Any], arg: Any) -> Any:
-    """Run a codec step; its CodecError becomes the stage's Fail with the same reason."""
+# Each stage calls its codec step itself (no shared wrapper: one Python call less per stage on
+# every scan); a CodecError becomes the stage's Fail with the same reason and detail.
+
+def stage_prefix(text: str) -> tuple[str, str]:
     try:
-        return step(arg)
+        return codec.split_prefix(text)
     except CodecError as exc:
         raise Fail(exc.reason, exc.detail) from None
 
 
-def _b45_inflate(body: str) -> bytes:
-    return codec.inflate_bounded(codec.b45decode(body))
-
-
-def stage_prefix(text: str) -> tuple[str, str]:
-    return _codec_stage(codec.split_prefix, text)
-
-
 def stage_decode(body: str) -> bytes:
-    return _codec_stage(_b45_inflate, body)
+    try:
+        return codec.inflate_bounded(codec.b45decode(body))
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
 
 
 def stage_cose(data: bytes, *, cwt_tag: bool = False) -> cose.Sign1:
     """The COSE_Sign1; `cwt_tag` (HC1 only) also accepts it inside a CWT tag 61."""
-    return _codec_stage(_parse_sign1_in_cwt if cwt_tag else cose.parse_sign1, data)
-
-
-_parse_sign1_in_cwt = functools.partial(cose.parse_sign1, cwt_tag=True)
+    try:
+        return cose.parse_sign1(data, cwt_tag=cwt_tag)
+    except CodecError as exc:
+        raise Fail(exc.reason, exc.detail) from None
 
 
 # ---- the signer --------------------------------------------------------------------------------

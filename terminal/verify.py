@@ -274,12 +274,10 @@ def verify(text: str, snap: TrustSnapshot, now: int, policy: VenuePolicy = DEFAU
         valid, reason, detail = False, f.reason, f.detail
         if f.reason == R.POLICY_DENIED:
             policy_rule = f.detail
-    warnings: list[str] = []
-    if snap.stale(now, prog.profile):
-        warnings.append(R.TRUST_STALE)
-    if clock_suspect:
-        warnings.append(R.CLOCK_SUSPECT)
-    warnings.extend(extra)
-    warnings_t = tuple(warnings)
+    stale = snap.stale(now, prog.profile)
+    if stale or clock_suspect:
+        warnings_t = ((R.TRUST_STALE,) if stale else ()) + ((R.CLOCK_SUSPECT,) if clock_suspect else ()) + extra
+    else:
+        warnings_t = extra                  # the usual case: the pipeline's own warnings alone
     return build_verdict(valid, reason, prog.profile, warnings_t, prog.credential, detail, policy_rule,
                          prog.pres_cti, prog.sub, decide(valid, reason, warnings_t, policy.warning_outcomes))
