@@ -19,6 +19,7 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from . import a11y
 from .qt import (QAbstractItemView, QApplication, QEvent, QFont, QFontMetrics, QGuiApplication, QHeaderView,
                  QMarginsF, QObject, QPageLayout, QPageSize, QPainter, QPdfWriter, QPushButton, QRect, QStyle,
                  QTableWidget, QTableWidgetItem, QTextDocument, QTimer, Qt, Signal)
@@ -62,6 +63,7 @@ class CopyButton(QPushButton):
     copied = Signal(str)
 
     def __init__(self, value: Callable[[], str], *, chinese: Callable[[], bool], name: str = ""):
+        # name: the field's English name, marked for the A11y context (its Chinese is ui.a11y's)
         super().__init__()
         self._value, self._chinese, self._name = value, chinese, name
         self._reset = QTimer(self)
@@ -79,7 +81,7 @@ class CopyButton(QPushButton):
             return
         QGuiApplication.clipboard().setText(text)
         self.setText(word("copied", self._chinese()))
-        self.setAccessibleDescription(word("copied", self._chinese()))
+        self.setAccessibleDescription(f"{WORDS['copied'][1]}: {self._name}")
         self._reset.start(COPIED_MS)
         self.copied.emit(text)
 
@@ -90,9 +92,9 @@ class CopyButton(QPushButton):
     def retranslate(self) -> None:
         chinese = self._chinese()
         self.setText(word("copied" if self._reset.isActive() else "copy", chinese))
-        self.setAccessibleName(f"{word('copy', chinese)} {self._name}".strip())
-        self.setAccessibleDescription("")
-        self.setToolTip(f"{word('copy', chinese)}: {self._name}" if self._name else "")
+        zh_name = a11y.chinese(self._name) if self._name else ""
+        a11y.name_as(self, f"{WORDS['copy'][0]} {zh_name}".strip(), f"{WORDS['copy'][1]} {self._name}".strip())
+        self.setToolTip(f"{word('copy', chinese)}: {zh_name if chinese else self._name}" if self._name else "")
 
     def sizeHint(self):
         """Wide enough for both words, so the row does not move when it says 已复制."""

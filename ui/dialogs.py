@@ -17,9 +17,22 @@ from .qt import (QT_TRANSLATE_NOOP, QApplication, QCheckBox, QComboBox, QCoreApp
                  QVBoxLayout, QWidget, Qt, Signal)
 from terminal.pins import ADMIN, PIN_MAX, PIN_MIN, PinGuard, PinRefused, needs_rehash
 from terminal.settings import DECODERS, Settings, SettingsError, check_source
+from . import a11y
 from .widgets import font
 
 log = logging.getLogger(__name__)
+
+PAD_WORDS = {"⌫": QT_TRANSLATE_NOOP("A11y", "delete"), "OK": QT_TRANSLATE_NOOP("A11y", "confirm")}
+
+
+def cancel_button(dialog: QDialog, lay) -> QPushButton:
+    """The dialog's Cancel button (named for assistive technology), added to `lay`."""
+    b = QPushButton(QCoreApplication.translate("A11y", "Cancel"))
+    a11y.name(b, QT_TRANSLATE_NOOP("A11y", "Cancel"))
+    b.clicked.connect(dialog.reject)
+    lay.addWidget(b)
+    return b
+
 
 class PinPad(QWidget):
     """A big keypad (touch screens) typing into `edit`: digits, delete, OK (emits `confirmed`)."""
@@ -33,11 +46,14 @@ class PinPad(QWidget):
         pad.setContentsMargins(0, 0, 0, 0)
         self.key_buttons: dict[str, QPushButton] = {}
         for i, k in enumerate(["1", "2", "3", "4", "5", "6", "7", "8", "9", "⌫", "0", "OK"]):
-            b = QPushButton(k)
+            b = QPushButton(QCoreApplication.translate("PinPad", "OK") if k == "OK" else k)
             b.setFont(font(22, True))
             b.setMinimumSize(90, 64)
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)      # the PIN field keeps the focus (and the keyboard)
-            b.setAccessibleName({"⌫": "delete", "OK": "confirm"}.get(k, k))
+            if k.isdigit():
+                a11y.name_as(b, f"数字 {k}", f"digit {k}")
+            else:
+                a11y.name(b, PAD_WORDS[k])
             b.clicked.connect(lambda _=False, k=k: self._key(k))
             pad.addWidget(b, i // 3, i % 3)
             self.key_buttons[k] = b
@@ -55,13 +71,14 @@ class PinPad(QWidget):
 
 
 def pin_edit(accessible: str) -> QLineEdit:
-    """A masked PIN field taking ASCII digits only (the rules are terminal/pins.py's)."""
+    """A masked PIN field taking ASCII digits only (the rules are terminal/pins.py's); `accessible`:
+    its English name, marked for translation in the A11y context (ui/a11y.py)."""
     e = QLineEdit()
     e.setEchoMode(QLineEdit.EchoMode.Password)
     e.setFont(font(24))
     e.setMaxLength(PIN_MAX)
     e.setValidator(QRegularExpressionValidator(QRegularExpression("[0-9]*"), e))
-    e.setAccessibleName(accessible)
+    a11y.name(e, accessible)
     return e
 
 
@@ -94,11 +111,11 @@ class PinDialog(QDialog):
         self.legacy = False
         self.rehashed: str | None = None        # the same PIN under today's parameters, to be saved
         self.setWindowTitle(self.tr("Administrator PIN"))
-        self.setAccessibleName("administrator PIN")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Administrator PIN"))
         lay = QVBoxLayout(self)
         self.prompt = QLabel(self.tr("Enter the administrator PIN"))
         self.prompt.setFont(font(18, True))
-        self.edit = pin_edit("PIN")
+        self.edit = pin_edit(QT_TRANSLATE_NOOP("A11y", "PIN"))
         self.edit.returnPressed.connect(self.try_accept)
         self.error = QLabel()
         self.error.setStyleSheet("color: #c62828;")
@@ -111,9 +128,7 @@ class PinDialog(QDialog):
         self.key_buttons = self.pad.key_buttons
         lay.addWidget(self.pad)
         lay.addWidget(self.error)
-        cancel = QPushButton(self.tr("Cancel"))
-        cancel.clicked.connect(self.reject)
-        lay.addWidget(cancel)
+        cancel_button(self, lay)
 
     def try_accept(self) -> bool:
         pin = self.edit.text()
@@ -143,7 +158,7 @@ class NewPinDialog(QDialog):
         self._guard = guard
         self.result_hash: str | None = None
         self.setWindowTitle(title or self.tr("Set the administrator PIN"))
-        self.setAccessibleName("set a new PIN")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Set the administrator PIN"))
         lay = QVBoxLayout(self)
         self.prompt = QLabel(self.tr("This terminal has no administrator PIN yet. Set one before anything else; "
                                      "scanning goes on meanwhile.") if first else
@@ -153,8 +168,8 @@ class NewPinDialog(QDialog):
         self.rule = QLabel(self.tr("%1 to %2 digits; not one digit repeated, not a run such as 123456.")
                            .replace("%1", str(PIN_MIN)).replace("%2", str(PIN_MAX)))
         self.rule.setWordWrap(True)
-        self.pin1 = pin_edit("new PIN")
-        self.pin2 = pin_edit("repeat new PIN")
+        self.pin1 = pin_edit(QT_TRANSLATE_NOOP("A11y", "New PIN"))
+        self.pin2 = pin_edit(QT_TRANSLATE_NOOP("A11y", "Repeat new PIN"))
         form = QFormLayout()
         form.addRow(self.tr("New PIN"), self.pin1)
         form.addRow(self.tr("Repeat new PIN"), self.pin2)
@@ -171,9 +186,7 @@ class NewPinDialog(QDialog):
         lay.addLayout(form)
         lay.addWidget(self.pad)
         lay.addWidget(self.error)
-        cancel = QPushButton(self.tr("Cancel"))
-        cancel.clicked.connect(self.reject)
-        lay.addWidget(cancel)
+        cancel_button(self, lay)
         QApplication.instance().focusChanged.connect(self._focus)
 
     def _focus(self, _old, new) -> None:
@@ -237,6 +250,10 @@ _LABELS = {
     "retention_days": QT_TRANSLATE_NOOP("Settings", "Keep uploaded scans (days)"),
     "http_timeout_s": QT_TRANSLATE_NOOP("Settings", "Platform timeout (s)"),
     "fullscreen": QT_TRANSLATE_NOOP("Settings", "Full screen"),
+    "actuator_pulse_s": QT_TRANSLATE_NOOP("Settings", "Gate pulse (s)"),
+    "actuator_timeout_s": QT_TRANSLATE_NOOP("Settings", "Gate command timeout (s)"),
+    "pass_timeout_s": QT_TRANSLATE_NOOP("Settings", "Walk-through wait (s)"),
+    "health_port": QT_TRANSLATE_NOOP("Settings", "Health endpoint port (0: off)"),
 }
 _CHOICE_WORDS = {"auto": QT_TRANSLATE_NOOP("Settings", "At the kiosk only"), "on": QT_TRANSLATE_NOOP("Settings", "On"),
                  "off": QT_TRANSLATE_NOOP("Settings", "Off")}
@@ -262,14 +279,14 @@ class SettingsDialog(QDialog):
         self.result_settings: Settings | None = None
         self.result_platform_url: str | None = None
         self.setWindowTitle(self.tr("Settings"))
-        self.setAccessibleName("settings")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Settings"))
         self.setMinimumWidth(560)
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.source = QComboBox()
         self.source.setEditable(True)
         self.source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.source.setAccessibleName("camera source")
+        a11y.name(self.source, QT_TRANSLATE_NOOP("A11y", "Camera / source"))
         self.source.lineEdit().setPlaceholderText("camera:0 | video:PATH | images:DIR")
         self.source.setToolTip(self.tr("Pick a camera found on this terminal, or type camera:N, video:PATH or "
                                        "images:DIR"))
@@ -282,29 +299,34 @@ class SettingsDialog(QDialog):
         self.decoder = QComboBox()
         self.decoder.addItems(list(DECODERS))
         self.decoder.setCurrentText(settings.decoder)
+        a11y.name(self.decoder, QT_TRANSLATE_NOOP("A11y", "Decoder"))
         self.mode = QComboBox()
         for m in MODES:
             self.mode.addItem({"gate": self.tr("Gate"), "kiosk": self.tr("Kiosk"), "counter": self.tr("Counter")}[m], m)
         self.mode.setCurrentIndex(MODES.index(settings.mode))
+        a11y.name(self.mode, QT_TRANSLATE_NOOP("A11y", "Mode"))
         self.policy = QLineEdit(settings.policy)
+        a11y.name(self.policy, QT_TRANSLATE_NOOP("A11y", "Venue policy file"))
         self.policy.setPlaceholderText(self.tr("default policy"))
         browse = QPushButton(self.tr("Browse…"))
+        a11y.name(browse, QT_TRANSLATE_NOOP("A11y", "Browse for a venue policy file"))
         browse.clicked.connect(self._browse)
         prow = QHBoxLayout()
         prow.addWidget(self.policy, 1)
         prow.addWidget(browse)
         self.dcc_trust = QLineEdit(settings.dcc_trust)
-        self.dcc_trust.setAccessibleName("EU DCC trust file")
+        a11y.name(self.dcc_trust, QT_TRANSLATE_NOOP("A11y", "EU DCC trust file"))
         self.dcc_trust.setPlaceholderText(self.tr("none: the platform's DCC trust list only"))
         self.dcc_trust.setToolTip(self.tr("EU DCC (HC1) document signer certificates from a file, beside the "
                                           "list the platform syncs: a trust JSON file or PEM/DER certificates"))
         dcc_browse = QPushButton(self.tr("Browse…"))
+        a11y.name(dcc_browse, QT_TRANSLATE_NOOP("A11y", "Browse for an EU DCC trust file"))
         dcc_browse.clicked.connect(self._browse_dcc)
         drow = QHBoxLayout()
         drow.addWidget(self.dcc_trust, 1)
         drow.addWidget(dcc_browse)
         self.platform_url = QLineEdit(platform_url or "")
-        self.platform_url.setAccessibleName("platform URL")
+        a11y.name(self.platform_url, QT_TRANSLATE_NOOP("A11y", "Platform URL"))
         if platform_url is None:
             self.platform_url.setEnabled(False)
             self.platform_url.setPlaceholderText(self.tr("not enrolled"))
@@ -318,10 +340,11 @@ class SettingsDialog(QDialog):
         self.language.addItem("中文", "zh")
         self.language.addItem("English", "en")
         self.language.setCurrentIndex(0 if settings.language == "zh" else 1)
-        self.new_pin = pin_edit("new PIN")
+        a11y.name(self.language, QT_TRANSLATE_NOOP("A11y", "Language"))
+        self.new_pin = pin_edit(QT_TRANSLATE_NOOP("A11y", "New PIN"))
         self.new_pin.setFont(font(11))
         self.new_pin.setPlaceholderText(self.tr("leave empty to keep the PIN"))
-        self.new_pin2 = pin_edit("repeat new PIN")
+        self.new_pin2 = pin_edit(QT_TRANSLATE_NOOP("A11y", "Repeat new PIN"))
         self.new_pin2.setFont(font(11))
         form.addRow(self.tr("Camera / source"), self.source)
         form.addRow(self.tr("Decoder"), self.decoder)
@@ -353,7 +376,7 @@ class SettingsDialog(QDialog):
                 w.setValue(float(value))
             else:
                 continue
-            w.setAccessibleName(QCoreApplication.translate("Settings", _LABELS.get(f.name, f.name)))
+            a11y.name(w, _LABELS.get(f.name, f.name), "Settings")
             w.setToolTip(meta["help"])
             self.extra[f.name] = w
             form.addRow(QCoreApplication.translate("Settings", _LABELS.get(f.name, f.name)), w)
@@ -362,7 +385,7 @@ class SettingsDialog(QDialog):
             form.addRow(self.tr("Repeat new PIN"), self.new_pin2)
         if open_staff is not None:         # the venue's staff codes and PINs (enrolled terminals)
             self.staff_button = QPushButton(self.tr("Staff codes…"))
-            self.staff_button.setAccessibleName("staff codes")
+            a11y.name(self.staff_button, QT_TRANSLATE_NOOP("A11y", "Staff codes"))
             self.staff_button.clicked.connect(self._open_staff)
             form.addRow(self.tr("Staff"), self.staff_button)
         lay.addLayout(form)
@@ -372,11 +395,13 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.error)
         row = QHBoxLayout()
         self.quit_button = QPushButton(self.tr("Quit the app"))
-        self.quit_button.setAccessibleName("quit the app")
+        a11y.name(self.quit_button, QT_TRANSLATE_NOOP("A11y", "Quit the app"))
         self.quit_requested = False
         self.quit_button.clicked.connect(self._quit)
         row.addWidget(self.quit_button)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        a11y.name(bb.button(QDialogButtonBox.StandardButton.Save), QT_TRANSLATE_NOOP("A11y", "Save"))
+        a11y.name(bb.button(QDialogButtonBox.StandardButton.Cancel), QT_TRANSLATE_NOOP("A11y", "Cancel"))
         bb.accepted.connect(self.try_save)
         bb.rejected.connect(self.reject)
         row.addWidget(bb)

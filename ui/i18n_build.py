@@ -148,6 +148,18 @@ FIRST_FILL = {
     "%1 scan records waiting for upload: check the network": "%1 条核验记录待上传：请检查网络",
     "No camera picture: check the camera and its cable": "摄像头无画面：请检查摄像头及连线",
     "Next in %1 s · tap to skip": "%1 秒后继续 · 轻触跳过", "Kiosk verdict hold time (s)": "自助机结果显示时长（秒）",
+    # Accessible names (ui/a11y.py, context A11y): Chinese names, the English as the description
+    "delete": "删除", "confirm": "确认", "OK": "确定", "Save": "保存", "Staff PIN": "员工密码",
+    "Print or save the summary": "打印或保存摘要",
+    "Browse for a venue policy file": "浏览选择场所规则文件", "Browse for an EU DCC trust file": "浏览选择欧盟 DCC 信任文件",
+    "Recent verdicts": "最近的核验结果", "Certificate type": "证明类型",
+    "Events rejected by the platform": "平台拒收的记录", "Offline notice": "离线提示", "Trust data notice": "信任数据提示",
+    "Admitted today": "今日通过", "Refused today": "今日拒绝", "Administrator settings": "管理员设置",
+    "A phone showing a code": "手机出示二维码的示意图", "Switch language: English / 中文": "切换语言：English / 中文",
+    "Linked certificates": "关联证照", "Camera picture": "摄像头画面", "Verdict": "核验结果", "Network state": "网络状态",
+    "Trust data age": "信任数据更新时间", "Events waiting for upload": "待上传记录", "Camera state": "摄像头状态",
+    "Gate pulse (s)": "开闸脉冲（秒）", "Gate command timeout (s)": "闸机指令超时（秒）",
+    "Walk-through wait (s)": "等待通行（秒）", "Health endpoint port (0: off)": "健康检查端口（0：关闭）",
 }
 
 

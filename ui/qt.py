@@ -11,7 +11,8 @@ from PySide6.QtCore import (QCoreApplication, QElapsedTimer, QEvent, QLibraryInf
                             QObject, QPointF, QProcess, QRect, QRectF, QRegularExpression, QRunnable, QSize, QThread,
                             QThreadPool, QTimer, QTranslator,
                             QUrl, Qt, Signal, Slot, QT_TRANSLATE_NOOP)
-from PySide6.QtGui import (QAction, QColor, QFont, QFontDatabase, QFontMetrics, QGuiApplication, QIcon, QImage,
+from PySide6.QtGui import (QAccessible, QAccessibleEvent, QAction, QColor, QFont, QFontDatabase, QFontMetrics,
+                           QGuiApplication, QIcon, QImage,
                            QKeyEvent, QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter, QRegularExpressionValidator,
                            QPalette, QPen, QPixmap, QPolygonF, QShortcut, QTextDocument, QWindow)
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog,

@@ -22,7 +22,8 @@ from terminal.config import ConfigError
 from terminal.staff import StaffError
 
 from . import texts as T
-from .dialogs import PinPad, pin_edit, pin_rule_text, wait_text
+from . import a11y
+from .dialogs import PinPad, cancel_button, pin_edit, pin_rule_text, wait_text
 from .qt import (QT_TRANSLATE_NOOP, QAbstractItemView, QApplication, QComboBox, QCoreApplication, QDialog, QFormLayout,
                  QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
                  QRegularExpression, QRegularExpressionValidator, QToolButton, QVBoxLayout, QWidget, Qt, Signal)
@@ -61,7 +62,7 @@ def code_edit() -> QLineEdit:
     e.setFont(font(20))
     e.setMaxLength(32)
     e.setValidator(QRegularExpressionValidator(QRegularExpression(OPERATOR.pattern), e))
-    e.setAccessibleName("staff code")
+    a11y.name(e, QT_TRANSLATE_NOOP("A11y", "Staff code"))
     return e
 
 
@@ -72,11 +73,11 @@ class SignInDialog(QDialog):
         super().__init__(parent)
         self._service = service
         self.setWindowTitle(self.tr("Staff sign-in"))
-        self.setAccessibleName("staff sign-in")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Staff sign-in"))
         lay = QVBoxLayout(self)
         form = QFormLayout()
         self.code = code_edit()
-        self.pin = pin_edit("staff PIN")
+        self.pin = pin_edit(QT_TRANSLATE_NOOP("A11y", "Staff PIN"))
         form.addRow(self.tr("Staff code"), self.code)
         form.addRow(self.tr("PIN"), self.pin)
         lay.addLayout(form)
@@ -89,9 +90,7 @@ class SignInDialog(QDialog):
         lay.addWidget(self.pad)
         self.error = _error_label()
         lay.addWidget(self.error)
-        cancel = QPushButton(self.tr("Cancel"))
-        cancel.clicked.connect(self.reject)
-        lay.addWidget(cancel)
+        cancel_button(self, lay)
 
     def _focus(self, _old, new) -> None:
         if new in (self.code, self.pin):
@@ -149,13 +148,13 @@ class DisputeDialog(QDialog):
         self._service = service
         self.recorded: dict | None = None
         self.setWindowTitle(self.tr("Mark a verdict disputed"))
-        self.setAccessibleName("mark a verdict disputed")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Mark a verdict disputed"))
         self.setMinimumWidth(520)
         lay = QVBoxLayout(self)
         lay.addWidget(QLabel(self.tr("Which verdict? (newest first)")))
         self.verdicts = QListWidget()
         self.verdicts.setFont(font(14))
-        self.verdicts.setAccessibleName("recent verdicts")
+        a11y.name(self.verdicts, QT_TRANSLATE_NOOP("A11y", "Recent verdicts"))
         self.verdicts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.events = service.recent_scans(limit)
         for ev in self.events:
@@ -171,7 +170,7 @@ class DisputeDialog(QDialog):
             b = QPushButton(_tr(DISPUTE_WORDS[code]))
             b.setFont(font(15, True))
             b.setMinimumHeight(52)
-            b.setAccessibleName(code)
+            a11y.name(b, DISPUTE_WORDS[code], "Staff")
             b.setEnabled(bool(self.events))
             b.clicked.connect(lambda _=False, c=code: self.record(c))
             lay.addWidget(b)
@@ -180,9 +179,7 @@ class DisputeDialog(QDialog):
         if not self.events:
             self.error.setText(self.tr("No verdicts at this terminal yet"))
         lay.addWidget(self.error)
-        cancel = QPushButton(self.tr("Cancel"))
-        cancel.clicked.connect(self.reject)
-        lay.addWidget(cancel)
+        cancel_button(self, lay)
 
     def record(self, code: str) -> bool:
         item = self.verdicts.currentItem()
@@ -203,7 +200,8 @@ class ManualCheckDialog(QDialog):
         self.recorded: dict | None = None
         self.gate = gate
         self.setWindowTitle(self.tr("Open the gate by hand") if gate else self.tr("Paper certificate checked by hand"))
-        self.setAccessibleName("open the gate by hand" if gate else "paper certificate checked by hand")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Open the gate by hand") if gate else
+                  QT_TRANSLATE_NOOP("A11y", "Paper certificate checked by hand"))
         lay = QVBoxLayout(self)
         note = QLabel(self.tr("Check the holder's paper certificate. Valid opens the gate; only the kind of "
                               "certificate, the result and your staff code are recorded.") if gate else
@@ -213,7 +211,7 @@ class ManualCheckDialog(QDialog):
         lay.addWidget(note)
         self.cert = QComboBox()
         self.cert.setFont(font(16))
-        self.cert.setAccessibleName("certificate type")
+        a11y.name(self.cert, QT_TRANSLATE_NOOP("A11y", "Certificate type"))
         for t in CERT_TYPES:
             self.cert.addItem(T.cert_type_name(t), t)
         form = QFormLayout()
@@ -227,14 +225,14 @@ class ManualCheckDialog(QDialog):
             b.setFont(font(16, True))
             b.setMinimumHeight(60)
             b.setStyleSheet(f"background: {colour}; color: white;")
+            a11y.name(b, QT_TRANSLATE_NOOP("A11y", "Certificate valid") if ok else
+                      QT_TRANSLATE_NOOP("A11y", "Certificate not valid"))
             b.clicked.connect(lambda _=False, ok=ok: self.record(ok))
             row.addWidget(b)
         lay.addLayout(row)
         self.error = _error_label()
         lay.addWidget(self.error)
-        cancel = QPushButton(self.tr("Cancel"))
-        cancel.clicked.connect(self.reject)
-        lay.addWidget(cancel)
+        cancel_button(self, lay)
 
     def record(self, valid: bool) -> bool:
         return _record(self, lambda: self._service.record_manual(self.cert.currentData(), valid))
@@ -247,18 +245,19 @@ class StaffCodesDialog(QDialog):
         super().__init__(parent)
         self._service = service
         self.setWindowTitle(self.tr("Staff codes"))
-        self.setAccessibleName("staff codes")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Staff codes"))
         lay = QVBoxLayout(self)
         self.list = QListWidget()
-        self.list.setAccessibleName("staff codes")
+        a11y.name(self.list, QT_TRANSLATE_NOOP("A11y", "Staff codes"))
         lay.addWidget(self.list, 1)
         self.remove_button = QPushButton(self.tr("Remove the selected code"))
+        a11y.name(self.remove_button, QT_TRANSLATE_NOOP("A11y", "Remove the selected code"))
         self.remove_button.clicked.connect(self.remove_selected)
         lay.addWidget(self.remove_button)
         form = QFormLayout()
         self.code = code_edit()
-        self.pin1 = pin_edit("new staff PIN")
-        self.pin2 = pin_edit("repeat new staff PIN")
+        self.pin1 = pin_edit(QT_TRANSLATE_NOOP("A11y", "Their PIN"))
+        self.pin2 = pin_edit(QT_TRANSLATE_NOOP("A11y", "Repeat the PIN"))
         for e in (self.code, self.pin1, self.pin2):
             e.setFont(font(14))
         form.addRow(self.tr("Staff code"), self.code)
@@ -270,11 +269,13 @@ class StaffCodesDialog(QDialog):
         hint.setWordWrap(True)
         lay.addWidget(hint)
         self.add_button = QPushButton(self.tr("Add, or set a new PIN"))
+        a11y.name(self.add_button, QT_TRANSLATE_NOOP("A11y", "Add, or set a new PIN"))
         self.add_button.clicked.connect(self.add)
         lay.addWidget(self.add_button)
         self.error = _error_label()
         lay.addWidget(self.error)
         close = QPushButton(self.tr("Close"))
+        a11y.name(close, QT_TRANSLATE_NOOP("A11y", "Close"))
         close.clicked.connect(self.accept)
         lay.addWidget(close)
         self.refresh()
@@ -328,7 +329,7 @@ class StaffButton(QToolButton):
         self._lang = language
         self.mode = "gate"
         self.setFont(font(12))
-        self.setAccessibleName("staff")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Staff"))
         self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu_ = QMenu(self)
         self.sign_in_action = self.menu_.addAction("")
@@ -409,7 +410,7 @@ class QuarantineNote(QLabel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setFont(font(12))
-        self.setAccessibleName("events rejected by the platform")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Events rejected by the platform"))
         self.setStyleSheet("color: #b36b00; font-weight: bold;")
         self.hide()
 

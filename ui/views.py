@@ -13,10 +13,11 @@ from datetime import datetime
 
 from terminal.verdict import Verdict
 
+from . import a11y, theme
 from . import texts as T
 from .counter import CopyButton, FitTable, IdleClear, Summary, both, print_summary, printers_available, \
     save_summary_pdf, word
-from .qt import (QApplication, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
+from .qt import (QT_TRANSLATE_NOOP, QApplication, QBoxLayout, QColor, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
                  QGuiApplication, QHBoxLayout, QLabel, QMenu, QPainter, QPixmap, QPushButton,
                  QStackedWidget, Qt, QTimer, QVBoxLayout,
                  QWidget, Signal)
@@ -78,9 +79,9 @@ def scan_icon(size: int = 220) -> QPixmap:
 def hold_verdict(view, seconds: float) -> None:
     """Start the verdict's countdown and give the panel the keyboard focus (Enter / Space / Escape
     dismiss it; a screen reader reads it), remembering where the focus was."""
-    focus = QApplication.focusWidget()
+    focus = view.window().focusWidget()          # (also while a dialog or another window is active)
     if focus is not view.panel:
-        view.focus_before = focus if focus is not None and focus.window() is view.window() else None
+        view.focus_before = focus
     view.panel.start_hold(seconds)
     view.panel.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -129,10 +130,11 @@ class GateView(QWidget):
         bl.setSpacing(48)
         self.admitted = QLabel()
         self.refused = QLabel()
-        for w, c, name in ((self.admitted, "#1b8a3a", "admitted today"), (self.refused, "#c62828", "refused today")):
+        for w, c, name in ((self.admitted, "#1b8a3a", QT_TRANSLATE_NOOP("A11y", "Admitted today")),
+                           (self.refused, "#c62828", QT_TRANSLATE_NOOP("A11y", "Refused today"))):
             self.scaler.add(w, 24, True)
             w.setStyleSheet(f"color: {c};")
-            w.setAccessibleName(name)
+            a11y.name(w, name)
             bl.addWidget(w)
         bl.addStretch(1)
         lay.addWidget(bar)
@@ -154,8 +156,8 @@ class GateView(QWidget):
 
     def ready(self, _why: str = "") -> None:
         self.panel.stop_hold()
+        release_focus(self)                      # before the panel hides (that moves the focus on)
         self.stack.setCurrentIndex(0)
-        release_focus(self)
 
     @property
     def showing_verdict(self) -> bool:
@@ -200,14 +202,15 @@ class KioskView(QWidget):
         sc.add(self.lang_button, 28, True)
         self.lang_button.setMinimumHeight(72)
         sc.on(lambda s: self.lang_button.setMinimumHeight(max(48, round(72 * s))))   # a finger's width at least
-        self.lang_button.setStyleSheet("background: white; color: #0d47a1; padding: 6px 24px; border-radius: 10px;")
+        self.lang_button.setStyleSheet(theme.kiosk_button("#0d47a1", "white"))
         self.lang_button.clicked.connect(self.toggle_language)
+        self.lang_button.setAutoDefault(True)        # Enter presses the focused button too (Tab, then Enter)
         self.admin_button = QPushButton("⚙")
         sc.add(self.admin_button, 20)
-        self.admin_button.setFlat(True)
-        self.admin_button.setStyleSheet("color: #90caf9;")
-        self.admin_button.setAccessibleName("administrator settings")
+        self.admin_button.setStyleSheet(theme.kiosk_button("#90caf9", "transparent", padding="2px 8px"))
+        a11y.name(self.admin_button, QT_TRANSLATE_NOOP("A11y", "Administrator settings"))
         self.admin_button.clicked.connect(self.admin_requested)
+        self.admin_button.setAutoDefault(True)
         tl.addWidget(self.title, 1)
         tl.addWidget(self.lang_button)
         tl.addWidget(self.admin_button)
@@ -220,7 +223,7 @@ class KioskView(QWidget):
         il.addStretch(1)
         self.idle_icon = icon = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         icon.setPixmap(scan_icon(240))          # sized to the screen in resizeEvent
-        icon.setAccessibleName("scan icon")
+        a11y.name(icon, QT_TRANSLATE_NOOP("A11y", "A phone showing a code"))
         self.idle_guide = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         sc.add(self.idle_guide, 48, True)
         self.idle_guide.setWordWrap(True)
@@ -273,9 +276,9 @@ class KioskView(QWidget):
 
     def _after_result(self, _why: str = "") -> None:
         self.panel.stop_hold()
+        release_focus(self)
         self.stack.setCurrentWidget(self.guide_page)
         self._idle_timer.start()
-        release_focus(self)
 
     def set_frame(self, img, corners, t_in) -> None:
         self.preview.set_frame(img, corners, t_in)
@@ -317,7 +320,7 @@ class KioskView(QWidget):
         self.title.setText(self.tr("Venue check"))
         # the toggle names the other language in that language
         self.lang_button.setText("English" if self._lang.chinese else "中文")
-        self.lang_button.setAccessibleName("switch language")
+        a11y.name(self.lang_button, QT_TRANSLATE_NOOP("A11y", "Switch language: English / 中文"))
         self.idle_guide.setText(self.tr("Hold your resident code up to the camera"))
         self.idle_guide_en.setText(self._lang.secondary("Hold your resident code up to the camera"))
         self.guide.setText(self.tr("Hold your resident code up to the camera"))
@@ -368,18 +371,21 @@ class CounterView(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.fields: dict[str, tuple[QLabel, QLabel]] = {}
         self.copy_buttons: dict[str, CopyButton] = {}
+        names = {"type": QT_TRANSLATE_NOOP("A11y", "Code type"), "name": QT_TRANSLATE_NOOP("A11y", "Name"),
+                 "id": QT_TRANSLATE_NOOP("A11y", "ID number"), "age": QT_TRANSLATE_NOOP("A11y", "Age thresholds met"),
+                 "valid_until": QT_TRANSLATE_NOOP("A11y", "Valid until"), "issuer": QT_TRANSLATE_NOOP("A11y", "Issuer")}
         for key in self.FIELDS:
             lab, val = QLabel(), QLabel()
             sc.add(val, 15)
             val.setWordWrap(True)               # a long issuer line wraps in a narrow column
             val.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            val.setAccessibleName(key)
+            a11y.name(val, names[key])
             sc.add(lab, 13)
             cell = QWidget()
             row = QHBoxLayout(cell)
             row.setContentsMargins(0, 0, 0, 0)
             row.addWidget(val, 1)
-            b = CopyButton(val.text, chinese=lambda: self._lang.chinese, name=key)
+            b = CopyButton(val.text, chinese=lambda: self._lang.chinese, name=names[key])
             b.copied.connect(self._on_copied)
             sc.add(b, 11)
             row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
@@ -394,7 +400,7 @@ class CounterView(QWidget):
         form.addRow(self.empty_note)
         mid.addWidget(self.details_box)
         self.certs = FitTable(4)
-        self.certs.setAccessibleName("linked certificates")
+        a11y.name(self.certs, QT_TRANSLATE_NOOP("A11y", "Linked certificates"))
         sc.add(self.certs, 13)
         mid.addWidget(self.certs, 1)
         self.dcc_box = QGroupBox()
@@ -405,13 +411,15 @@ class CounterView(QWidget):
         self.copy_button = QPushButton()
         self.export_button = QPushButton()
         self.summary_button = QPushButton()
-        self.summary_button.setAccessibleName("print or save summary")
+        a11y.name(self.summary_button, QT_TRANSLATE_NOOP("A11y", "Print or save the summary"))
         self.summary_menu = QMenu(self)
         self.save_pdf_action = self.summary_menu.addAction("", lambda: self.save_summary())
         self.print_action = self.summary_menu.addAction("", lambda: self.print_summary())
         for b in (self.copy_button, self.export_button, self.summary_button):
             sc.add(b, 13)
             b.setEnabled(False)
+        a11y.name(self.copy_button, QT_TRANSLATE_NOOP("A11y", "Copy JSON"))
+        a11y.name(self.export_button, QT_TRANSLATE_NOOP("A11y", "Export JSON…"))
         buttons.addWidget(self.copy_button, 0, 0)
         buttons.addWidget(self.export_button, 0, 1)
         buttons.addWidget(self.summary_button, 1, 0, 1, 2)
@@ -427,7 +435,7 @@ class CounterView(QWidget):
         self.log_title.setWordWrap(True)
         sc.add(self.log_title, 13, True)
         self.log = FitTable(4)
-        self.log.setAccessibleName("today's scans")
+        a11y.name(self.log, QT_TRANSLATE_NOOP("A11y", "Today's scans at this terminal"))
         sc.add(self.log, 12)
         right.addWidget(self.log_title)
         right.addWidget(self.log, 1)

@@ -11,6 +11,7 @@ import time
 from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
+from . import a11y
 from . import texts as T
 from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QElapsedTimer, QFont, QFontMetrics, QFrame, QHBoxLayout,
                  QImage, QLabel, QPainter, QPen, QPointF, QPolygonF, QRect, QRectF, QSize, QSizePolicy, Qt, QTimer,
@@ -81,7 +82,7 @@ class PreviewWidget(QWidget):
         self.first_paint_at: float | None = None     # perf_counter of the first camera picture painted
         self.setMinimumSize(160, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAccessibleName("camera preview")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Camera picture"))
 
     def set_frame(self, img: QImage, corners: list, t_in: float = 0.0) -> None:
         self._img = img
@@ -132,7 +133,7 @@ class OutcomeIcon(QWidget):
 
     def set_outcome(self, outcome: Outcome, colour: str) -> None:
         self.outcome, self.colour = outcome, QColor(colour)
-        self.setAccessibleName({Outcome.ADMIT: "✓", Outcome.REFUSE: "✗", Outcome.CHECK: "!"}[outcome])
+        a11y.name_as(self, a11y.chinese(T.OUTCOME_WORD[outcome], "Outcome"), T.OUTCOME_WORD[outcome])
         self.update()
 
     def paintEvent(self, _ev) -> None:
@@ -229,7 +230,7 @@ class VerdictPanel(QWidget):
                        (self.reason_en, max(14, reason_pt // 2), False, True), (self.staff_line, staff_pt, True, True)]
         for w, pt, bold, _wrap in self._items[1:]:
             w.setFont(font(pt, bold))
-        self.setAccessibleName("verdict")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Verdict"))
         # the hold: countdown text and bar (gate, kiosk)
         self.hold = hold
         self.hold_seconds = 0.0
@@ -336,7 +337,8 @@ class VerdictPanel(QWidget):
             self.countdown.setText(text)
             self._place_countdown()
         self.countdown.setVisible(self.hold)
-        self.update()                                  # the bar shrinks
+        bar_h = self._strip()[1]                       # the bar shrinks: repaint its strip only
+        self.update(QRect(0, self.height() - bar_h, self.width(), bar_h))
 
     def _strip(self) -> tuple[int, int]:
         """The countdown's (text height, bar height) at the panel's bottom; (0, 0) without a hold."""
@@ -398,6 +400,7 @@ class VerdictPanel(QWidget):
         self.outcome = T.ui_outcome(v)
         self._pending_paint = True
         self.retranslate()
+        a11y.announce(self)                    # screen readers say the new verdict now
 
     def show_gate_fault(self, fault: str | None) -> None:
         """The admission shown was not followed by the gate opening (`fault`: the actuator's one
@@ -408,6 +411,7 @@ class VerdictPanel(QWidget):
         self.outcome = Outcome.CHECK if fault is not None else T.ui_outcome(self.verdict)
         self.retranslate()
         self.update()
+        a11y.announce(self)
 
     def _policy(self):
         try:
@@ -438,8 +442,8 @@ class VerdictPanel(QWidget):
         line = T.gate_fault_line(self.gate_fault, chinese) if self.gate_fault is not None else T.staff_line(v, chinese)
         self.staff_line.setText(line if self.staff else "")
         self.staff_line.setVisible(self.staff and bool(self.staff_line.text()))
-        self.setAccessibleName(f"verdict {out.value}")
-        self.setAccessibleDescription(f"{T.outcome_word(out)}: {zh if chinese else en}")
+        a11y.name_as(self, f"{a11y.chinese('Verdict')}：{a11y.chinese(T.OUTCOME_WORD[out], 'Outcome')}。{zh}",
+                     f"Verdict: {T.OUTCOME_WORD[out]}. {en}")
         self.countdown.setStyleSheet(f"color: {fg};")
         if self.holding:
             self._show_countdown()
@@ -505,10 +509,12 @@ class StatusStrip(QWidget):
         self.trust = QLabel()
         self.pending = QLabel()
         self.camera = QLabel()
-        for w, name in ((self.online, "network state"), (self.trust, "trust data age"),
-                        (self.pending, "events waiting for upload"), (self.camera, "camera state")):
+        for w, name in ((self.online, QT_TRANSLATE_NOOP("A11y", "Network state")),
+                        (self.trust, QT_TRANSLATE_NOOP("A11y", "Trust data age")),
+                        (self.pending, QT_TRANSLATE_NOOP("A11y", "Events waiting for upload")),
+                        (self.camera, QT_TRANSLATE_NOOP("A11y", "Camera state"))):
             w.setFont(font(12))
-            w.setAccessibleName(name)
+            a11y.name(w, name)
             lay.addWidget(w)
             self._labels = [self.online, self.trust, self.pending, self.camera]
             sep = QFrame()

@@ -15,9 +15,10 @@ from vocab import reasons as R
 from vocab.reasons import Outcome
 from terminal.verdict import Verdict
 
+from . import a11y
 from . import texts as T
 from .dialogs import NewPinDialog, PinDialog, SettingsDialog
-from .qt import (QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObject, QPushButton,
+from .qt import (QT_TRANSLATE_NOOP, QApplication, QEvent, QKeyEvent, QLineEdit, QMainWindow, QObject, QPushButton,
                  QStackedWidget, QTextEdit, QTimer, Qt, QVBoxLayout, QWidget, Signal, Slot)
 from terminal.pins import UNSET, PinGuard, admin_pin_state
 from terminal.settings import Settings
@@ -59,21 +60,23 @@ class MainWindow(QMainWindow):
         self._allow_close = False
         self._on_close: Callable[[], None] | None = None
         self.setObjectName("MainWindow")
-        self.setAccessibleName("Venue Terminal")
+        a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Venue Terminal"))
         # An explicit minimum: the content's own minimum (over 1000 px wide, from the widest of the
         # three views) must not stop the window fitting an 800x480 or a portrait screen; every view
         # scales its type to the window instead (resizeEvent, tests/ui/test_layout.py).
         self.setMinimumSize(*self.MINIMUM)
         self.ui_scale = 1.0
+        from . import theme
+        self.setStyleSheet(theme.stylesheet())     # the focus ring (Tab through the kiosk)
 
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         self.offline_banner = Banner("#c62828")
-        self.offline_banner.setAccessibleName("offline banner")
+        a11y.name(self.offline_banner, QT_TRANSLATE_NOOP("A11y", "Offline notice"))
         self.stale_banner = Banner("#b36b00")
-        self.stale_banner.setAccessibleName("trust data banner")
+        a11y.name(self.stale_banner, QT_TRANSLATE_NOOP("A11y", "Trust data notice"))
         self.alerts = StaffAlerts()               # staff warnings, large (gate and counter only)
         lay.addWidget(self.offline_banner)
         lay.addWidget(self.stale_banner)
@@ -98,7 +101,7 @@ class MainWindow(QMainWindow):
         self.strip = StatusStrip()
         self.admin_button = QPushButton()
         self.admin_button.setFont(font(12))
-        self.admin_button.setAccessibleName("settings")
+        a11y.name(self.admin_button, QT_TRANSLATE_NOOP("A11y", "Settings"))
         self.admin_button.clicked.connect(self.open_admin)
         self.statusBar().addWidget(self.strip, 1)
         from .staff import QuarantineNote, StaffButton
@@ -201,6 +204,9 @@ class MainWindow(QMainWindow):
         self.last_verdict = v
         out = T.ui_outcome(v)
         self.view.show_verdict(v, t_in)
+        # painted now, not at the next turn of the event loop: when verdicts arrive together (a
+        # backlog after a slow first scan) each one is drawn, and `verdict_shown` fires for each
+        self.view.panel.repaint()
         self.shown_gate_ref = self.gate_link.ref_for(v) if self.gate_link is not None else None
         if self.shown_gate_ref is not None:
             res = self.gate_link.result_for(self.shown_gate_ref)

@@ -2,6 +2,261 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
   <context>
+    <name>A11y</name>
+    <message>
+      <source>delete</source>
+      <translation>删除</translation>
+    </message>
+    <message>
+      <source>confirm</source>
+      <translation>确认</translation>
+    </message>
+    <message>
+      <source>Cancel</source>
+      <translation>取消</translation>
+    </message>
+    <message>
+      <source>Administrator PIN</source>
+      <translation>管理员密码</translation>
+    </message>
+    <message>
+      <source>PIN</source>
+      <translation>密码</translation>
+    </message>
+    <message>
+      <source>Set the administrator PIN</source>
+      <translation>设置管理员密码</translation>
+    </message>
+    <message>
+      <source>New PIN</source>
+      <translation>新密码</translation>
+    </message>
+    <message>
+      <source>Repeat new PIN</source>
+      <translation>再次输入新密码</translation>
+    </message>
+    <message>
+      <source>Settings</source>
+      <translation>设置</translation>
+    </message>
+    <message>
+      <source>Camera / source</source>
+      <translation>摄像头 / 画面来源</translation>
+    </message>
+    <message>
+      <source>Decoder</source>
+      <translation>解码器</translation>
+    </message>
+    <message>
+      <source>Mode</source>
+      <translation>模式</translation>
+    </message>
+    <message>
+      <source>Venue policy file</source>
+      <translation>场所规则文件</translation>
+    </message>
+    <message>
+      <source>Browse for a venue policy file</source>
+      <translation>浏览选择场所规则文件</translation>
+    </message>
+    <message>
+      <source>EU DCC trust file</source>
+      <translation>欧盟数字新冠证书（DCC）信任文件</translation>
+    </message>
+    <message>
+      <source>Browse for an EU DCC trust file</source>
+      <translation>浏览选择欧盟 DCC 信任文件</translation>
+    </message>
+    <message>
+      <source>Platform URL</source>
+      <translation>平台地址</translation>
+    </message>
+    <message>
+      <source>Language</source>
+      <translation>语言</translation>
+    </message>
+    <message>
+      <source>Staff codes</source>
+      <translation>员工编号</translation>
+    </message>
+    <message>
+      <source>Quit the app</source>
+      <translation>退出程序</translation>
+    </message>
+    <message>
+      <source>Save</source>
+      <translation>保存</translation>
+    </message>
+    <message>
+      <source>Staff code</source>
+      <translation>员工编号</translation>
+    </message>
+    <message>
+      <source>Staff sign-in</source>
+      <translation>员工登录</translation>
+    </message>
+    <message>
+      <source>Staff PIN</source>
+      <translation>员工密码</translation>
+    </message>
+    <message>
+      <source>Mark a verdict disputed</source>
+      <translation>标记核验结果有异议</translation>
+    </message>
+    <message>
+      <source>Recent verdicts</source>
+      <translation>最近的核验结果</translation>
+    </message>
+    <message>
+      <source>Open the gate by hand</source>
+      <translation>手动开闸</translation>
+    </message>
+    <message>
+      <source>Paper certificate checked by hand</source>
+      <translation>人工核验纸质证明（线下兜底）</translation>
+    </message>
+    <message>
+      <source>Certificate type</source>
+      <translation>证明类型</translation>
+    </message>
+    <message>
+      <source>Certificate valid</source>
+      <translation>证明有效</translation>
+    </message>
+    <message>
+      <source>Certificate not valid</source>
+      <translation>证明无效</translation>
+    </message>
+    <message>
+      <source>Remove the selected code</source>
+      <translation>删除所选编号</translation>
+    </message>
+    <message>
+      <source>Their PIN</source>
+      <translation>该员工的密码</translation>
+    </message>
+    <message>
+      <source>Repeat the PIN</source>
+      <translation>再次输入密码</translation>
+    </message>
+    <message>
+      <source>Add, or set a new PIN</source>
+      <translation>添加，或设置新密码</translation>
+    </message>
+    <message>
+      <source>Close</source>
+      <translation>关闭</translation>
+    </message>
+    <message>
+      <source>Staff</source>
+      <translation>员工</translation>
+    </message>
+    <message>
+      <source>Events rejected by the platform</source>
+      <translation>平台拒收的记录</translation>
+    </message>
+    <message>
+      <source>Admitted today</source>
+      <translation>今日通过</translation>
+    </message>
+    <message>
+      <source>Refused today</source>
+      <translation>今日拒绝</translation>
+    </message>
+    <message>
+      <source>Administrator settings</source>
+      <translation>管理员设置</translation>
+    </message>
+    <message>
+      <source>A phone showing a code</source>
+      <translation>手机出示二维码的示意图</translation>
+    </message>
+    <message>
+      <source>Switch language: English / 中文</source>
+      <translation>切换语言：English / 中文</translation>
+    </message>
+    <message>
+      <source>Code type</source>
+      <translation>码类型</translation>
+    </message>
+    <message>
+      <source>Name</source>
+      <translation>姓名</translation>
+    </message>
+    <message>
+      <source>ID number</source>
+      <translation>证件号码</translation>
+    </message>
+    <message>
+      <source>Age thresholds met</source>
+      <translation>年龄条件</translation>
+    </message>
+    <message>
+      <source>Valid until</source>
+      <translation>有效期至</translation>
+    </message>
+    <message>
+      <source>Issuer</source>
+      <translation>签发机构</translation>
+    </message>
+    <message>
+      <source>Linked certificates</source>
+      <translation>关联证照</translation>
+    </message>
+    <message>
+      <source>Print or save the summary</source>
+      <translation>打印或保存摘要</translation>
+    </message>
+    <message>
+      <source>Copy JSON</source>
+      <translation>复制 JSON</translation>
+    </message>
+    <message>
+      <source>Export JSON…</source>
+      <translation>导出 JSON…</translation>
+    </message>
+    <message>
+      <source>Today's scans at this terminal</source>
+      <translation>本终端今日核验记录</translation>
+    </message>
+    <message>
+      <source>Camera picture</source>
+      <translation>摄像头画面</translation>
+    </message>
+    <message>
+      <source>Verdict</source>
+      <translation>核验结果</translation>
+    </message>
+    <message>
+      <source>Network state</source>
+      <translation>网络状态</translation>
+    </message>
+    <message>
+      <source>Trust data age</source>
+      <translation>信任数据更新时间</translation>
+    </message>
+    <message>
+      <source>Events waiting for upload</source>
+      <translation>待上传记录</translation>
+    </message>
+    <message>
+      <source>Camera state</source>
+      <translation>摄像头状态</translation>
+    </message>
+    <message>
+      <source>Venue Terminal</source>
+      <translation>场所核验终端</translation>
+    </message>
+    <message>
+      <source>Offline notice</source>
+      <translation>离线提示</translation>
+    </message>
+    <message>
+      <source>Trust data notice</source>
+      <translation>信任数据提示</translation>
+    </message>
+  </context>
+  <context>
     <name>Certs</name>
     <message>
       <source>ID card</source>
@@ -293,10 +548,6 @@
       <translation>本终端尚无核验记录</translation>
     </message>
     <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
-    </message>
-    <message>
       <source>Pick a verdict first</source>
       <translation>请先选择一条核验结果</translation>
     </message>
@@ -403,10 +654,6 @@
       <source>Certificate not valid</source>
       <translation>证明无效</translation>
     </message>
-    <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
-    </message>
   </context>
   <context>
     <name>NewPinDialog</name>
@@ -433,10 +680,6 @@
     <message>
       <source>Repeat new PIN</source>
       <translation>再次输入新密码</translation>
-    </message>
-    <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
     </message>
     <message>
       <source>The two new PINs differ</source>
@@ -469,12 +712,15 @@
       <translation>请输入管理员密码</translation>
     </message>
     <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
-    </message>
-    <message>
       <source>Wrong PIN</source>
       <translation>密码错误</translation>
+    </message>
+  </context>
+  <context>
+    <name>PinPad</name>
+    <message>
+      <source>OK</source>
+      <translation>确定</translation>
     </message>
   </context>
   <context>
@@ -563,6 +809,22 @@
     <message>
       <source>Full screen</source>
       <translation>全屏</translation>
+    </message>
+    <message>
+      <source>Gate pulse (s)</source>
+      <translation>开闸脉冲（秒）</translation>
+    </message>
+    <message>
+      <source>Gate command timeout (s)</source>
+      <translation>闸机指令超时（秒）</translation>
+    </message>
+    <message>
+      <source>Walk-through wait (s)</source>
+      <translation>等待通行（秒）</translation>
+    </message>
+    <message>
+      <source>Health endpoint port (0: off)</source>
+      <translation>健康检查端口（0：关闭）</translation>
     </message>
     <message>
       <source>At the kiosk only</source>
@@ -713,10 +975,6 @@
     <message>
       <source>PIN</source>
       <translation>密码</translation>
-    </message>
-    <message>
-      <source>Cancel</source>
-      <translation>取消</translation>
     </message>
     <message>
       <source>Enter your staff code</source>

@@ -148,3 +148,160 @@ def test_hold_settings_are_in_the_dialog(qtbot):
         assert name in dlg.extra
     dlg.extra["kiosk_verdict_seconds"].setValue(7.0)
     assert dlg.try_save() and dlg.result_settings.kiosk_verdict_seconds == 7.0
+
+
+# ---------------------------------------------------------------------------------- accessible names
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def unnamed_controls(root) -> list[str]:
+    """Every focusable control shown under `root` whose accessible name is empty or has no Chinese."""
+    from PySide6.QtWidgets import QWidget
+    bad = []
+    for w in [root, *root.findChildren(QWidget)]:
+        if w.focusPolicy() == Qt.FocusPolicy.NoFocus or w.focusProxy() is not None or not w.isVisibleTo(root):
+            continue
+        if not has_cjk(w.accessibleName()) or not w.accessibleDescription():
+            bad.append(f"{type(w).__name__} {w.objectName()!r} {w.accessibleName()!r} {getattr(w, 'text', str)()!r}")
+    return bad
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+@pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
+def test_every_control_has_a_chinese_name(qtbot, make_app, service, cases, mode, language):
+    rt = make_app(mode, "images:/nonexistent", start=False)
+    w = rt.window
+    w.set_language(language)
+    assert unnamed_controls(w) == []
+    w.show_verdict(service.scan(cases["resident_es256_ok"]["code"]), 0.0)     # the verdict panel takes the focus
+    assert unnamed_controls(w) == []
+    assert has_cjk(w.view.panel.accessibleName()) and "通过" in w.view.panel.accessibleName()
+
+
+def test_every_dialog_control_has_a_chinese_name(qtbot, tmp_path):
+    """The admin's and the staff's dialogs too: Settings (with the PIN rows, staff codes, platform URL),
+    the PIN keypads, staff sign-in, a disputed verdict, a paper certificate, the staff codes."""
+    from cache import Store
+    from cache.identity import Identity
+    from terminal.pins import PinGuard
+    from terminal.service import open_service
+    from terminal.settings import Settings
+    from ui.dialogs import NewPinDialog, PinDialog, SettingsDialog
+    from ui.staff import DisputeDialog, ManualCheckDialog, SignInDialog, StaffCodesDialog
+    import os
+    from tests.ui.test_staff import ROOT_PEM
+    home = tmp_path / "home"
+    with Store.open(home) as st:
+        st.identity.save_identity(Identity(terminal_id="T-1", venue_id="V-1", platform_url="http://127.0.0.1:9",
+                                           token="t", venue_secret=os.urandom(32), root_key_pem=ROOT_PEM.read_bytes()))
+    svc = open_service(home=home)
+    guard = PinGuard(tmp_path)
+    dialogs = [SettingsDialog(Settings(), platform_url="https://platform.example", pin_guard=guard,
+                              open_staff=lambda parent: None),
+               PinDialog(guard, ""), NewPinDialog(guard), NewPinDialog(guard, first=False)]
+    dialogs += [SignInDialog(svc), DisputeDialog(svc), ManualCheckDialog(svc), ManualCheckDialog(svc, gate=True),
+                    StaffCodesDialog(svc)]
+    for dlg in dialogs:
+        qtbot.addWidget(dlg)
+        dlg.show()
+        assert unnamed_controls(dlg) == [], type(dlg).__name__
+    svc.close()
+
+
+# ---------------------------------------------------------------------------------- announcements
+
+@pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
+def test_a_verdict_change_is_announced(qtbot, make_app, service, cases, monkeypatch, mode):
+    """Each new verdict posts NameChanged and Alert on the verdict panel, whose accessible name
+    (what a screen reader reads) is the new verdict in Chinese."""
+    from PySide6.QtGui import QAccessible
+    real = QAccessible.updateAccessibility
+    events = []
+
+    def record(ev):
+        events.append((ev.type(), ev.object(), QAccessible.queryAccessibleInterface(ev.object()).text(
+            QAccessible.Text.Name)))
+        real(ev)
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(record))
+    rt = make_app(mode, "images:/nonexistent", start=False)
+    w = rt.window
+    panel = w.view.panel
+    events.clear()
+    w.show_verdict(service.scan(cases["resident_es256_ok"]["code"]), 0.0)
+    mine = [(t, name) for t, obj, name in events if obj is panel]
+    assert [t for t, _ in mine] == [QAccessible.Event.NameChanged, QAccessible.Event.Alert]
+    assert "核验结果" in mine[0][1] and "通过" in mine[0][1] and "请通行" in mine[0][1]
+    assert "Admitted" in panel.accessibleDescription()
+    events.clear()
+    w.show_verdict(service.scan(cases["revoked"]["code"]), 0.0)
+    mine = [(t, name) for t, obj, name in events if obj is panel]
+    assert [t for t, _ in mine] == [QAccessible.Event.NameChanged, QAccessible.Event.Alert]
+    assert "拒绝" in mine[0][1] and "通过" not in mine[0][1]
+
+
+# ---------------------------------------------------------------------------------- the kiosk by keyboard
+
+def tab(qtbot, backwards=False):
+    w = QApplication.focusWidget()
+    qtbot.keyClick(w, Qt.Key.Key_Backtab if backwards else Qt.Key.Key_Tab)
+    return QApplication.focusWidget()
+
+
+def ring_pixels(widget) -> int:
+    """Pixels of the focus ring's colour in the widget as painted."""
+    from PySide6.QtGui import QColor
+    from ui import theme
+    img = widget.grab().toImage()
+    want = QColor(theme.FOCUS)
+    n = 0
+    for y in range(0, img.height()):
+        for x in range(0, img.width()):
+            c = img.pixelColor(x, y)
+            if abs(c.red() - want.red()) + abs(c.green() - want.green()) + abs(c.blue() - want.blue()) < 40:
+                n += 1
+    return n
+
+
+def test_kiosk_is_usable_by_keyboard(qtbot, make_app, service, cases):
+    rt = make_app("kiosk", "images:/nonexistent", start=False)
+    w = rt.window
+    k = w.kiosk
+    focused(qtbot, w)
+    seen = set()
+    for _ in range(4):                              # Tab goes round the kiosk's controls
+        seen.add(tab(qtbot))
+    assert {k.lang_button, k.admin_button} <= seen
+    while QApplication.focusWidget() is not k.lang_button:
+        tab(qtbot)
+    # a visible focus ring on the control that has the focus, none on the others
+    assert ring_pixels(k.lang_button) > 100 and ring_pixels(k.admin_button) == 0
+    qtbot.keyClick(k.lang_button, Qt.Key.Key_Return)      # Enter presses it (held, then delivered by the filter)
+    qtbot.waitUntil(lambda: w.language.code == "en", timeout=3000)
+    assert k.lang_button.text() == "中文"
+    tab(qtbot)
+    assert QApplication.focusWidget() is k.admin_button and ring_pixels(k.admin_button) > 30
+    opened = []
+
+    def close_modal():
+        m = QApplication.activeModalWidget()
+        if m is None:
+            QTimer.singleShot(20, close_modal)
+            return
+        opened.append(type(m).__name__)
+        m.reject()
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(20, close_modal)
+    qtbot.keyClick(k.admin_button, Qt.Key.Key_Space)       # Space presses it too: the admin PIN
+    qtbot.waitUntil(lambda: bool(opened), timeout=3000)
+    assert opened[0] in ("PinDialog", "NewPinDialog")
+    # a verdict takes the focus; Enter dismisses it and the focus is back on the ⚙ button
+    w.apply_settings(w.settings.with_(kiosk_verdict_seconds=30))
+    w.activateWindow()                                      # (offscreen: closing the dialog does not)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is k.admin_button, timeout=3000)
+    w.show_verdict(service.scan(cases["expired"]["code"]), 0.0)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is k.panel, timeout=3000)
+    qtbot.keyClick(k.panel, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not k.showing_verdict, timeout=3000)
+    assert QApplication.focusWidget() is k.admin_button

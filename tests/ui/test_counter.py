@@ -98,7 +98,7 @@ def test_copy_buttons_work_from_the_keyboard(qtbot, counter, scan):
     b.setFocus()
     qtbot.keyClick(b, Qt.Key.Key_Space)      # (a printable key: the wedge listener holds it a moment first)
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() == v.credential.idm, timeout=5000)
-    assert b.accessibleName() == "复制 id"
+    assert (b.accessibleName(), b.accessibleDescription()) == ("复制 证件号码", "Copied: ID number")
 
 
 def test_no_copy_for_a_refused_code(qtbot, counter, scan):

@@ -123,7 +123,8 @@ def test_the_settings_dialog_has_the_dcc_trust_file(qtbot, tmp_path):
     from ui.dialogs import SettingsDialog
     dlg = SettingsDialog(Settings(), None, platform_url=None, cameras=[("camera 0", "camera:0")])
     qtbot.addWidget(dlg)
-    assert dlg.dcc_trust.accessibleName() == "EU DCC trust file"
+    assert (dlg.dcc_trust.accessibleName(), dlg.dcc_trust.accessibleDescription()) == (
+        "欧盟数字新冠证书（DCC）信任文件", "EU DCC trust file")
     dlg.dcc_trust.setText(str(tmp_path / "missing.json"))
     assert not dlg.try_save() and "dcc_trust" in dlg.error.text() and "missing.json" in dlg.error.text()
     pem = tmp_path / "at.pem"
