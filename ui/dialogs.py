@@ -94,8 +94,43 @@ def pin_rule_text(exc: PinRefused) -> str:
         return QCoreApplication.translate("Pins", "The PIN must not be one digit repeated")
     if "run" in msg:
         return QCoreApplication.translate("Pins", "The PIN must not be a run of digits such as 123456")
-    return QCoreApplication.translate("Pins", "The PIN must be %1 to %2 digits").replace(
-        "%1", str(PIN_MIN)).replace("%2", str(PIN_MAX))
+    if "digits" in msg:
+        return QCoreApplication.translate("Pins", "The PIN must be %1 to %2 digits").replace(
+            "%1", str(PIN_MIN)).replace("%2", str(PIN_MAX))
+    return QCoreApplication.translate("Pins", "The PIN cannot be used: %1").replace("%1", msg)
+
+
+_SOURCE_ERRORS = (    # (what terminal.settings.check_source / scanner.frames say, the words on screen)
+    (("unknown frame source",), QT_TRANSLATE_NOOP("Settings", "Not a source this terminal knows: use camera:N, "
+                                                              "camera:/dev/videoN, video:PATH or images:DIR")),
+    (("empty source",), QT_TRANSLATE_NOOP("Settings", "Enter a source: camera:N, camera:/dev/videoN, video:PATH or "
+                                                      "images:DIR")),
+    (("needs a path",), QT_TRANSLATE_NOOP("Settings", "A video or an image folder needs its path, e.g. video:/path")),
+    (("camera needs", "camera spec needs"), QT_TRANSLATE_NOOP("Settings", "A camera needs its number, device path or "
+                                                                          "stream address, e.g. camera:0 or "
+                                                                          "camera:/dev/video2")),
+)
+
+
+def source_error_text(exc: Exception) -> str:
+    """A source spec's error (check_source: English for the CLI and the log) in the screen's language."""
+    msg = str(exc)
+    for keys, words in _SOURCE_ERRORS:
+        if any(k in msg for k in keys):
+            return QCoreApplication.translate("Settings", words)
+    return msg
+
+
+def settings_error_text(exc: Exception) -> str:
+    """A SettingsError from the declaration's checks ("settings: KEY: detail", "settings: KEY must be
+    ...") in the screen's language: the row's own label and the key, then the detail as it came."""
+    m = re.match(r"settings: (\w+)(?:: | )(.*)", str(exc), re.S)
+    if not m or m.group(1) not in {f.name for f in Settings.declared()}:
+        return str(exc)
+    key, detail = m.groups()
+    label = QCoreApplication.translate("Settings", _LABELS.get(key, _ROW_LABELS.get(key, key)))
+    return QCoreApplication.translate("Settings", "%1 (%2) cannot be used: %3").replace("%1", label).replace(
+        "%2", key).replace("%3", detail)
 
 
 class PinDialog(QDialog):
@@ -254,6 +289,11 @@ _LABELS = {
     "actuator_timeout_s": QT_TRANSLATE_NOOP("Settings", "Gate command timeout (s)"),
     "pass_timeout_s": QT_TRANSLATE_NOOP("Settings", "Walk-through wait (s)"),
     "health_port": QT_TRANSLATE_NOOP("Settings", "Health endpoint port (0: off)"),
+}
+_ROW_LABELS = {      # the dialog's own rows (their labels are the dialog's tr() messages, the same words)
+    "policy": QT_TRANSLATE_NOOP("Settings", "Venue policy file"),
+    "dcc_trust": QT_TRANSLATE_NOOP("Settings", "EU DCC trust file"),
+    "source": QT_TRANSLATE_NOOP("Settings", "Camera / source"),
 }
 _CHOICE_WORDS = {"auto": QT_TRANSLATE_NOOP("Settings", "At the kiosk only"), "on": QT_TRANSLATE_NOOP("Settings", "On"),
                  "off": QT_TRANSLATE_NOOP("Settings", "Off")}
@@ -441,7 +481,8 @@ class SettingsDialog(QDialog):
             try:
                 source = check_source(self.source_spec())
             except SettingsError as exc:
-                raise SettingsError(self.tr("Invalid camera / source: %1").replace("%1", str(exc))) from None
+                raise SettingsError(self.tr("Invalid camera / source: %1").replace(
+                    "%1", source_error_text(exc))) from None
             if self._platform_url is not None and self.platform_url.text().strip() != self._platform_url:
                 from terminal.enrolment import same_origin
                 try:
@@ -473,7 +514,7 @@ class SettingsDialog(QDialog):
                 except PinRefused as exc:
                     raise SettingsError(pin_rule_text(exc)) from None
         except SettingsError as exc:
-            self.error.setText(str(exc))
+            self.error.setText(settings_error_text(exc))
             return False
         self.result_settings = s
         self.result_platform_url = url if url is not None and url != self._platform_url else None

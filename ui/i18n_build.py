@@ -151,6 +151,17 @@ FIRST_FILL = {
     # Accessible names (ui/a11y.py, context A11y): Chinese names, the English as the description
     "delete": "删除", "confirm": "确认", "OK": "确定", "Save": "保存", "Staff PIN": "员工密码",
     "Print or save the summary": "打印或保存摘要",
+    # Untranslated until now: PIN, source and settings errors, the staff list's limit
+    "The PIN cannot be used: %1": "此密码不能使用：%1",
+    "Enter a source: camera:N, camera:/dev/videoN, video:PATH or images:DIR":
+        "请输入画面来源：camera:N、camera:/dev/videoN、video:路径 或 images:文件夹",
+    "A video or an image folder needs its path, e.g. video:/path": "视频或图片文件夹需要给出路径，例如 video:/path",
+    "A camera needs its number, device path or stream address, e.g. camera:0 or camera:/dev/video2":
+        "摄像头需要编号、设备路径或视频流地址，例如 camera:0 或 camera:/dev/video2",
+    "Not a source this terminal knows: use camera:N, camera:/dev/videoN, video:PATH or images:DIR":
+        "无法识别的画面来源：请使用 camera:N、camera:/dev/videoN、video:路径 或 images:文件夹",
+    "%1 (%2) cannot be used: %3": "%1（%2）无法使用：%3",
+    "This terminal holds at most %1 staff codes": "本终端最多保存 %1 个员工编号",
     "Browse for a venue policy file": "浏览选择场所规则文件", "Browse for an EU DCC trust file": "浏览选择欧盟 DCC 信任文件",
     "Recent verdicts": "最近的核验结果", "Certificate type": "证明类型",
     "Events rejected by the platform": "平台拒收的记录", "Offline notice": "离线提示", "Trust data notice": "信任数据提示",

@@ -19,7 +19,7 @@ from vocab.events import DISPUTE_CODES
 from vocab.spec import CERT_TYPES, OPERATOR
 
 from terminal.config import ConfigError
-from terminal.staff import StaffError
+from terminal.staff import MAX_STAFF, StaffError
 
 from . import texts as T
 from . import a11y
@@ -296,8 +296,13 @@ class StaffCodesDialog(QDialog):
             self._service.add_staff(code, self.pin1.text())
         except StaffError as exc:
             msg = str(exc)
-            self.error.setText(self.tr("A staff code is 1 to 32 letters, digits, _ or -") if "staff code" in msg
-                               else pin_rule_text(exc))
+            if "at most" in msg:
+                text = self.tr("This terminal holds at most %1 staff codes").replace("%1", str(MAX_STAFF))
+            elif "staff code" in msg:
+                text = self.tr("A staff code is 1 to 32 letters, digits, _ or -")
+            else:
+                text = pin_rule_text(exc)
+            self.error.setText(text)
             return False
         except ConfigError as exc:
             self.error.setText(_tr(NOT_RECORDED).replace("%1", str(exc)))

@@ -741,6 +741,10 @@
       <source>The PIN must be %1 to %2 digits</source>
       <translation>密码须为 %1 至 %2 位数字</translation>
     </message>
+    <message>
+      <source>The PIN cannot be used: %1</source>
+      <translation>此密码不能使用：%1</translation>
+    </message>
   </context>
   <context>
     <name>PreviewWidget</name>
@@ -762,6 +766,26 @@
   </context>
   <context>
     <name>Settings</name>
+    <message>
+      <source>Enter a source: camera:N, camera:/dev/videoN, video:PATH or images:DIR</source>
+      <translation>请输入画面来源：camera:N、camera:/dev/videoN、video:路径 或 images:文件夹</translation>
+    </message>
+    <message>
+      <source>A video or an image folder needs its path, e.g. video:/path</source>
+      <translation>视频或图片文件夹需要给出路径，例如 video:/path</translation>
+    </message>
+    <message>
+      <source>A camera needs its number, device path or stream address, e.g. camera:0 or camera:/dev/video2</source>
+      <translation>摄像头需要编号、设备路径或视频流地址，例如 camera:0 或 camera:/dev/video2</translation>
+    </message>
+    <message>
+      <source>Not a source this terminal knows: use camera:N, camera:/dev/videoN, video:PATH or images:DIR</source>
+      <translation>无法识别的画面来源：请使用 camera:N、camera:/dev/videoN、video:路径 或 images:文件夹</translation>
+    </message>
+    <message>
+      <source>%1 (%2) cannot be used: %3</source>
+      <translation>%1（%2）无法使用：%3</translation>
+    </message>
     <message>
       <source>Verdict hold time (s)</source>
       <translation>结果显示时长（秒）</translation>
@@ -825,6 +849,18 @@
     <message>
       <source>Health endpoint port (0: off)</source>
       <translation>健康检查端口（0：关闭）</translation>
+    </message>
+    <message>
+      <source>Venue policy file</source>
+      <translation>场所规则文件</translation>
+    </message>
+    <message>
+      <source>EU DCC trust file</source>
+      <translation>欧盟数字新冠证书（DCC）信任文件</translation>
+    </message>
+    <message>
+      <source>Camera / source</source>
+      <translation>摄像头 / 画面来源</translation>
     </message>
     <message>
       <source>At the kiosk only</source>
@@ -1115,6 +1151,10 @@
     <message>
       <source>The two PINs differ</source>
       <translation>两次输入的密码不一致</translation>
+    </message>
+    <message>
+      <source>This terminal holds at most %1 staff codes</source>
+      <translation>本终端最多保存 %1 个员工编号</translation>
     </message>
     <message>
       <source>A staff code is 1 to 32 letters, digits, _ or -</source>

@@ -305,3 +305,37 @@ def test_kiosk_is_usable_by_keyboard(qtbot, make_app, service, cases):
     qtbot.keyClick(k.panel, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not k.showing_verdict, timeout=3000)
     assert QApplication.focusWidget() is k.admin_button
+
+
+# ---------------------------------------------------------------------------------- untranslated words
+
+def test_keypad_source_and_settings_errors_are_in_chinese(qtbot, tmp_path):
+    from PySide6.QtWidgets import QApplication
+    from terminal.pins import PinGuard, PinRefused
+    from terminal.settings import Settings
+    from ui.dialogs import PinDialog, SettingsDialog, pin_rule_text
+    from ui.i18n import Language
+    lang = Language(QApplication.instance(), "zh")
+    try:
+        pin = PinDialog(PinGuard(tmp_path), "")
+        qtbot.addWidget(pin)
+        assert pin.key_buttons["OK"].text() == "确定"
+        assert has_cjk(pin_rule_text(PinRefused("the PIN must be 6 to 12 digits 0-9")))
+        assert pin_rule_text(PinRefused("something new")).startswith("此密码不能使用")
+        dlg = SettingsDialog(Settings(), cameras=[])
+        qtbot.addWidget(dlg)
+        for typed, want in (("video:", "视频或图片文件夹需要给出路径"), ("camera:front", "摄像头需要编号"),
+                            ("", "请输入画面来源"), ("webcam:1", "无法识别的画面来源")):
+            dlg.source.setEditText(typed)
+            assert not dlg.try_save()
+            assert want in dlg.error.text(), (typed, dlg.error.text())
+        dlg.source.setEditText("camera:0")
+        dlg.policy.setText(str(tmp_path / "missing.toml"))
+        assert not dlg.try_save()
+        assert dlg.error.text().startswith("场所规则文件（policy）无法使用：") and "missing.toml" in dlg.error.text()
+    finally:
+        lang.set("en")
+        lang.close()
+    pin = PinDialog(PinGuard(tmp_path), "")
+    qtbot.addWidget(pin)
+    assert pin.key_buttons["OK"].text() == "OK"
