@@ -215,6 +215,116 @@ def print_stills(results, empty_ms):
 
 
 # ------------------------------------------------------------------------------------------------
+# sequences (issue 15, camera side): multi-frame fusion and exposure control
+
+SEQ_SIZE = (1280, 720)
+
+
+def _first(reads):
+    return next((i for i, r in enumerate(reads) if r), None)
+
+
+def run_sequences(count, length, seed):
+    """Per sequence category: sequences read (any frame) and frames to the first read, for
+    zxing alone, the cascade frame by frame, the cascade with fusion (the live loop), and, on a
+    simulated camera, the live loop with exposure control; CPU ms per frame of the live loop."""
+    import itertools
+
+    from scanner.exposure import ExposureController
+    from scanner.frames import CameraSource, iter_frames
+    from scanner.loop import ScanLoop
+    from scanner.multiframe import FrameFusion
+
+    import logging
+    logging.getLogger("scanner.frames").setLevel(logging.ERROR)   # each simulated camera ends as an unplug
+    zx = D.ZxingDecoder()
+    casc = D.CascadeDecoder(**CASCADE_ARGS)
+    out, live_ms = {}, []
+    for cat in synth.ALL_SEQUENCES:
+        r = {k: {"read": 0, "first": [], "false": 0} for k in ("zxing", "cascade", "fusion", "exposure")}
+        r["ms"] = []
+        r["n"] = 0
+        for seq in synth.generate_sequences(cat, count, length, seed=seed, size=SEQ_SIZE):
+            r["n"] += 1
+            truth = set(seq.texts)
+            frames = seq.frames()
+            for name, dec in (("zxing", zx), ("cascade", casc)):
+                texts = [{d.text for d in dec.decode(f.gray)} for f in frames]
+                reads = [bool(t & truth) for t in texts]
+                r[name]["false"] += sum(len(t - truth) for t in texts)
+                r[name]["read"] += any(reads)
+                if any(reads):
+                    r[name]["first"].append(_first(reads))
+            fusion = FrameFusion()
+            reads = []
+            for i, f in enumerate(frames):
+                t0 = time.thread_time()
+                got = casc.decode(f.gray)
+                got = fusion.add(f.gray, casc.located, i / 30) if not got else (fusion.reset() or got)
+                ms = (time.thread_time() - t0) * 1000
+                r["ms"].append(ms)
+                live_ms.append(ms)
+                texts = {d.text for d in got}
+                r["fusion"]["false"] += len(texts - truth)
+                reads.append(bool(texts & truth))
+            r["fusion"]["read"] += any(reads)
+            if any(reads):
+                r["fusion"]["first"].append(_first(reads))
+            # the same presentation on a simulated camera, exposure controlled by the live loop
+            t = itertools.count()
+            src = CameraSource(0, capture_factory=lambda spec, s=seq: synth.SimulatedCamera(s, loop=False),
+                               clock=lambda: next(t) / 30, max_reconnects=0, max_failures=1)
+            loop = ScanLoop(casc, None, exposure=ExposureController(src))
+            reads = []
+            for o in loop.outcomes(iter_frames(src)):
+                texts = {d.text for d in o.found}
+                r["exposure"]["false"] += len(texts - truth)
+                reads.append(bool(texts & truth))
+            r["exposure"]["read"] += any(reads)
+            if any(reads):
+                r["exposure"]["first"].append(_first(reads))
+        out[cat] = r
+    return out, live_ms
+
+
+def print_sequences(results, live_ms, length):
+    w, h = SEQ_SIZE
+    print(f"\n### sequences {w}x{h}, {length} frames each (issue 15, camera side): sequences read / shown, "
+          f"frames to the first read (mean), false reads\n")
+    cols = (("zxing", "zxing-cpp alone"), ("cascade", "cascade, single frame"), ("fusion", "cascade + fusion (live)"),
+            ("exposure", "live + exposure control (simulated camera)"))
+    print("| sequence | " + " | ".join(c[1] for c in cols) + " | live CPU ms p50/p95 |")
+    print("|" + "---|" * (len(cols) + 2))
+    for cat, r in results.items():
+        cells = []
+        for k, _ in cols:
+            c = r[k]
+            first = f", {np.mean(c['first']):.1f}" if c["first"] else ""
+            fl = f" **{c['false']} false**" if c["false"] else ""
+            shown = f"{c['read']}/{r['n']}" if cat in synth.SEQUENCE_CATEGORIES else f"{c['read']} read"
+            cells.append(f"{shown}{first}{fl}")
+        print(f"| {cat} | " + " | ".join(cells) + f" | {pct(r['ms'], 50):.1f}/{pct(r['ms'], 95):.1f} |")
+    fps = 1000.0 / max(pct(live_ms, 95), 1e-6)
+    print(f"\nlive path (cascade + fusion) at {w}x{h}: p50 {pct(live_ms, 50):.1f} ms, p95 {pct(live_ms, 95):.1f} ms, "
+          f"max {max(live_ms):.1f} ms CPU per frame, i.e. {fps:.0f} frames/s at p95")
+
+
+def check_sequences(results, live_ms):
+    ok = True
+    false = sum(r[k]["false"] for r in results.values() for k in ("zxing", "cascade", "fusion", "exposure"))
+    for text, good in ((f"sequences: false reads {false}", false == 0),
+                       (f"sequences: live path p95 {pct(live_ms, 95):.1f} ms per frame at 1280x720 (goal < 33.3)",
+                        pct(live_ms, 95) < 33.3),
+                       ("sequences: fusion reads no fewer than the cascade alone in any category",
+                        all(r["fusion"]["read"] >= r["cascade"]["read"] for r in results.values())),
+                       ("sequences: exposure control reads no fewer bright screens than the cascade alone",
+                        results["bright_screen"]["exposure"]["read"] >= results["bright_screen"]["cascade"]["read"])):
+        ok &= good
+        print(f"- {'PASS' if good else 'FAIL'}: {text}")
+    return ok
+
+
+# ------------------------------------------------------------------------------------------------
 # --explore: what each candidate rescue step buys, and at what cost
 
 CROP_CANDIDATES = ("zxing", "zxing-global", "zxing-sharp", "zxing-sharp2", "zxing-up", "zxing-up-sharp", "zxing-eq",
@@ -300,6 +410,9 @@ def main(argv=None) -> int:
     ap.add_argument("--still-count", type=int, default=None, help="still photos per photo category (default 8)")
     ap.add_argument("--no-photo", action="store_true", help="leave out the photo categories and the stills")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--sequences", type=int, default=None,
+                    help="sequences per sequence category (default 6; 0 = none)")
+    ap.add_argument("--sequence-length", type=int, default=8, help="frames per sequence (default 8)")
     ap.add_argument("--sizes", default="640x480,1280x720")
     ap.add_argument("--decoders", default=",".join(DECODERS))
     ap.add_argument("--explore", action="store_true", help="measure each candidate cascade step instead")
@@ -344,8 +457,17 @@ def main(argv=None) -> int:
         stills, empty_ms = run_stills(args.still_count or (2 if args.quick else 8), args.seed)
         print_stills(stills, empty_ms)
         print(f"\n(stills generated and decoded in {time.perf_counter() - t0:.0f} s)")
+    seq_results = None
+    n_seq = args.sequences if args.sequences is not None else (2 if args.quick else 6)
+    if not args.explore and n_seq:
+        t0 = time.perf_counter()
+        seq_results, live_ms = run_sequences(n_seq, args.sequence_length, args.seed)
+        print_sequences(seq_results, live_ms, args.sequence_length)
+        print(f"\n(sequences generated and decoded in {time.perf_counter() - t0:.0f} s)")
     if not args.explore:
         ok = check_goals(by_size, stills)
+        if seq_results is not None:
+            ok &= check_sequences(seq_results, live_ms)
     print(f"\n(total {time.perf_counter() - t_start:.0f} s)")
     return 0 if ok else 1
 
