@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         (out / wm).mkdir(parents=True, exist_ok=True)
         for w, h in SIZES:
             n = _free_display()
-            xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp"],
+            xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{w}x{h}x24", "-nolisten", "tcp", "-noreset"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             env = {"VENUE_TTS_ENGINE": "none", **os.environ, "DISPLAY": f":{n}", "QT_QPA_PLATFORM": "xcb",
                    "PYTHONPATH": str(ROOT)}     # pictures: no speech daemon

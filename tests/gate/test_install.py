@@ -93,7 +93,7 @@ def test_the_gui_units_command_line_runs_in_a_bare_x_session_until_the_first_fra
     cli("--home", str(home), "install", "--gate", "--prefix", str(prefix), "--user", "venue", "--no-enable")
     cmd = exec_start(unit_text(prefix, UNITS[0]))
     n = free_display()
-    cmd = cmd[:cmd.index("--") + 1] + [shutil.which("Xvfb"), f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp"]
+    cmd = cmd[:cmd.index("--") + 1] + [shutil.which("Xvfb"), f":{n}", "-screen", "0", "1024x768x24", "-nolisten", "tcp", "-noreset"]
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "QT_QPA_PLATFORM", "NOTIFY_SOCKET",
                                                             "WATCHDOG_USEC", "JOURNAL_STREAM")}
     env.update(PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="xcb", VENUE_TTS_ENGINE="mock", HOME=str(tmp_path))

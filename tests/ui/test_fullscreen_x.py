@@ -103,7 +103,7 @@ class X:
 
 
 def _start_x(size: tuple[int, int], wm: bool) -> tuple[X, list]:
-    n, xvfb = _start_server(["Xvfb", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"])
+    n, xvfb = _start_server(["Xvfb", "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp", "-noreset"])
     env = {**os.environ, "DISPLAY": f":{n}", "QT_QPA_PLATFORM": "xcb", "VENUE_TTS_ENGINE": "mock",
            "PYTHONPATH": str(ROOT)}
     env.pop("XAUTHORITY", None)
