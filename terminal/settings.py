@@ -197,6 +197,7 @@ class Settings:
                                             help="counter: the holder's details are cleared from the screen after "
                                                  "this long with no scan and no interaction (0 = never)")
     sound: bool = _setting(True, help="verdict sounds")
+    large_type: bool = _setting(False, help="large type and high contrast: bigger text, black, white and yellow")
     voice: str = _setting("auto", choices=VOICE, help="spoken guidance: auto (kiosk only), on, off")
     voice_volume: float = _setting(0.8, range=(0, 1), help="voice volume, 0 to 1")
     sync_interval_s: float = _setting(30.0, range=(5, 3600), help="seconds between background syncs")

@@ -285,6 +285,7 @@ _LABELS = {
     "retention_days": QT_TRANSLATE_NOOP("Settings", "Keep uploaded scans (days)"),
     "http_timeout_s": QT_TRANSLATE_NOOP("Settings", "Platform timeout (s)"),
     "fullscreen": QT_TRANSLATE_NOOP("Settings", "Full screen"),
+    "large_type": QT_TRANSLATE_NOOP("Settings", "Large type, high contrast"),
     "actuator_pulse_s": QT_TRANSLATE_NOOP("Settings", "Gate pulse (s)"),
     "actuator_timeout_s": QT_TRANSLATE_NOOP("Settings", "Gate command timeout (s)"),
     "pass_timeout_s": QT_TRANSLATE_NOOP("Settings", "Walk-through wait (s)"),

@@ -162,6 +162,7 @@ FIRST_FILL = {
         "无法识别的画面来源：请使用 camera:N、camera:/dev/videoN、video:路径 或 images:文件夹",
     "%1 (%2) cannot be used: %3": "%1（%2）无法使用：%3",
     "This terminal holds at most %1 staff codes": "本终端最多保存 %1 个员工编号",
+    "Large type, high contrast": "大字体、高对比度",
     "Browse for a venue policy file": "浏览选择场所规则文件", "Browse for an EU DCC trust file": "浏览选择欧盟 DCC 信任文件",
     "Recent verdicts": "最近的核验结果", "Certificate type": "证明类型",
     "Events rejected by the platform": "平台拒收的记录", "Offline notice": "离线提示", "Trust data notice": "信任数据提示",

@@ -8,6 +8,8 @@ Threads: none (pure strings and tables).
 """
 from __future__ import annotations
 
+from vocab.reasons import Outcome
+
 FOCUS = "#ffb300"            # the focus ring: amber on the normal screens, yellow on black
 HC_FOCUS = "#ffff00"
 
@@ -15,11 +17,38 @@ _FOCUSABLE = ("QPushButton", "QToolButton", "QComboBox", "QCheckBox", "QDoubleSp
               "QListWidget", "QTableWidget")
 
 
+BOOST = 1.3                  # large type: every view's type this much larger (the verdict fits itself)
+
+# The views' own colours (ui/views.py apply_theme), normal and high contrast.
+NORMAL = {"hint_bg": "#263238", "hint_fg": "white", "bar_bg": "#eceff1", "admitted": "#1b8a3a", "refused": "#c62828",
+          "top_bg": "#0d47a1", "title": "white", "lang_fg": "#0d47a1", "lang_bg": "white", "admin_fg": "#90caf9",
+          "ring": FOCUS, "guide_en": "#455a64", "note": "#555"}
+HIGH = {"hint_bg": "black", "hint_fg": "#ffff00", "bar_bg": "black", "admitted": "#00e676", "refused": "#ff5252",
+        "top_bg": "black", "title": "#ffff00", "lang_fg": "black", "lang_bg": "#ffff00", "admin_fg": "#ffff00",
+        "ring": "white", "guide_en": "white", "note": "white"}
+
+# Verdicts in high contrast: still green, red and yellow (and their ✓ ✗ ! icons), each with text at
+# a contrast of 7:1 or more (WCAG AAA; tests/ui/test_a11y.py computes it).
+HC_OUTCOME_COLOUR = {Outcome.ADMIT: "#00e676", Outcome.REFUSE: "#b00020", Outcome.CHECK: "#ffea00"}
+HC_OUTCOME_TEXT_COLOUR = {Outcome.ADMIT: "#000000", Outcome.REFUSE: "#ffffff", Outcome.CHECK: "#000000"}
+
+
+def colours(high_contrast: bool) -> dict[str, str]:
+    return HIGH if high_contrast else NORMAL
+
+
 def stylesheet(high_contrast: bool = False) -> str:
-    """The window-level style sheet: a thick focus ring on every focusable control."""
+    """The window-level style sheet: a thick focus ring on every focusable control; in high
+    contrast also white on black everywhere, yellow controls with a border."""
     ring = HC_FOCUS if high_contrast else FOCUS
     focus = ", ".join(f"{w}:focus" for w in _FOCUSABLE)
-    return f"{focus} {{ border: 4px solid {ring}; }}\n"
+    sheet = ""
+    if high_contrast:
+        sheet = ("QWidget { background: black; color: white; }\n"
+                 "QPushButton, QToolButton { color: #ffff00; border: 2px solid #ffff00; padding: 4px 10px; }\n"
+                 "QLineEdit, QComboBox, QDoubleSpinBox, QListWidget, QTableWidget { border: 2px solid white; }\n"
+                 "QHeaderView::section { background: black; color: #ffff00; border: 1px solid white; }\n")
+    return sheet + f"{focus} {{ border: 4px solid {ring}; }}\n"
 
 
 def kiosk_button(fg: str, bg: str, ring: str = FOCUS, padding: str = "6px 24px") -> str:

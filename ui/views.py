@@ -114,7 +114,7 @@ class GateView(QWidget):
         self.hint = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.scaler.add(self.hint, 30, True)
         self.hint.setWordWrap(True)              # a narrow screen: two lines, never cut off
-        self.hint.setStyleSheet("background: #263238; color: white; padding: 10px;")
+
         ll.addWidget(self.preview, 1)
         ll.addWidget(self.hint)
         self.panel = VerdictPanel(big=120, reason_pt=44, icon_pt=150, language=language, staff_pt=18,
@@ -125,21 +125,30 @@ class GateView(QWidget):
         self.stack.addWidget(self.panel)
         lay.addWidget(self.stack, 1)
         bar = QWidget()
-        bar.setStyleSheet("background: #eceff1;")
+        self.bar = bar
         bl = QHBoxLayout(bar)
         bl.setSpacing(48)
         self.admitted = QLabel()
         self.refused = QLabel()
-        for w, c, name in ((self.admitted, "#1b8a3a", QT_TRANSLATE_NOOP("A11y", "Admitted today")),
-                           (self.refused, "#c62828", QT_TRANSLATE_NOOP("A11y", "Refused today"))):
+        for w, name in ((self.admitted, QT_TRANSLATE_NOOP("A11y", "Admitted today")),
+                        (self.refused, QT_TRANSLATE_NOOP("A11y", "Refused today"))):
             self.scaler.add(w, 24, True)
-            w.setStyleSheet(f"color: {c};")
             a11y.name(w, name)
             bl.addWidget(w)
         bl.addStretch(1)
         lay.addWidget(bar)
         self._counts = (0, 0)
+        self.apply_theme(False)
         self.retranslate()
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        """Normal or high-contrast colours (ui/theme.py; settings large_type)."""
+        c = theme.colours(high_contrast)
+        self.hint.setStyleSheet(f"background: {c['hint_bg']}; color: {c['hint_fg']}; padding: 10px;")
+        self.bar.setStyleSheet(f"background: {c['bar_bg']};")
+        self.admitted.setStyleSheet(f"color: {c['admitted']};")
+        self.refused.setStyleSheet(f"color: {c['refused']};")
+        self.panel.set_high_contrast(high_contrast)
 
     def set_frame(self, img, corners, t_in) -> None:
         self.preview.set_frame(img, corners, t_in)
@@ -193,21 +202,21 @@ class KioskView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         top = QWidget()
-        top.setStyleSheet("background: #0d47a1;")
+        self.top = top
         tl = QHBoxLayout(top)
         self.title = QLabel()
         sc.add(self.title, 32, True)
-        self.title.setStyleSheet("color: white;")
+
         self.lang_button = QPushButton()
         sc.add(self.lang_button, 28, True)
         self.lang_button.setMinimumHeight(72)
         sc.on(lambda s: self.lang_button.setMinimumHeight(max(48, round(72 * s))))   # a finger's width at least
-        self.lang_button.setStyleSheet(theme.kiosk_button("#0d47a1", "white"))
+
         self.lang_button.clicked.connect(self.toggle_language)
         self.lang_button.setAutoDefault(True)        # Enter presses the focused button too (Tab, then Enter)
         self.admin_button = QPushButton("⚙")
         sc.add(self.admin_button, 20)
-        self.admin_button.setStyleSheet(theme.kiosk_button("#90caf9", "transparent", padding="2px 8px"))
+
         a11y.name(self.admin_button, QT_TRANSLATE_NOOP("A11y", "Administrator settings"))
         self.admin_button.clicked.connect(self.admin_requested)
         self.admin_button.setAutoDefault(True)
@@ -230,7 +239,7 @@ class KioskView(QWidget):
         self.idle_guide_en = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         sc.add(self.idle_guide_en, 28)
         self.idle_guide_en.setWordWrap(True)
-        self.idle_guide_en.setStyleSheet("color: #455a64;")
+
         il.addWidget(icon)
         il.addWidget(self.idle_guide)
         il.addWidget(self.idle_guide_en)
@@ -256,8 +265,19 @@ class KioskView(QWidget):
         self._idle_timer = QTimer(self, singleShot=True)
         self._idle_timer.setInterval(int(idle_seconds * 1000))
         self._idle_timer.timeout.connect(self.go_idle)
+        self.apply_theme(False)
         self.retranslate()
         self.go_idle()
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        """Normal or high-contrast colours (ui/theme.py; settings large_type)."""
+        c = theme.colours(high_contrast)
+        self.top.setStyleSheet(f"background: {c['top_bg']};")
+        self.title.setStyleSheet(f"color: {c['title']};")
+        self.lang_button.setStyleSheet(theme.kiosk_button(c["lang_fg"], c["lang_bg"], c["ring"]))
+        self.admin_button.setStyleSheet(theme.kiosk_button(c["admin_fg"], "transparent", c["ring"], padding="2px 8px"))
+        self.idle_guide_en.setStyleSheet(f"color: {c['guide_en']};")
+        self.panel.set_high_contrast(high_contrast)
 
     def set_scale(self, s: float) -> None:
         """The window's size relative to the design size (widgets.window_scale)."""

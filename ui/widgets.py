@@ -209,6 +209,8 @@ class VerdictPanel(QWidget):
         self._t_in = 0.0
         self._pending_paint = False
         self._design, self._grow = design, grow
+        self.boost = 1.0                       # large type (settings large_type): everything this much larger
+        self.colours = (T.OUTCOME_COLOUR, T.OUTCOME_TEXT_COLOUR)    # (background, text) per outcome
         self.scale = 1.0                       # the scale of the last fit (1: the sizes given)
         self._fitted_for = None
         self.setAutoFillBackground(True)
@@ -274,7 +276,8 @@ class VerdictPanel(QWidget):
         dw, dh = self._design
         # start from the area's share of the design area (a tall portrait panel grows too: the word
         # is then limited by the width, the icon and the wrapped lines use the height)
-        s = max(self.MIN_SCALE, min(self._grow, max(1.0, (width * height / (dw * dh)) ** 0.5)))
+        b = self.boost
+        s = max(self.MIN_SCALE, min(self._grow * b, max(1.0, (width * height / (dw * dh)) ** 0.5) * b))
         while True:
             m, sp = self._margins(s)
             hs = self._heights(s, width - 2 * m)
@@ -424,8 +427,8 @@ class VerdictPanel(QWidget):
         if v is None:
             return
         out = self.outcome
-        bg, fg = T.OUTCOME_COLOUR[out], T.OUTCOME_TEXT_COLOUR[out]
-        self.setStyleSheet(f"VerdictPanel {{ background: {bg}; }} QLabel {{ color: {fg}; }}")
+        bg, fg = self.colours[0][out], self.colours[1][out]
+        self.setStyleSheet(f"VerdictPanel {{ background: {bg}; }} QLabel {{ color: {fg}; background: transparent; }}")
         pal = self.palette()
         pal.setColor(self.backgroundRole(), QColor(bg))
         self.setPalette(pal)
@@ -449,17 +452,28 @@ class VerdictPanel(QWidget):
             self._show_countdown()
         self.fit()
 
+    def set_high_contrast(self, on: bool) -> None:
+        """Large type and the high-contrast verdict colours (ui/theme.py), applied at once."""
+        from . import theme
+        self.boost = theme.BOOST if on else 1.0
+        self.colours = (theme.HC_OUTCOME_COLOUR, theme.HC_OUTCOME_TEXT_COLOUR) if on else \
+            (T.OUTCOME_COLOUR, T.OUTCOME_TEXT_COLOUR)
+        self._fitted_for = None
+        self.retranslate()
+        self.fit()
+        self.update()
+
     def colour(self) -> str:
-        return T.OUTCOME_COLOUR[self.outcome] if self.outcome else ""
+        return self.colours[0][self.outcome] if self.outcome else ""
 
     def paintEvent(self, ev) -> None:
         p = QPainter(self)
         if self.outcome is not None:
-            p.fillRect(self.rect(), QColor(T.OUTCOME_COLOUR[self.outcome]))
+            p.fillRect(self.rect(), QColor(self.colours[0][self.outcome]))
             if self.holding:                           # the bar shrinks towards the centre as the hold runs out
                 bar_h, w = self._strip()[1], self.bar_width()
                 p.fillRect(QRect((self.width() - w) // 2, self.height() - bar_h, w, bar_h),
-                           QColor(T.OUTCOME_TEXT_COLOUR[self.outcome]))
+                           QColor(self.colours[1][self.outcome]))
         p.end()
         if self._pending_paint:
             self._pending_paint = False

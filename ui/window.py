@@ -66,8 +66,7 @@ class MainWindow(QMainWindow):
         # scales its type to the window instead (resizeEvent, tests/ui/test_layout.py).
         self.setMinimumSize(*self.MINIMUM)
         self.ui_scale = 1.0
-        from . import theme
-        self.setStyleSheet(theme.stylesheet())     # the focus ring (Tab through the kiosk)
+        self.large_type = False                    # settings large_type: set_large_type()
 
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -113,6 +112,7 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(self.staff_button)
         self.statusBar().addPermanentWidget(self.admin_button)
         self.set_mode(settings.mode)
+        self.set_large_type(settings.large_type)
         self.retranslate()
 
     def _authority_names(self) -> dict[str, str]:
@@ -163,9 +163,25 @@ class MainWindow(QMainWindow):
         self.apply_scale(window_scale(self.width(), self.height()))
         super().resizeEvent(ev)
 
+    def set_large_type(self, on: bool) -> None:
+        """Large type and high contrast (settings large_type), at once: every view's type 1.3 times
+        larger, black, white and yellow, the verdicts still green, red and yellow (ui/theme.py)."""
+        from . import theme
+        self.large_type = on
+        self.setStyleSheet(theme.stylesheet(on))   # with the focus ring (Tab through the kiosk)
+        for v in (self.gate, self.kiosk):
+            v.apply_theme(on)
+        self.counter.panel.set_high_contrast(on)
+        self.counter.empty_note.setStyleSheet(f"color: {theme.colours(on)['note']};")
+        self.apply_scale(self.ui_scale)
+
     def apply_scale(self, s: float) -> None:
-        """Type sizes for this window size (widgets.window_scale; 1: the design size, 1280x800)."""
+        """Type sizes for this window size (widgets.window_scale; 1: the design size, 1280x800), and
+        larger again with large type."""
         self.ui_scale = s
+        if self.large_type:
+            from .theme import BOOST
+            s *= BOOST
         for v in (self.gate, self.kiosk, self.counter):
             v.set_scale(s)
         for w in (self.strip, self.alerts, self.offline_banner, self.stale_banner):
@@ -392,6 +408,8 @@ class MainWindow(QMainWindow):
             self.set_mode(s.mode)
         self.gate.verdict_seconds, self.kiosk.verdict_seconds = s.verdict_seconds, s.kiosk_verdict_seconds
         self.counter.set_clear_after(s.counter_clear_after_s)
+        if s.large_type != old.large_type:
+            self.set_large_type(s.large_type)
         self.sound.enabled = s.sound
         if self.voice is not None:
             self.voice.enabled, self.voice.volume = s.voice_on(), s.voice_volume

@@ -835,6 +835,10 @@
       <translation>全屏</translation>
     </message>
     <message>
+      <source>Large type, high contrast</source>
+      <translation>大字体、高对比度</translation>
+    </message>
+    <message>
       <source>Gate pulse (s)</source>
       <translation>开闸脉冲（秒）</translation>
     </message>

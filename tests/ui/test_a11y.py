@@ -339,3 +339,65 @@ def test_keypad_source_and_settings_errors_are_in_chinese(qtbot, tmp_path):
     pin = PinDialog(PinGuard(tmp_path), "")
     qtbot.addWidget(pin)
     assert pin.key_buttons["OK"].text() == "OK"
+
+
+# ---------------------------------------------------------------------------------- large type, high contrast
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours."""
+    from PySide6.QtGui import QColor
+
+    def lum(c):
+        q = QColor(c)
+        ch = [v / 255 for v in (q.red(), q.green(), q.blue())]
+        ch = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in ch]
+        return 0.2126 * ch[0] + 0.7152 * ch[1] + 0.0722 * ch[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def pixel(widget, x=None, y=None) -> str:
+    img = widget.grab().toImage()
+    return img.pixelColor(img.width() // 2 if x is None else x, img.height() // 2 if y is None else y).name()
+
+
+def test_large_type_and_high_contrast_apply_at_once(qtbot, make_app, service, cases):
+    from ui import theme
+    rt = make_app("kiosk", "images:/nonexistent", start=False)
+    w = rt.window
+    k = w.kiosk
+    qtbot.waitUntil(lambda: k.idle_guide.isVisible(), timeout=3000)
+    guide_pt, title_pt = k.idle_guide.font().pointSizeF(), k.title.font().pointSizeF()
+    top_before = pixel(k.top, 2, 2)
+    w.show_verdict(service.scan(cases["resident_es256_ok"]["code"]), 0.0)
+    word_pt = k.panel.word.font().pointSizeF()
+    normal_green = k.panel.colour()
+    w.apply_settings(w.settings.with_(large_type=True))            # as the Settings dialog saves it
+    assert k.idle_guide.font().pointSizeF() >= 1.25 * guide_pt and k.title.font().pointSizeF() >= 1.25 * title_pt
+    assert k.panel.word.font().pointSizeF() > 1.1 * word_pt         # the verdict too (as far as it fits)
+    assert "background: black" in w.styleSheet()
+    assert pixel(k.top, 2, 2) == "#000000" != top_before
+    assert k.panel.colour() == theme.HC_OUTCOME_COLOUR[R.Outcome.ADMIT] != normal_green
+    assert pixel(k.panel, 3, 3) == theme.HC_OUTCOME_COLOUR[R.Outcome.ADMIT]
+    # the verdicts stay apart (three colours, far apart in lightness or hue) and readable (7:1)
+    bgs = list(theme.HC_OUTCOME_COLOUR.values())
+    assert len(set(bgs)) == 3
+    for out, bg in theme.HC_OUTCOME_COLOUR.items():
+        assert contrast(bg, theme.HC_OUTCOME_TEXT_COLOUR[out]) >= 7, out
+        assert contrast(bg, "#000000") >= 1.3                      # none of them is black like the screen
+    assert contrast(theme.HIGH["hint_fg"], theme.HIGH["hint_bg"]) >= 7
+    assert unnamed_controls(w) == []
+    w.apply_settings(w.settings.with_(large_type=False))           # and back
+    assert k.idle_guide.font().pointSizeF() == pytest.approx(guide_pt)
+    assert pixel(k.top, 2, 2) == top_before and k.panel.colour() == normal_green
+
+
+def test_large_type_is_a_setting_in_the_dialog(qtbot):
+    from terminal.settings import Settings
+    from ui.dialogs import SettingsDialog
+    dlg = SettingsDialog(Settings())
+    qtbot.addWidget(dlg)
+    box = dlg.extra["large_type"]
+    assert box.accessibleName() == "大字体、高对比度"
+    box.setChecked(True)
+    assert dlg.try_save() and dlg.result_settings.large_type is True
