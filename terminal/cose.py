@@ -67,6 +67,9 @@ def _bstr_head(n: int) -> bytes:
     return b"\x5b" + n.to_bytes(8, "big")
 
 
+_BSTR_HEADS = tuple(_bstr_head(n) for n in range(256))    # the heads of short byte strings, by length
+
+
 class SignatureInvalid(Exception):
     """The signature does not verify under the given key and algorithm."""
 
@@ -100,7 +103,9 @@ class Sign1(NamedTuple):
         """Sig_structure `["Signature1", protected, h'', payload]` in CBOR, as cbor2.dumps would
         write it; built from a fixed prefix and two byte-string heads (cbor2.dumps cost 4-7 µs)."""
         prot, payload = self.protected_bstr, self.payload
-        return b"".join((_SIG1_PREFIX, _bstr_head(len(prot)), prot, b"\x40", _bstr_head(len(payload)), payload))
+        n = len(payload)
+        return b"".join((_SIG1_PREFIX, _BSTR_HEADS[len(prot)] if len(prot) < 256 else _bstr_head(len(prot)), prot,
+                         b"\x40", _BSTR_HEADS[n] if n < 256 else _bstr_head(n), payload))
 
 
 def loads_cbor(data: bytes, what: str, walk_first: bool = False) -> Any:
