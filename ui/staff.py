@@ -23,6 +23,7 @@ from terminal.staff import MAX_STAFF, StaffError
 
 from . import texts as T
 from . import a11y
+from . import theme
 from .dialogs import PinPad, cancel_button, pin_edit, pin_rule_text, wait_text
 from .qt import (QT_TRANSLATE_NOOP, QAbstractItemView, QApplication, QComboBox, QCoreApplication, QDialog, QFormLayout,
                  QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem, QMenu, QPushButton,
@@ -416,8 +417,11 @@ class QuarantineNote(QLabel):
         super().__init__(parent)
         self.setFont(font(12))
         a11y.name(self, QT_TRANSLATE_NOOP("A11y", "Events rejected by the platform"))
-        self.setStyleSheet("color: #b36b00; font-weight: bold;")
+        self.apply_theme(False)
         self.hide()
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        self.setStyleSheet(theme.status_text("warn", high_contrast))
 
     def show_status(self, st, public: bool) -> None:
         n = getattr(st, "events_quarantined", 0) if st is not None else 0

@@ -19,13 +19,22 @@ _FOCUSABLE = ("QPushButton", "QToolButton", "QComboBox", "QCheckBox", "QDoubleSp
 
 BOOST = 1.3                  # large type: every view's type this much larger (the verdict fits itself)
 
-# The views' own colours (ui/views.py apply_theme), normal and high contrast.
+# The views' own colours (ui/views.py apply_theme), normal and high contrast; and the status bar's,
+# the staff warning rows' and the banners' (ui/widgets.py StatusStrip, StaffAlerts, Banner;
+# ui/staff.py QuarantineNote): `ok` / `bad` / `warn` / `muted` text on the window's background,
+# `bad_bg` / `warn_bg` rows with `bad_fg` / `warn_fg` text. In high contrast every text is at 7:1 or
+# more against what is behind it (tests/ui/test_a11y.py measures each one shown): #ff8a80 9.2,
+# #ffb300 11.7, #00e676 12.6, #e0e0e0 15.9 on black; white on #b00020 7.3, black on #ffb300 11.7.
 NORMAL = {"hint_bg": "#263238", "hint_fg": "white", "bar_bg": "#eceff1", "admitted": "#1b8a3a", "refused": "#c62828",
           "top_bg": "#0d47a1", "title": "white", "lang_fg": "#0d47a1", "lang_bg": "white", "admin_fg": "#90caf9",
-          "ring": FOCUS, "guide_en": "#455a64", "note": "#555"}
-HIGH = {"hint_bg": "black", "hint_fg": "#ffff00", "bar_bg": "black", "admitted": "#00e676", "refused": "#ff5252",
+          "ring": FOCUS, "guide_en": "#455a64", "note": "#555",
+          "ok": "#1b8a3a", "bad": "#c62828", "warn": "#b36b00", "muted": "#666",
+          "bad_bg": "#c62828", "bad_fg": "white", "warn_bg": "#b36b00", "warn_fg": "white"}
+HIGH = {"hint_bg": "black", "hint_fg": "#ffff00", "bar_bg": "black", "admitted": "#00e676", "refused": "#ff8a80",
         "top_bg": "black", "title": "#ffff00", "lang_fg": "black", "lang_bg": "#ffff00", "admin_fg": "#ffff00",
-        "ring": "white", "guide_en": "white", "note": "white"}
+        "ring": "white", "guide_en": "white", "note": "white",
+        "ok": "#00e676", "bad": "#ff8a80", "warn": "#ffb300", "muted": "#e0e0e0",
+        "bad_bg": "#b00020", "bad_fg": "#ffffff", "warn_bg": "#ffb300", "warn_fg": "#000000"}
 
 # Verdicts in high contrast: still green, red and yellow (and their ✓ ✗ ! icons), each with text at
 # a contrast of 7:1 or more (WCAG AAA; tests/ui/test_a11y.py computes it).
@@ -35,6 +44,19 @@ HC_OUTCOME_TEXT_COLOUR = {Outcome.ADMIT: "#000000", Outcome.REFUSE: "#ffffff", O
 
 def colours(high_contrast: bool) -> dict[str, str]:
     return HIGH if high_contrast else NORMAL
+
+
+def status_text(kind: str | None, high_contrast: bool) -> str:
+    """A status text's sheet: `kind` ok / bad / warn (bold) or muted in this look; None: plain."""
+    if kind is None:
+        return ""
+    return f"color: {colours(high_contrast)[kind]};" + ("" if kind == "muted" else " font-weight: bold;")
+
+
+def row(kind: str, high_contrast: bool, padding: str) -> str:
+    """A warning row's or a banner's sheet: `kind` (bad / warn) background and its text colour."""
+    c = colours(high_contrast)
+    return f"background: {c[kind + '_bg']}; color: {c[kind + '_fg']}; padding: {padding};"
 
 
 def stylesheet(high_contrast: bool = False) -> str:

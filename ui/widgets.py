@@ -13,6 +13,7 @@ from terminal.verdict import Verdict
 
 from . import a11y
 from . import texts as T
+from . import theme
 from .qt import (QT_TRANSLATE_NOOP, QColor, QCoreApplication, QElapsedTimer, QFont, QFontMetrics, QFrame, QHBoxLayout,
                  QImage, QLabel, QPainter, QPen, QPointF, QPolygonF, QRect, QRectF, QSize, QSizePolicy, Qt, QTimer,
                  QVBoxLayout, QWidget, Signal)
@@ -500,13 +501,17 @@ COUNTDOWN = QT_TRANSLATE_NOOP("VerdictPanel", "Next in %1 s · tap to skip")
 class Banner(QLabel):
     """A one-line coloured banner across the window (offline, trust data stale...)."""
 
-    def __init__(self, colour: str, parent: QWidget | None = None):
+    def __init__(self, kind: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.kind = kind                                # "bad" (red) or "warn" (amber): ui/theme.py
         self.setFont(font(StaffAlerts.PT, True))       # staff read it from 2 m
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet(f"background: {colour}; color: white; padding: 6px;")
+        self.apply_theme(False)
         self.setWordWrap(True)
         self.hide()
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        self.setStyleSheet(theme.row(self.kind, high_contrast, "6px"))
 
     def set_scale(self, s: float) -> None:
         self.setFont(font(StaffAlerts.PT * StaffAlerts.scale_for(s), True))
@@ -535,6 +540,20 @@ class StatusStrip(QWidget):
             sep.setFrameShape(QFrame.Shape.VLine)
             lay.addWidget(sep)
         lay.addStretch(1)
+        self.high_contrast = False
+        self._kinds: dict[QLabel, str | None] = {}
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        """Normal or high-contrast colours for the texts shown and those to come (ui/theme.py)."""
+        self.high_contrast = high_contrast
+        for lab, kind in self._kinds.items():
+            lab.setStyleSheet(theme.status_text(kind, high_contrast))
+
+    def _show(self, lab: QLabel, text: str, kind: str | None) -> None:
+        """kind: ok / bad / warn / muted (theme.status_text), None: the window's own text colour."""
+        lab.setText(text)
+        self._kinds[lab] = kind
+        lab.setStyleSheet(theme.status_text(kind, self.high_contrast))
 
     def duration(self, seconds: float) -> str:
         return duration_text(seconds)
@@ -552,44 +571,36 @@ class StatusStrip(QWidget):
             now = st.trust_iat + st.trust_age_s if st.trust_iat is not None and st.trust_age_s is not None \
                 else time.time()
         if not st.enrolled:
-            self.online.setText(self.tr("Not enrolled (local files)"))
-            self.online.setStyleSheet("color: #666;")
+            self._show(self.online, self.tr("Not enrolled (local files)"), "muted")
         elif st.online is False:
-            self.online.setText("● " + self.tr("Offline"))
-            self.online.setStyleSheet("color: #c62828; font-weight: bold;")
+            self._show(self.online, "● " + self.tr("Offline"), "bad")
         elif st.online is None:
-            self.online.setText("○ " + self.tr("Not synced yet"))
-            self.online.setStyleSheet("color: #666;")
+            self._show(self.online, "○ " + self.tr("Not synced yet"), "muted")
         else:
-            self.online.setText("● " + self.tr("Online"))
-            self.online.setStyleSheet("color: #1b8a3a; font-weight: bold;")
+            self._show(self.online, "● " + self.tr("Online"), "ok")
         if st.trust_iat is None:
-            self.trust.setText(self.tr("No trust data"))
-            self.trust.setStyleSheet("color: #c62828; font-weight: bold;")
+            self._show(self.trust, self.tr("No trust data"), "bad")
             self.trust_warning = "none"
         elif st.trust_stale:
-            self.trust.setText("⚠ " + self.tr("Trust data out of date"))
-            self.trust.setStyleSheet("color: #c62828; font-weight: bold;")
+            self._show(self.trust, "⚠ " + self.tr("Trust data out of date"), "bad")
             self.trust_warning = "stale"
         else:
             age = self.tr("Trust data %1 old").replace("%1", self.duration(st.trust_age_s or 0))
             left = (st.trust_next or now) - now
             span = max(1, (st.trust_next or now) - st.trust_iat)
             if left < max(3600, 0.2 * span):
-                self.trust.setText("⚠ " + age + " · " + self.tr("expires in %1").replace("%1", self.duration(left)))
-                self.trust.setStyleSheet("color: #b36b00; font-weight: bold;")
+                self._show(self.trust, "⚠ " + age + " · " + self.tr("expires in %1").replace("%1", self.duration(left)),
+                           "warn")
                 self.trust_warning = "soon"
             else:
-                self.trust.setText(age)
-                self.trust.setStyleSheet("")
+                self._show(self.trust, age, None)
         self.pending.setText(self.tr("Waiting for upload: %1").replace("%1", str(st.events_pending)))
         cam = {
             "live": self.tr("Camera: live"), "opening": self.tr("Camera: starting"),
             "no_signal": self.tr("Camera: no picture"), "ended": self.tr("Camera: video ended"),
             "reconnecting": self.tr("Camera: reconnecting"),
         }.get(camera_state.split(":")[0], self.tr("Camera: error"))
-        self.camera.setText(cam)
-        self.camera.setStyleSheet("" if camera_state in ("live", "opening", "ended") else "color: #c62828; font-weight: bold;")
+        self._show(self.camera, cam, None if camera_state in ("live", "opening", "ended") else "bad")
 
 
 class StaffAlerts(QWidget):
@@ -604,6 +615,7 @@ class StaffAlerts(QWidget):
     PT = 22
     CAMERA_DOWN = ("no_signal", "reconnecting", "failed", "error")
     BACKLOG = 1000          # this many events waiting is worth a word even while online
+    URGENCY = {"gate": "bad", "venue": "bad", "trust_soon": "warn", "clock": "bad", "camera": "bad", "backlog": "warn"}
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -611,18 +623,22 @@ class StaffAlerts(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
         self.rows: dict[str, QLabel] = {}
-        for kind, colour in (("gate", "#c62828"), ("venue", "#c62828"), ("trust_soon", "#b36b00"), ("clock", "#c62828"),
-                             ("camera", "#c62828"), ("backlog", "#b36b00")):
+        for kind in self.URGENCY:
             lab = QLabel()
             lab.setFont(font(self.PT, True))
             lab.setWordWrap(True)
             lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            lab.setStyleSheet(f"background: {colour}; color: white; padding: 4px 10px;")
             lab.hide()
             lay.addWidget(lab)
             self.rows[kind] = lab
+        self.apply_theme(False)
         self.kinds: list[str] = []
         self.hide()
+
+    def apply_theme(self, high_contrast: bool) -> None:
+        """Each row red or amber by its urgency, in the normal or the high-contrast look (ui/theme.py)."""
+        for kind, lab in self.rows.items():
+            lab.setStyleSheet(theme.row(self.URGENCY[kind], high_contrast, "4px 10px"))
 
     @staticmethod
     def scale_for(s: float) -> float:

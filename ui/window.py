@@ -72,9 +72,9 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(central)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(0)
-        self.offline_banner = Banner("#c62828")
+        self.offline_banner = Banner("bad")
         a11y.name(self.offline_banner, QT_TRANSLATE_NOOP("A11y", "Offline notice"))
-        self.stale_banner = Banner("#b36b00")
+        self.stale_banner = Banner("warn")
         a11y.name(self.stale_banner, QT_TRANSLATE_NOOP("A11y", "Trust data notice"))
         self.alerts = StaffAlerts()               # staff warnings, large (gate and counter only)
         lay.addWidget(self.offline_banner)
@@ -173,6 +173,8 @@ class MainWindow(QMainWindow):
             v.apply_theme(on)
         self.counter.panel.set_high_contrast(on)
         self.counter.empty_note.setStyleSheet(f"color: {theme.colours(on)['note']};")
+        for w in (self.strip, self.alerts, self.offline_banner, self.stale_banner, self.quarantine_note):
+            w.apply_theme(on)             # the status bar, the staff warnings and the banners too
         self.apply_scale(self.ui_scale)
 
     def apply_scale(self, s: float) -> None:

@@ -401,3 +401,77 @@ def test_large_type_is_a_setting_in_the_dialog(qtbot):
     assert box.accessibleName() == "大字体、高对比度"
     box.setChecked(True)
     assert dlg.try_save() and dlg.result_settings.large_type is True
+
+
+def shown_text_contrasts(window) -> list[tuple[object, str, str, str, float]]:
+    """Every visible QLabel with text in `window`: its text colour as the style sheets left it in
+    its palette (after polishing: the window's sheet, a parent's `QLabel { color }`, its own), and
+    its background measured on the window's own picture, the colour most of its rect has (what is
+    painted behind it, whoever paints it). Measured, not looked up: the colour of antialiased small
+    type never reaches its pixels. -> [(label, its name, text colour, background, contrast ratio)]"""
+    import numpy as np
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QLabel
+    img = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    px = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine() // 4, 4)
+    px = (px[:, :img.width(), 2].astype(np.uint32) << 16) | (px[:, :img.width(), 1].astype(np.uint32) << 8) \
+        | px[:, :img.width(), 0]
+    out = []
+    for lab in window.findChildren(QLabel):
+        if not lab.isVisible() or not lab.text().strip() or lab.window() is not window:
+            continue
+        seen = lab.visibleRegion().boundingRect()          # (a scroll area shows part of a label, or none)
+        if seen.isEmpty():
+            continue
+        top = lab.mapTo(window, seen.topLeft())
+        crop = px[top.y():top.y() + seen.height(), top.x():top.x() + seen.width()]
+        colours, counts = np.unique(crop, return_counts=True)
+        bg = f"#{int(colours[counts.argmax()]):06x}"
+        lab.ensurePolished()
+        fg = lab.palette().color(lab.foregroundRole()).name()
+        out.append((lab, f"{lab.accessibleName() or type(lab.parent()).__name__}: {lab.text()[:30]!r}",
+                    fg, bg, contrast(fg, bg)))
+    return out
+
+
+def status_cases(service):
+    """Statuses that between them give every colour of the status bar, the staff warning rows and
+    the banners: offline with everything staff must act on; online with stale trust data; not
+    enrolled and no trust data; not synced yet, the other gates out of reach."""
+    import dataclasses
+    from test_public_staff import troubled
+    st = service.status()
+    return [(troubled(service), "no_signal", None),
+            (dataclasses.replace(st, enrolled=True, online=True, trust_stale=True), "live", None),
+            (dataclasses.replace(st, enrolled=False, trust_iat=None, trust_age_s=None), "error:gone", None),
+            (dataclasses.replace(st, enrolled=True, online=None, venue_store="redis://127.0.0.1:6390/0",
+                                 venue_store_state="unavailable", venue_store_pending=3), "live", "relay gone")]
+
+
+@pytest.mark.parametrize("mode", ["gate", "kiosk", "counter"])
+def test_every_text_is_readable_in_high_contrast(qtbot, make_app, service, cases, mode):
+    """Large type on: each visible text, idle and with each verdict, under each status, measured
+    on the screen's own pixels at 7:1 or more against what is behind it (WCAG AAA)."""
+    rt = make_app(mode, "images:/nonexistent", start=False)
+    w = rt.window
+    w.apply_settings(w.settings.with_(large_type=True))
+    low, seen = [], set()
+    staff = [w.strip.online, w.strip.trust, w.strip.camera, w.quarantine_note, w.offline_banner, w.stale_banner,
+             *w.alerts.rows.values()]
+    for i, (st, camera, gate_fault) in enumerate(status_cases(service)):
+        w.on_status(st, (3, 1))
+        w.on_camera_state(camera)
+        w.on_gate_state("fault" if gate_fault else "ok", gate_fault or "")
+        for show in (None, "resident_es256_ok", "revoked", "unreadable")[i % 2:]:
+            if show == "unreadable":
+                w.on_unreadable(0.0)
+            elif show is not None:
+                w.show_verdict(service.scan(cases[show]["code"]), 0.0)
+            for lab, name, fg, bg, ratio in shown_text_contrasts(w):
+                seen.add(lab)
+                if ratio < 7:
+                    low.append(f"{name} {fg} on {bg}: {ratio:.1f}")
+    assert not low, "\n".join(sorted(set(low)))
+    # measured: the verdict's word, and at the staff screens every status text, warning row and banner
+    assert any(lab.parent() is w.view.panel for lab in seen)
+    assert all(lab in seen for lab in staff) if mode != "kiosk" else not any(lab in seen for lab in staff)
