@@ -112,7 +112,9 @@ def _start_x(size: tuple[int, int], wm: bool) -> tuple[X, list]:
     if wm:
         procs.insert(0, subprocess.Popen(["matchbox-window-manager", "-use_titlebar", "no"], env=env,
                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        assert _wait(lambda: "_NET_SUPPORTING_WM_CHECK" in x.run("xprop", "-root", check=False), 10), "no WM"
+        if not _wait(lambda: "_NET_SUPPORTING_WM_CHECK" in x.run("xprop", "-root", check=False), 10):
+            _stop(*procs)                  # a failed set-up leaves no server behind
+            raise AssertionError("no WM")
     return x, procs
 
 
