@@ -1036,10 +1036,13 @@ def generate_sequence(category: str, length: int = 8, seed: int = 0, size=(1280,
 
 
 def generate_sequences(category: str, count: int, length: int = 8, seed: int = 0,
-                       size=(1280, 720)) -> Iterator[SynthSequence]:
-    """`count` sequences of one category, made one at a time (each holds `length` frames of light)."""
+                       size=(1280, 720), severity: tuple[float, float] | None = None) -> Iterator[SynthSequence]:
+    """`count` sequences of one category, made one at a time (each holds `length` frames of light).
+    `severity` (lo, hi): sequence k of n is drawn at lo + (hi - lo) * (k + 0.5) / n, evenly over
+    the range; None: each draws its own from 0.45..0.9."""
     for k in range(count):
-        yield generate_sequence(category, length, seed=seed * 1000 + k, size=size)
+        sev = None if severity is None else severity[0] + (severity[1] - severity[0]) * (k + 0.5) / count
+        yield generate_sequence(category, length, seed=seed * 1000 + k, size=size, severity=sev)
 
 
 # ---------------------------------------------------------------------------------------------

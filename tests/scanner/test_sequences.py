@@ -35,6 +35,14 @@ def test_sequences_are_seeded_and_shaped(glare_seq):
         synth.generate_sequence("fog", 2)
 
 
+def test_generate_sequences_spreads_a_severity_range():
+    """The bench's hard sequence table (severity 0.7-1.0) asks for its severities this way."""
+    seqs = list(synth.generate_sequences("glare_no_code", 3, 1, seed=1, size=(320, 240), severity=(0.7, 1.0)))
+    assert [s.params["severity"] for s in seqs] == [0.75, 0.85, 0.95]
+    drawn = [s.params["severity"] for s in synth.generate_sequences("glare_no_code", 3, 1, seed=1, size=(320, 240))]
+    assert all(0.45 <= v <= 0.9 for v in drawn)
+
+
 def test_the_glare_moves_over_the_symbol_from_frame_to_frame(glare_seq):
     frames = glare_seq.frames()
     clipped = [(f.gray >= 250) & _symbol_mask(f) for f in frames]
