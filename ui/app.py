@@ -124,7 +124,7 @@ class Runtime(QObject):
         self.service, self.window, self.language, self.sound = service, window, language, sound
         self._open_source = open_source
         self._make_decoder = make_decoder
-        self._debouncer = lambda: Debouncer(hold_seconds=max(3.0, settings.verdict_seconds + 1.0))
+        self._debouncer = lambda: Debouncer(hold_seconds=scan_hold_s(self.settings))   # the settings of the day
         self.capture = None
         self.capture_thread: QThread | None = None
         self.first_frame_at: float | None = None
@@ -203,7 +203,7 @@ class Runtime(QObject):
         decoder = s.decoder
         interval = self.opts.image_interval
         if interval is None:
-            interval = s.verdict_seconds + 0.3
+            interval = verdict_hold_s(s) + 0.3
         self.capture = CaptureWorker(source_spec=s.source, open_source=self._open_source,
                                      make_decoder=lambda: self._make_decoder(decoder),
                                      make_debouncer=self._debouncer, image_interval=interval,
@@ -302,6 +302,8 @@ class Runtime(QObject):
         if s.scanner != old.scanner:
             self.stop_serial()
             self.start_serial()
+        if self.capture is not None and scan_hold_s(s) != scan_hold_s(old):
+            self.capture.set_scan_hold(scan_hold_s(s))    # another mode or hold time: the running camera too
         if self.shown and self.wants_full_screen() != self.screen_keeper.active:
             self.screen_keeper.set_active(self.wants_full_screen())    # e.g. gate -> counter: a normal window
         self.gate_link.reconfigure(s)                 # a changed actuator or sensor setting: a new controller
@@ -359,6 +361,18 @@ class Runtime(QObject):
         if self.window.voice is not None:
             self.window.voice.close()
         self.language.close()
+
+
+def verdict_hold_s(settings) -> float:
+    """How long the mode's verdict stays on screen: kiosk_verdict_seconds at the kiosk (older users
+    read slower than staff glance), verdict_seconds elsewhere."""
+    return settings.kiosk_verdict_seconds if settings.mode == "kiosk" else settings.verdict_seconds
+
+
+def scan_hold_s(settings) -> float:
+    """How long a code held still in front of the camera is ignored before it is read again (and
+    then read as the same presentation): a second past the verdict's hold, at least 3 s."""
+    return max(3.0, verdict_hold_s(settings) + 1.0)
 
 
 def _default_policy():

@@ -86,11 +86,24 @@ class CaptureWorker(QObject):
         self._stop = threading.Event()
         self.images = source_spec.startswith(("images:", "image:"))
         self.loop = None     # scanner.loop.ScanLoop, made in run()
+        self._scan_hold: float | None = None     # set_scan_hold's, over make_debouncer's
         self.reader = None
 
     def stop(self) -> None:
         """Called from any thread: the loop ends after the current frame."""
         self._stop.set()
+
+    def set_scan_hold(self, seconds: float) -> None:
+        """Called from the GUI thread (a settings change): the running camera loop's debouncer
+        ignores a code kept in view this long from its next frame on (one float attribute, read by
+        the capture thread at each feed; a loop still being built takes it when it is)."""
+        self._scan_hold = seconds
+        self._apply_scan_hold()
+
+    def _apply_scan_hold(self) -> None:
+        debouncer = self.loop.dispatch.debouncer if self.loop is not None else None
+        if debouncer is not None and self._scan_hold is not None:
+            debouncer.hold_seconds = self._scan_hold
 
     @property
     def frames_decoded(self) -> int:
@@ -122,6 +135,7 @@ class CaptureWorker(QObject):
                 # a camera's exposure is lowered while a bright phone screen hides a code
                 self.loop = ScanLoop(decoder, debouncer, locator=default_locator(), stop=self._stop,
                                      on_first_frame=self.first_frame.emit, exposure=exposure_controller_for(src))
+                self._apply_scan_hold()
                 frames = reader_frames(self.reader, self._stop, on_end=self.state.emit)
             self.loop.run(frames, on_frame=self._preview,
                           on_unreadable=lambda out: self.unreadable.emit(out.t_in),
