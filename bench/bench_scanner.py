@@ -368,8 +368,8 @@ def explore(frames_by_cat, size):
             expected = set(f.texts)
             ref = max(1.0, f.gray.shape[0] / 480.0)
             bars = zx.read(f.gray, return_errors=True)
-            valid = {b.text for b in bars if b.valid}
-            for si, b in enumerate(b for b in bars if not b.valid):
+            valid = {b.text for b in bars if zx.accepted(b)}
+            for si, b in enumerate(b for b in bars if not zx.accepted(b)):
                 n_failed += 1
                 x0, y0, x1, y1 = D._crop_box(zx.corners_of(b), f.gray.shape, 0.15)
                 crop = f.gray[y0:y1, x0:x1]

@@ -103,13 +103,28 @@ class ZxingDecoder:
             "fixed": zxingcpp.Binarizer.FixedThreshold,
         }[binarizer]
         self._options = options
+        # zxing-cpp 3's QRCode is the family (Model 1 and 2, Micro QR, rMQR): searching for all
+        # of them keeps their failed detections (a lone finder pattern is a Micro QR candidate),
+        # which is how the cascade and fusion locate a symbol glare has half erased; but only a
+        # QR Code Model 2 is ever *read* (`accepted`).
         self._formats = zxingcpp.BarcodeFormat.QRCode
+        fmt = zxingcpp.BarcodeFormat
+        self._model2 = {int(fmt.QRCode)} | ({int(fmt.QRCodeModel2)} if hasattr(fmt, "QRCodeModel2") else set())
 
     def read(self, gray: np.ndarray, *, return_errors: bool = False, **overrides):
         """The raw zxing-cpp barcodes (valid ones, plus failed ones if return_errors)."""
         opts = dict(self._options, **overrides)
         opts.setdefault("binarizer", self._binarizer)
         return self._zx.read_barcodes(gray, formats=self._formats, return_errors=return_errors, **opts)
+
+    def accepted(self, barcode) -> bool:
+        """Whether a barcode from `read` is a code to report: valid and a QR Code Model 2.
+
+        Never a Micro QR: it has one finder pattern and M1 only detects errors, so the floorless
+        "bin" threshold's noise read one (text "4") off a real symbol's finder pattern under
+        moving glare (bench sequences at severity 0.7-1.0). No issuer prints Micro QR, rMQR or
+        Model 1. A valid one of those is treated as a located, unread symbol instead."""
+        return barcode.valid and int(barcode.format) in self._model2
 
     @staticmethod
     def corners_of(barcode) -> tuple[Point, Point, Point, Point]:
@@ -128,7 +143,7 @@ class ZxingDecoder:
 
     def decode(self, gray: np.ndarray) -> list[Decoded]:
         gray = _as_gray(gray)
-        return [self.to_decoded(b) for b in self.read(gray) if b.valid]
+        return [self.to_decoded(b) for b in self.read(gray) if self.accepted(b)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,7 +467,7 @@ class CascadeDecoder:
         return found
 
     def _decode_pyramid(self, gray: np.ndarray) -> list[Decoded]:
-        found = [self._zx.to_decoded(b, "cascade/zxing") for b in self._zx.read(gray) if b.valid]
+        found = [self._zx.to_decoded(b, "cascade/zxing") for b in self._zx.read(gray) if self._zx.accepted(b)]
         if found:
             return found
         levels = [(gray, 1.0)]
@@ -470,7 +485,7 @@ class CascadeDecoder:
         found: list[Decoded] = []
         failed = []
         for b in self._zx.read(gray, return_errors=True):
-            if b.valid:
+            if self._zx.accepted(b):
                 found.append(self._zx.to_decoded(b, "cascade/zxing"))
             else:
                 failed.append(b)
@@ -534,7 +549,7 @@ class CascadeDecoder:
             else:
                 binarizer = zb.GlobalHistogram if "global" in tokens else self._zx._binarizer
             return [self._zx.to_decoded(b, label, dx, dy, scale) for b in self._zx.read(img, binarizer=binarizer, **extra)
-                    if b.valid]
+                    if self._zx.accepted(b)]
         dec = self._zbar if kind == "zbar" else self._cv
         if dec is None:
             return []
