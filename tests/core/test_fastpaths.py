@@ -7,20 +7,26 @@
 - terminal.cose._decode (one cbor2 decoder per thread, kept): what cbor2.loads gives, and nothing
   carried from one decode to the next;
 - terminal.cose.parse_sign1's plain-form path: the same Sign1, or the same error, as the
-  general path (strict walk, then cbor2) on every input.
+  general path (strict walk, then cbor2) on every input;
+- terminal.cbor_strict.decode_plain, loads_cbor's one-pass reader: the same value (types
+  included), or the same error, as the general path (cbor2, write-back, strict walk) on the
+  conformance vectors, a fresh world's codes and 34000 random, mutated and hostile inputs.
 """
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import json
 import random
+import struct
+from pathlib import Path
 
 import cbor2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from terminal import codec, cose
+from terminal import cbor_strict, codec, cose
 from terminal.codec import CodecError
 from vocab.reasons import Outcome
 from terminal.verdict import (CredentialSummary, LinkedCert, Verdict, build_linked_cert, build_summary,
@@ -262,3 +268,181 @@ def test_key_fit_memo_refuses_a_key_of_the_wrong_kind_every_time():
         cose.verify_signature(msg, sk.public_key(), cose.EDDSA)
         with pytest.raises(cose.SignatureInvalid):
             cose.verify_signature(msg._replace(payload=b"r"), sk.public_key(), cose.EDDSA)
+
+
+# ---- cbor_strict.decode_plain, the one-pass reader of payload maps ------------------------------
+
+VECTORS = Path("/work/shared/spec/vectors")
+
+
+def _payloads_of(cose_bytes: bytes, out: list[bytes], depth: int = 0) -> None:
+    """The payload of a COSE_Sign1 (and of the credential an EP1 presentation holds)."""
+    try:
+        msg = cose._parse_sign1_any(cose_bytes, True)
+    except CodecError:
+        return
+    out.append(msg.payload)
+    try:
+        inner = cbor2.loads(msg.payload)
+    except Exception:  # noqa: BLE001 - a broken vector's payload
+        return
+    if depth == 0 and isinstance(inner, dict) and isinstance(inner.get(-65538), bytes):
+        _payloads_of(inner[-65538], out, 1)
+
+
+def _world_payloads() -> list[bytes]:
+    """Payloads of the conformance vectors and trust files, and of codes a fresh world mints."""
+    from .world import World, new_key
+    out: list[bytes] = []
+    texts: list[str] = []
+    if (VECTORS / "cases.json").exists():
+        texts += [c["code"] for c in json.loads((VECTORS / "cases.json").read_text())["cases"]]
+        for name in ("trust-list.cose", "revocations.cose"):
+            _payloads_of((VECTORS / name).read_bytes(), out)
+    w = World(seed=7049)
+    for alg in ("ES256", "EdDSA"):
+        texts += [w.ez1(alg), w.ez1(alg, age=[18, 60], certs=[{"t": "id_card", "no": "37**34"}]),
+                  w.ez1(alg, typ="enterprise", nbf=w.now - 5, holder=new_key("EdDSA")),
+                  w.ez1(alg, certs=[{"t": "dl", "no": "1", "exp": 2 ** 40, "iss": "CN"}], extra={99: [True, None, -1]}),
+                  w.ep1(alg, "ES256"), w.ep1(alg, "EdDSA")]
+    for text in texts:
+        try:
+            _payloads_of(codec.decode_text(text)[1], out)
+        except CodecError:
+            pass
+    for name in ("trust_list_bytes", "revocations_bytes"):
+        _payloads_of(getattr(w, name)(), out)
+    return out
+
+
+def _head(rng: random.Random, major: int, arg: int) -> bytes:
+    """A CBOR head, usually the shortest form, sometimes a longer one."""
+    sizes = [n for n, top in ((0, 24), (1, 1 << 8), (2, 1 << 16), (4, 1 << 32), (8, 1 << 64)) if arg < top]
+    n = sizes[0] if rng.random() < 0.85 else rng.choice(sizes)
+    if n == 0:
+        return bytes((major << 5 | arg,))
+    return bytes((major << 5 | {1: 24, 2: 25, 4: 26, 8: 27}[n],)) + arg.to_bytes(n, "big")
+
+
+def _random_cbor(rng: random.Random, depth: int = 0) -> bytes:
+    """One item, mostly of the plain form, with every kind of departure from it now and then:
+    long heads, indefinite lengths, tags (bignums, self-describe, shared and string references),
+    floats, simple values, undefined, duplicate keys, keys of other types, invalid UTF-8, deep nesting."""
+    r = rng.random()
+    if depth < 40 and r < (0.3 if depth < 3 else 0.12 if depth < 8 else 0.03 if depth < 30 else 0.9):
+        container = rng.random()
+        n = rng.choice((0, 1, 2, 3, 5, 8, 30))
+        indefinite = rng.random() < 0.04
+        if container < 0.55:                                  # a map
+            keys = []
+            for _ in range(n):
+                k = rng.random()
+                if k < 0.45:
+                    keys.append(_head(rng, 0, rng.choice((0, 1, 7, 23, 24, 255, 256, 65537))))
+                elif k < 0.6:
+                    keys.append(_head(rng, 1, rng.choice((0, 6, 65536, 65537, 2 ** 32))))
+                elif k < 0.95:
+                    s = rng.choice(("v", "typ", "name", "age", "a" * 30, "门")).encode()
+                    keys.append(_head(rng, 3, len(s)) + s)
+                else:
+                    keys.append(_random_cbor(rng, 40))                 # any other item as a key
+            if keys and rng.random() < 0.06:
+                keys.append(rng.choice(keys))                          # a key twice
+            body = b"".join(k + _random_cbor(rng, depth + 1) for k in keys)
+            return (b"\xbf" + body + b"\xff") if indefinite else _head(rng, 5, len(keys)) + body
+        items = [_random_cbor(rng, depth + 1) for _ in range(n)]
+        if container < 0.62 and items:
+            return cbor2.dumps(cbor2.CBORTag(rng.choice((0, 1, 2, 3, 24, 28, 29, 256, 258, 55799, 1000)), None))[:-1] + items[0]
+        return (b"\x9f" + b"".join(items) + b"\xff") if indefinite else _head(rng, 4, n) + b"".join(items)
+    r = rng.random()
+    if r < 0.25:
+        return _head(rng, 0, rng.choice((0, 1, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 2 ** 64 - 1)))
+    if r < 0.35:
+        return _head(rng, 1, rng.choice((0, 23, 24, 65536, 2 ** 64 - 1)))
+    if r < 0.6:
+        s = rng.choice(("", "SD-RC", "张*三", "3701**********1234", "x" * 300)).encode()
+        if rng.random() < 0.03:
+            s = s[:1] + b"\xc3\x28"                              # invalid UTF-8
+        if rng.random() < 0.04:
+            return b"\x7f" + _head(rng, 3, len(s)) + s + b"\xff"
+        return _head(rng, 3, len(s)) + s
+    if r < 0.8:
+        s = rng.randbytes(rng.choice((0, 8, 16, 23, 24, 64, 300)))
+        if rng.random() < 0.04:
+            return b"\x5f" + _head(rng, 2, len(s)) + s + b"\xff"
+        return _head(rng, 2, len(s)) + s
+    return rng.choice((b"\xf4", b"\xf5", b"\xf6", b"\xf7", b"\xf8\x10", b"\xf8\x20", b"\xe0", b"\xf9\x3c\x00",
+                       b"\xfa\x3f\x80\x00\x00", b"\xfb" + struct.pack(">d", 1.5), b"\xfb" + struct.pack(">d", float("nan")),
+                       b"\xc2\x41\x01", b"\xc3\x42\x01\x00", b"\xd8\x1c\x81\x01", b"\xd8\x1d\x00", b"\xff", b"\x1c",
+                       b"\x3e", b"\x5c", b"\x7d", b"\x9e", b"\xbd", b"\xdc", b"\xfc"))
+
+
+def _mutate(rng: random.Random, data: bytes) -> bytes:
+    data = bytearray(data)
+    for _ in range(rng.choice((1, 1, 2, 3))):
+        op = rng.randrange(7)
+        if op == 0 and data:                                            # a bit flipped
+            data[rng.randrange(len(data))] ^= 1 << rng.randrange(8)
+        elif op == 1 and data:                                          # a byte replaced
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        elif op == 2 and data:                                          # truncated
+            del data[rng.randrange(len(data)):]
+        elif op == 3:                                                   # a byte inserted
+            data.insert(rng.randrange(len(data) + 1), rng.randrange(256))
+        elif op == 4 and data:                                          # a head byte replaced
+            data[rng.randrange(len(data))] = rng.choice((0x18, 0x19, 0x1a, 0x1b, 0x1f, 0x3a, 0x58, 0x5f, 0x78,
+                                                         0x7f, 0x98, 0x9f, 0xb8, 0xbf, 0xc2, 0xd8, 0xf9, 0xfb, 0xff))
+        elif op == 5:                                                   # bytes after the item
+            data += rng.choice((b"\x00", b"\xff", b"\xa0", bytes(data[:3])))
+        elif op == 6 and len(data) > 4:                                 # a stretch doubled (keys twice)
+            i = rng.randrange(len(data))
+            j = min(len(data), i + rng.randrange(1, 12))
+            data[j:j] = data[i:j]
+    return bytes(data)
+
+
+def _plain_inputs():
+    good = _world_payloads()
+    yield from good
+    rng = random.Random(8949)
+    made = [_random_cbor(rng) for _ in range(12000)]
+    yield from made
+    for _ in range(14000):
+        yield _mutate(rng, rng.choice(good))
+    for _ in range(8000):
+        yield _mutate(rng, rng.choice(made))
+    yield from (b"", b"\xa0", b"\x80", b"\xa1\x01", b"\x81", b"\xa1\x01\x01\x00", b"\xa2\x01\x01\x01\x02",
+                b"\xa2\x01\x01\x61\x31\x02", b"\xa1\xf5\x01", b"\xa1\x41\x01\x01", b"\xa1\xf9\x3c\x00\x01",
+                b"\x81" * 32 + b"\x01", b"\x81" * 33 + b"\x01", b"\xa1\x01" * 40 + b"\x00",
+                b"\x1b" + b"\xff" * 8, b"\x3b" + b"\xff" * 8, b"\x5b" + b"\xff" * 8, b"\x9b" + b"\xff" * 8 + b"\x00")
+
+
+def _cbor_outcome(load, data: bytes):
+    try:
+        return ("ok", repr(load(data, "payload")))       # repr: the types too (True is not 1, list not tuple)
+    except CodecError as exc:
+        return ("error", exc.reason, exc.detail)
+
+
+def test_plain_cbor_reader_gives_what_the_general_path_gives():
+    n = plain = 0
+    for data in _plain_inputs():
+        n += 1
+        expected = _cbor_outcome(cose._loads_general, data)
+        assert _cbor_outcome(cose.loads_cbor, data) == expected, data.hex()
+        if cbor_strict.decode_plain(data) is not cbor_strict.NOT_PLAIN:
+            plain += 1
+            assert expected[0] == "ok", data.hex()
+            cbor_strict.check(data)                        # plain bytes are strict bytes
+    assert n > 34000
+    assert plain > 8000          # the one-pass reader was taken, not only the fallback
+
+
+def test_plain_cbor_reader_reads_the_payloads_our_issuers_write():
+    payloads = _world_payloads()
+    assert len(payloads) > 40
+    for p in payloads:
+        if p[:1] == b"\xa6" or p[:1] == b"\xa3":       # the credential and presentation claim maps
+            assert type(cbor_strict.decode_plain(p)) is dict, p.hex()
+    assert cbor_strict.decode_plain(bytearray(b"\xa0")) is not cbor_strict.NOT_PLAIN  # indexable alike...
+    assert cose.loads_cbor(bytearray(b"\xa1\x01\x41\x00"), "p") == {1: b"\x00"}     # ...but only bytes take it
