@@ -13,7 +13,7 @@ Pure: bytes in, frozen objects out.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -58,7 +58,7 @@ class Issuer:
 
 
 @dataclass(frozen=True)
-class _Issued:
+class Issued:
     """What every piece of signed trust data carries: its sequence number, when it was issued and
     when the next one is due (after which it is stale)."""
 
@@ -71,12 +71,12 @@ class _Issued:
 
 
 @dataclass(frozen=True)
-class TrustList(_Issued):
+class TrustList(Issued):
     issuers: Mapping[bytes, Issuer]
 
 
 @dataclass(frozen=True)
-class RevocationList(_Issued):
+class RevocationList(Issued):
     """A full revocation list held in memory (a delta is applied by the store)."""
 
     entries: frozenset[bytes] = field(default_factory=frozenset)
@@ -166,14 +166,8 @@ def trust_header(p: Mapping, what: str) -> tuple[int, int, int]:
 
 def parse_trust_list(p: Mapping) -> TrustList:
     seq, iat, nxt = trust_header(p, "trust list")
-    raw_issuers = p.get("issuers")
-    if not isinstance(raw_issuers, Sequence) or isinstance(raw_issuers, (str, bytes)):
-        raise TrustDataError("trust list: 'issuers' is not an array")
     issuers: dict[bytes, Issuer] = {}
-    for n, e in enumerate(raw_issuers):
-        what = f"trust list issuer #{n}"
-        if not isinstance(e, Mapping):
-            raise TrustDataError(f"{what}: not a map")
+    for _n, what, e in map_entries(p.get("issuers"), "trust list: 'issuers'", "trust list issuer"):
         kid, iss, alg, spki, typ = e.get("kid"), e.get("iss"), e.get("alg"), e.get("spki"), e.get("typ")
         status = e.get("status", "active")
         if not isinstance(kid, bytes) or not kid:
@@ -200,10 +194,25 @@ def parse_trust_list(p: Mapping) -> TrustList:
     return TrustList(seq=seq, iat=iat, next=nxt, issuers=issuers)
 
 
-def _keys(v: Any, what: str) -> tuple[bytes, ...]:
+def array_field(v: Any, what: str) -> Sequence:
+    """`v` if it is a CBOR/JSON array (not a string), else TrustDataError '<what> is not an array'."""
     if not isinstance(v, Sequence) or isinstance(v, (str, bytes)):
         raise TrustDataError(f"{what} is not an array")
-    for k in v:
+    return v
+
+
+def map_entries(v: Any, what: str, item: str) -> Iterator[tuple[int, str, Mapping]]:
+    """(n, "<item> #n", entry) for each entry of the array `v`; TrustDataError if `v` is not an
+    array or an entry is not a map."""
+    for n, e in enumerate(array_field(v, what)):
+        where = f"{item} #{n}"
+        if not isinstance(e, Mapping):
+            raise TrustDataError(f"{where}: not a map")
+        yield n, where, e
+
+
+def _keys(v: Any, what: str) -> tuple[bytes, ...]:
+    for k in array_field(v, what):
         if not isinstance(k, bytes) or len(k) != 16:
             raise TrustDataError(f"{what}: entry is not a 16-byte string")
     return tuple(v)

@@ -72,6 +72,13 @@ class Presentation(NamedTuple):
 # terminal.stages; they are re-exported here (Fail, stage_prefix, stage_decode, stage_cose,
 # stage_algorithm, EZ1_ALGS, HC1_ALGS) as this module's public names.
 
+def _all_uint(items) -> bool:
+    for a in items:           # a loop, not all(<generator>): this runs on every scan
+        if type(a) is not int or a < 0:
+            return False
+    return True
+
+
 def stage_claims(msg: cose.Sign1) -> Claims:
     """The EZ1 CWT claims (section 2), type-checked; unknown claims are ignored."""
     p = payload_map(msg, "credential payload")
@@ -96,11 +103,8 @@ def stage_claims(msg: cose.Sign1) -> Claims:
         if not isinstance(ezc.get(k), str):
             raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
     age = ezc.get("age", ())
-    if not is_array(age):
+    if not is_array(age) or not _all_uint(age):
         raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
-    for a in age:
-        if type(a) is not int or a < 0:
-            raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     certs = ezc.get("certs", ())
     if not is_array(certs):
         raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")

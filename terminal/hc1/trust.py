@@ -19,13 +19,13 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from vocab.spec import DCC_COUNTRY
 
-from ..trust import TrustDataError, trust_header
+from ..trust import Issued, TrustDataError, map_entries, trust_header
 from .der import DscEntry, DscError, parse_dsc
 
 
@@ -135,17 +135,12 @@ def _b64(value: Any, what: str) -> bytes:
 # ---- the platform's DCC trust list (spec section 6, GET /v1/dcc-trust) -----------------------------
 
 @dataclass(frozen=True)
-class DccTrustList:
+class DccTrustList(Issued):
     """The verified payload of a DCC trust list: `{v, seq, iat, next, dscs: [{kid, country, cert}]}`,
-    signed by the trust-list key (terminal.trust.verify_signed checks that; this only parses)."""
+    signed by the trust-list key (terminal.trust.verify_signed checks that; this only parses).
+    seq, iat, next and stale() as every piece of signed trust data (terminal.trust.Issued)."""
 
-    seq: int
-    iat: int
-    next: int
     trust: DccTrust
-
-    def stale(self, now: int) -> bool:
-        return now > self.next
 
 
 def parse_dcc_trust_list(p: Mapping) -> DccTrustList:
@@ -153,14 +148,8 @@ def parse_dcc_trust_list(p: Mapping) -> DccTrustList:
     that is not of the spec's form (the terminal then keeps the one it holds); a certificate no
     reader can use is left out and named in `trust.skipped` (it does not stop the others)."""
     seq, iat, nxt = trust_header(p, "DCC trust list")
-    dscs = p.get("dscs")
-    if not isinstance(dscs, Sequence) or isinstance(dscs, (str, bytes)):
-        raise TrustDataError("DCC trust list: 'dscs' is not an array")
     entries, skipped = [], []
-    for n, e in enumerate(dscs):
-        what = f"DCC trust list entry #{n}"
-        if not isinstance(e, Mapping):
-            raise TrustDataError(f"{what}: not a map")
+    for n, what, e in map_entries(p.get("dscs"), "DCC trust list: 'dscs'", "DCC trust list entry"):
         kid, country, cert = e.get("kid"), e.get("country"), e.get("cert")
         if not isinstance(kid, bytes) or not 1 <= len(kid) <= 64:
             raise TrustDataError(f"{what}: kid is not a byte string of 1-64 bytes")
