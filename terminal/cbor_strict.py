@@ -223,7 +223,7 @@ def decode_plain(data: bytes) -> Any:
             val, pos = _map(data, 1, ib - 0xA0, 1)
         else:
             val, pos = _item(data, 0, 0)
-    except Exception:  # noqa: BLE001 - any fault here (IndexError on truncation, UnicodeDecodeError, struct.error...) means "not plain"
+    except Exception:  # noqa: BLE001 - any fault (IndexError, UnicodeDecodeError, struct.error...): not plain
         return NOT_PLAIN
     return val if pos == len(data) else NOT_PLAIN
 

@@ -49,7 +49,7 @@ def payload_map(msg: cose.Sign1, what: str) -> Mapping:
         p = cose.loads_cbor(msg.payload, what)
     except CodecError as exc:
         raise Fail(exc.reason, exc.detail) from None
-    if not is_map(p):
+    if type(p) is not dict and not is_map(p):
         raise Fail(R.BAD_ENCODING, f"{what} is not a map")
     return p
 

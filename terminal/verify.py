@@ -92,25 +92,30 @@ def stage_claims(msg: cose.Sign1) -> Claims:
         raise Fail(R.BAD_ENCODING, "exp/iat/nbf missing or not unsigned")
     if not isinstance(cti, bytes) or not 8 <= len(cti) <= 32:
         raise Fail(R.BAD_ENCODING, "cti missing or not 8-32 bytes")
-    if cnf is not None and not is_map(cnf):
+    # is_map / is_array after `type(x) is dict / list`, what the payload reader returns: no call
+    if cnf is not None and type(cnf) is not dict and not is_map(cnf):
         raise Fail(R.BAD_ENCODING, "cnf is not a map")
-    if not is_map(ezc):
+    if type(ezc) is not dict and not is_map(ezc):
         raise Fail(R.BAD_ENCODING, "ezc missing")
     v = ezc.get("v")
     if type(v) is not int or v != 1:
         raise Fail(R.BAD_ENCODING, "ezc.v is not 1")
-    for k in ("typ", "name", "idm"):
-        if not isinstance(ezc.get(k), str):
-            raise Fail(R.BAD_ENCODING, f"ezc.{k} missing")
+    if not isinstance(ezc.get("typ"), str):
+        raise Fail(R.BAD_ENCODING, "ezc.typ missing")
+    if not isinstance(ezc.get("name"), str):
+        raise Fail(R.BAD_ENCODING, "ezc.name missing")
+    if not isinstance(ezc.get("idm"), str):
+        raise Fail(R.BAD_ENCODING, "ezc.idm missing")
     age = ezc.get("age", ())
-    if not is_array(age) or not _all_uint(age):
+    if (type(age) is not list and not is_array(age)) or not _all_uint(age):
         raise Fail(R.BAD_ENCODING, "ezc.age is not an array of uint")
     certs = ezc.get("certs", ())
-    if not is_array(certs):
+    if type(certs) is not list and not is_array(certs):
         raise Fail(R.BAD_ENCODING, "ezc.certs is not an array")
     for c in certs:
-        if not is_map(c) or not isinstance(c.get("t"), str) or not isinstance(c.get("no"), str) \
-                or ("exp" in c and not is_uint(c["exp"])) or ("iss" in c and not isinstance(c["iss"], str)):
+        if (type(c) is not dict and not is_map(c)) or not isinstance(c.get("t"), str) \
+                or not isinstance(c.get("no"), str) or ("exp" in c and not is_uint(c["exp"])) \
+                or ("iss" in c and not isinstance(c["iss"], str)):
             raise Fail(R.BAD_ENCODING, "ezc.certs entry malformed")
     return Claims(iss, sub, exp, iat, nbf, cti, cnf, ezc)
 
