@@ -170,33 +170,45 @@ if __name__ == "__main__":
         print(f"{p}\t{expect}\t{name}")
 
 
+# Runs the command as its own child and writes that child's peak RSS (kB) to the fd in argv[1]. Linux counts
+# in a child's ru_maxrss the resident size of the process it was forked from (at exec), so a
+# command forked straight from a pytest process of 650 MB reads 650 MB whatever it does; forked
+# from this small launcher, it reads its own peak (plus the launcher's ~10 MB at most).
+_LAUNCHER = """
+import os, resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+os.write(int(sys.argv[1]), str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())
+sys.exit(rc if rc >= 0 else 128 - rc)
+"""
+
+
 def run_measured(args: list[str], timeout: float, env: dict | None = None, cwd: str | None = None):
-    """Run a child process; (returncode, stdout bytes, stderr bytes, seconds, peak RSS in MB of that
-    child alone: os.wait4 gives its own rusage). Linux counts the resident size the child inherited
-    from this process at fork, before exec, so the figure is an upper bound (never below the
-    parent's own RSS). A child still running at `timeout` is killed and reported with returncode
-    None."""
+    """Run a command; (returncode, stdout bytes, stderr bytes, seconds, peak RSS in MB of that
+    command alone, measured by a small launcher process it is forked from: see _LAUNCHER). A
+    command still running at `timeout` is killed (its whole process group) and reported with
+    returncode None and a peak of NaN (no figure: any limit check fails)."""
     import os
+    import signal
     import subprocess
+    import sys
     import tempfile
     import time
 
+    r, w = os.pipe()
     with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
         t0 = time.monotonic()
-        proc = subprocess.Popen(args, stdout=fo, stderr=fe, stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+        proc = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(w), *args], stdout=fo, stderr=fe,
+                                stdin=subprocess.DEVNULL, env=env, cwd=cwd, pass_fds=(w,), start_new_session=True)
+        os.close(w)
         rc = None
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                rc = os.waitstatus_to_exitcode(status)
-                break
-            if time.monotonic() - t0 > timeout:
-                proc.kill()
-                _, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
+        try:
+            rc = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         seconds = time.monotonic() - t0
-        proc.returncode = rc if rc is not None else -9          # reaped here, not by Popen
+        with os.fdopen(r, "rb") as f:
+            reported = f.read()
         fo.seek(0)
         fe.seek(0)
-        return rc, fo.read(), fe.read(), seconds, usage.ru_maxrss / 1024
+        return rc, fo.read(), fe.read(), seconds, (int(reported) / 1024 if reported else float("nan"))
