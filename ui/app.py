@@ -418,7 +418,8 @@ def show(rt: Runtime) -> None:
     if rt.wants_full_screen():
         rt.screen_keeper.set_active(True)
     else:
-        rt.window.resize(1280, 800)
+        from .widgets import DESIGN_SIZE
+        rt.window.resize(*DESIGN_SIZE)
         rt.window.show()
 
 

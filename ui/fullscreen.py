@@ -27,6 +27,7 @@ import logging
 from collections.abc import Callable
 
 from .qt import QApplication, QDialog, QEvent, QObject, QRect, QTimer, QWidget
+from .widgets import DESIGN_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class FullScreenKeeper(QObject):
             self._soon.stop()
             if was:
                 self.window.showNormal()
-                self.window.resize(1280, 800)
+                self.window.resize(*DESIGN_SIZE)
 
     def stop(self) -> None:
         """The app is closing: leave the window alone (a closed window is not to be shown again)."""
